@@ -1,0 +1,120 @@
+//! The TOML configuration (INTERFACES.md): services, their profile, poll timing and
+//! storage. Parsing is strict: an unknown key is an error naming its line and the key
+//! that was probably meant, because a silently ignored typo in an on-call tool means a
+//! service that is never watched.
+
+mod raw;
+mod suggest;
+pub mod units;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::profiles::Profile;
+
+/// Where the configuration came from; the demo runs when none was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    File(PathBuf),
+    Demo,
+}
+
+/// Looks up the configuration in the documented order: the command line, then
+/// `$SWITCHYARD_CONFIG`, then the user's config directory.
+pub fn locate(cli: Option<&Path>, env: Option<&str>, user_config_dir: Option<&Path>) -> ConfigSource {
+    if let Some(path) = cli {
+        return ConfigSource::File(path.to_path_buf());
+    }
+    if let Some(path) = env.filter(|p| !p.is_empty()) {
+        return ConfigSource::File(PathBuf::from(path));
+    }
+    if let Some(dir) = user_config_dir {
+        let candidate = dir.join("switchyard.toml");
+        if candidate.is_file() {
+            return ConfigSource::File(candidate);
+        }
+    }
+    ConfigSource::Demo
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub storage: StorageConfig,
+    pub services: Vec<ServiceConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageConfig {
+    /// As written; relative paths are resolved against the user's data directory.
+    pub path: PathBuf,
+    pub raw_retention: Duration,
+    pub minute_retention: Duration,
+    pub hour_retention: Duration,
+}
+
+impl StorageConfig {
+    pub fn resolved_path(&self, data_dir: &Path) -> PathBuf {
+        if self.path.is_absolute() {
+            self.path.clone()
+        } else {
+            data_dir.join(&self.path)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceConfig {
+    pub name: String,
+    /// Always without a trailing slash, so endpoint paths can be appended.
+    pub base_url: String,
+    pub profile: Profile,
+    pub tags: Vec<String>,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    pub allow_actions: bool,
+}
+
+/// A configuration problem, with where it is and what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct ConfigError {
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn render(&self) -> String {
+        let place = match (&self.file, self.line) {
+            (Some(file), Some(line)) => format!("{}:{line}: ", file.display()),
+            (Some(file), None) => format!("{}: ", file.display()),
+            (None, Some(line)) => format!("line {line}: "),
+            (None, None) => String::new(),
+        };
+        format!("{place}{}", self.message)
+    }
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: Some(path.to_path_buf()),
+            line: None,
+            message: format!("cannot read the configuration: {e}"),
+        })?;
+        Config::parse(&text).map_err(|mut e| {
+            e.file = Some(path.to_path_buf());
+            e
+        })
+    }
+
+    /// Parses and validates configuration text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        raw::parse(text)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+//! The configuration as written (every key, with its position), and its validation into
+//! [`Config`]. Keeping the raw shape separate lets every error point at a line.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::suggest::closest;
+use super::units::{parse_duration, parse_size};
+use super::{Config, ConfigError, ServiceConfig, StorageConfig};
+use crate::profiles::Profile;
+
+const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_MAX_BODY: u64 = 1 << 20;
+/// Polling faster than this is a load test, not monitoring.
+const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    service: Vec<RawService>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    path: Option<Spanned<String>>,
+    raw_retention: Option<Spanned<String>>,
+    minute_retention: Option<Spanned<String>>,
+    hour_retention: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    poll_interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: Spanned<String>,
+    base_url: Spanned<String>,
+    profile: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    poll_interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+    allow_actions: Option<bool>,
+}
+
+/// Turns byte offsets into line numbers for error messages.
+struct Source<'a> {
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .bytes()
+            .filter(|b| *b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn error_at<T>(&self, spanned: &Spanned<T>, message: String) -> ConfigError {
+        ConfigError {
+            file: None,
+            line: Some(self.line_of(spanned.span().start)),
+            message,
+        }
+    }
+
+    fn duration(&self, value: &Spanned<String>, key: &str) -> Result<Duration, ConfigError> {
+        parse_duration(value.get_ref()).map_err(|e| self.error_at(value, format!("{key}: {e}")))
+    }
+
+    fn optional_duration(
+        &self,
+        value: Option<&Spanned<String>>,
+        key: &str,
+    ) -> Result<Option<Duration>, ConfigError> {
+        value.map(|v| self.duration(v, key)).transpose()
+    }
+
+    fn optional_size(&self, value: Option<&Spanned<String>>, key: &str) -> Result<Option<u64>, ConfigError> {
+        value
+            .map(|v| parse_size(v.get_ref()).map_err(|e| self.error_at(v, format!("{key}: {e}"))))
+            .transpose()
+    }
+}
+
+pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
+    let source = Source { text };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| deserialize_error(&source, &e))?;
+
+    let storage = validate_storage(&source, &raw.storage)?;
+    let default_interval = source
+        .optional_duration(raw.defaults.poll_interval.as_ref(), "defaults.poll_interval")?
+        .unwrap_or(DEFAULT_POLL_INTERVAL);
+    let default_timeout = source.optional_duration(raw.defaults.timeout.as_ref(), "defaults.timeout")?;
+    let default_max_body = source
+        .optional_size(raw.defaults.max_body.as_ref(), "defaults.max_body")?
+        .unwrap_or(DEFAULT_MAX_BODY);
+
+    if raw.service.is_empty() {
+        return Err(ConfigError {
+            file: None,
+            line: None,
+            message: "no services: add at least one [[service]] with name, base_url and profile".into(),
+        });
+    }
+
+    let mut services: Vec<ServiceConfig> = Vec::with_capacity(raw.service.len());
+    for raw_service in &raw.service {
+        let service = validate_service(
+            &source,
+            raw_service,
+            default_interval,
+            default_timeout,
+            default_max_body,
+        )?;
+        if services.iter().any(|s| s.name == service.name) {
+            return Err(source.error_at(
+                &raw_service.name,
+                format!("service name `{}` is used twice; names must be unique", service.name),
+            ));
+        }
+        services.push(service);
+    }
+    Ok(Config { storage, services })
+}
+
+fn validate_storage(source: &Source, raw: &RawStorage) -> Result<StorageConfig, ConfigError> {
+    let day = Duration::from_secs(86_400);
+    Ok(StorageConfig {
+        path: raw
+            .path
+            .as_ref()
+            .map(|p| PathBuf::from(p.get_ref()))
+            .unwrap_or_else(|| PathBuf::from("history.db")),
+        raw_retention: source
+            .optional_duration(raw.raw_retention.as_ref(), "storage.raw_retention")?
+            .unwrap_or(2 * day),
+        minute_retention: source
+            .optional_duration(raw.minute_retention.as_ref(), "storage.minute_retention")?
+            .unwrap_or(30 * day),
+        hour_retention: source
+            .optional_duration(raw.hour_retention.as_ref(), "storage.hour_retention")?
+            .unwrap_or(400 * day),
+    })
+}
+
+fn validate_service(
+    source: &Source,
+    raw: &RawService,
+    default_interval: Duration,
+    default_timeout: Option<Duration>,
+    default_max_body: u64,
+) -> Result<ServiceConfig, ConfigError> {
+    let name = raw.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(source.error_at(&raw.name, "service name is empty".into()));
+    }
+    let base_url = validate_base_url(source, &raw.base_url, &name)?;
+    let profile = match &raw.profile {
+        Some(word) => Profile::from_name(word.get_ref())
+            .map_err(|e| source.error_at(word, format!("service `{name}`: {e}")))?,
+        None => {
+            return Err(source.error_at(
+                &raw.name,
+                format!(
+                    "service `{name}` has no profile; add `profile = \"…\"` (one of: {})",
+                    Profile::supported_names().join(", ")
+                ),
+            ))
+        }
+    };
+    let poll_interval = source
+        .optional_duration(raw.poll_interval.as_ref(), "poll_interval")?
+        .unwrap_or(default_interval);
+    if poll_interval < MIN_POLL_INTERVAL {
+        let at = raw.poll_interval.as_ref().unwrap_or(&raw.name);
+        return Err(source.error_at(
+            at,
+            format!("service `{name}`: poll_interval must be at least 100ms"),
+        ));
+    }
+    let timeout = match source.optional_duration(raw.timeout.as_ref(), "timeout")? {
+        Some(timeout) if timeout >= poll_interval => {
+            let at = raw.timeout.as_ref().unwrap_or(&raw.name);
+            return Err(source.error_at(
+                at,
+                format!(
+                    "service `{name}`: timeout ({}) must be shorter than poll_interval ({})",
+                    humantime::format_duration(timeout),
+                    humantime::format_duration(poll_interval)
+                ),
+            ));
+        }
+        Some(timeout) => timeout,
+        // A default timeout never reaches the interval: polls must not overlap.
+        None => default_timeout
+            .unwrap_or(DEFAULT_TIMEOUT)
+            .min(poll_interval.mul_f64(0.8)),
+    };
+    let max_body_bytes = source
+        .optional_size(raw.max_body.as_ref(), "max_body")?
+        .unwrap_or(default_max_body);
+    Ok(ServiceConfig {
+        name,
+        base_url,
+        profile,
+        tags: raw.tags.clone(),
+        poll_interval,
+        timeout,
+        max_body_bytes,
+        allow_actions: raw.allow_actions.unwrap_or(true),
+    })
+}
+
+fn validate_base_url(source: &Source, raw: &Spanned<String>, name: &str) -> Result<String, ConfigError> {
+    let text = raw.get_ref().trim();
+    let url = reqwest::Url::parse(text).map_err(|e| {
+        source.error_at(raw, format!("service `{name}`: base_url `{text}` is not a URL ({e})"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(source.error_at(
+            raw,
+            format!("service `{name}`: base_url must start with http:// or https://"),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Credentials in a URL end up in logs and snapshots; headers with references don't.
+        return Err(source.error_at(
+            raw,
+            format!("service `{name}`: base_url must not contain credentials; send them as a header"),
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+/// Turns a TOML or serde error into one with a line and, for an unknown key, a suggestion.
+fn deserialize_error(source: &Source, error: &toml::de::Error) -> ConfigError {
+    let line = error.span().map(|span| source.line_of(span.start));
+    let message = error.message().trim().to_string();
+    ConfigError {
+        file: None,
+        line,
+        message: with_suggestion(&message),
+    }
+}
+
+/// serde says "unknown field `x`, expected one of `a`, `b`"; add "did you mean `a`?".
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match closest(unknown, &known) {
+        Some(suggestion) => format!("unknown key `{unknown}`; did you mean `{suggestion}`?"),
+        None => format!("unknown key `{unknown}`; known keys here: {}", known.join(", ")),
+    }
+}

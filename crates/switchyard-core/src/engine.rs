@@ -1,0 +1,195 @@
+//! The engine owns the live state of the fleet. Pollers send observations in on one
+//! channel; the engine folds them into each service's state, hands them to the store
+//! writer, and publishes every change on a broadcast channel that the UI bridge and the
+//! CLI subscribe to. One task owns the state, so there are no locks to get wrong.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use crate::clock::Clock;
+use crate::config::{Config, ServiceConfig};
+use crate::model::Observation;
+use crate::sources::{http, poller};
+use crate::store::{StoreWriter, WriterStats};
+
+/// What the console knows about one service right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct ServiceState {
+    pub name: String,
+    pub profile: String,
+    pub base_url: String,
+    pub tags: Vec<String>,
+    pub poll_interval_ms: f64,
+    /// The most recent observation, whatever its reachability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<Observation>,
+    /// The most recent observation in which the service answered usefully. Kept while
+    /// it is unreachable, so the last good values stay visible with their age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_good: Option<Observation>,
+    pub consecutive_failures: u32,
+}
+
+impl ServiceState {
+    fn new(service: &ServiceConfig) -> Self {
+        ServiceState {
+            name: service.name.clone(),
+            profile: service.profile.name().to_string(),
+            base_url: service.base_url.clone(),
+            tags: service.tags.clone(),
+            poll_interval_ms: service.poll_interval.as_secs_f64() * 1000.0,
+            latest: None,
+            last_good: None,
+            consecutive_failures: 0,
+        }
+    }
+
+    fn apply(&mut self, observation: Observation) {
+        if observation.is_reachable() {
+            self.consecutive_failures = 0;
+            self.last_good = Some(observation.clone());
+        } else {
+            self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        }
+        self.latest = Some(observation);
+    }
+}
+
+/// A change the engine publishes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    ServiceUpdated { state: ServiceState },
+}
+
+enum Command {
+    Snapshot(oneshot::Sender<Vec<ServiceState>>),
+}
+
+/// The running engine. Cheap to clone; [`EngineHandle::shutdown`] stops it.
+#[derive(Clone)]
+pub struct EngineHandle {
+    events: broadcast::Sender<EngineEvent>,
+    commands: mpsc::Sender<Command>,
+    shutdown: CancellationToken,
+    finished: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<Option<WriterStats>>>>>,
+}
+
+/// How many events a slow subscriber may fall behind before it misses some (it then
+/// re-reads the whole state with [`EngineHandle::snapshot`]).
+const EVENT_BUFFER: usize = 1024;
+
+impl EngineHandle {
+    /// Starts one poller per service and the engine task. `writer`, when given, receives
+    /// every observation for the history.
+    pub fn start(config: &Config, clock: Arc<dyn Clock>, writer: Option<StoreWriter>) -> EngineHandle {
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let (commands, command_rx) = mpsc::channel(16);
+        let (observation_tx, observation_rx) = mpsc::channel(1024);
+        let shutdown = CancellationToken::new();
+
+        let client = http::build_client();
+        let mut pollers = JoinSet::new();
+        for service in &config.services {
+            pollers.spawn(poller::run(
+                client.clone(),
+                service.clone(),
+                clock.clone(),
+                observation_tx.clone(),
+                shutdown.clone(),
+            ));
+        }
+        drop(observation_tx);
+
+        let states: Vec<ServiceState> = config.services.iter().map(ServiceState::new).collect();
+        let task = tokio::spawn(run(
+            states,
+            observation_rx,
+            command_rx,
+            events.clone(),
+            writer,
+            pollers,
+            shutdown.clone(),
+        ));
+        EngineHandle {
+            events,
+            commands,
+            shutdown,
+            finished: Arc::new(tokio::sync::Mutex::new(Some(task))),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    /// Every service's current state, in configuration order.
+    pub async fn snapshot(&self) -> Vec<ServiceState> {
+        let (reply, answer) = oneshot::channel();
+        if self.commands.send(Command::Snapshot(reply)).await.is_err() {
+            return Vec::new();
+        }
+        answer.await.unwrap_or_default()
+    }
+
+    /// Stops polling, writes what is queued for the history, and waits for both.
+    /// Returns the writer's statistics when there was a writer.
+    pub async fn shutdown(&self) -> Option<WriterStats> {
+        self.shutdown.cancel();
+        let task = self.finished.lock().await.take()?;
+        task.await.ok().flatten()
+    }
+}
+
+async fn run(
+    mut states: Vec<ServiceState>,
+    mut observations: mpsc::Receiver<Observation>,
+    mut commands: mpsc::Receiver<Command>,
+    events: broadcast::Sender<EngineEvent>,
+    writer: Option<StoreWriter>,
+    mut pollers: JoinSet<()>,
+    shutdown: CancellationToken,
+) -> Option<WriterStats> {
+    loop {
+        tokio::select! {
+            // Observations first: a burst of them must not wait behind snapshot requests.
+            biased;
+            received = observations.recv() => {
+                let Some(observation) = received else { break };
+                let Some(state) = states.iter_mut().find(|s| s.name == observation.service) else {
+                    continue;
+                };
+                if let Some(writer) = &writer {
+                    writer.record(observation.clone());
+                }
+                state.apply(observation);
+                // No subscribers is fine: the CLI may only want the history.
+                let _ = events.send(EngineEvent::ServiceUpdated { state: state.clone() });
+            }
+            Some(command) = commands.recv() => match command {
+                Command::Snapshot(reply) => {
+                    let _ = reply.send(states.clone());
+                }
+            },
+            _ = shutdown.cancelled() => break,
+        }
+    }
+    // Pollers see the same token; wait for them so no observation is half-sent.
+    while pollers.join_next().await.is_some() {}
+    // Keep what they managed to send before stopping.
+    while let Ok(observation) = observations.try_recv() {
+        if let Some(writer) = &writer {
+            writer.record(observation);
+        }
+    }
+    match writer {
+        Some(writer) => Some(writer.finish().await),
+        None => None,
+    }
+}

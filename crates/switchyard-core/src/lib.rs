@@ -1,0 +1,12 @@
+//! Switchyard's core: everything the console does, with no Tauri and no display, so it
+//! compiles and tests anywhere. The desktop shell and the CLI are thin layers over it.
+
+pub mod bindings;
+pub mod clock;
+pub mod config;
+pub mod dirs;
+pub mod engine;
+pub mod model;
+pub mod profiles;
+pub mod sources;
+pub mod store;

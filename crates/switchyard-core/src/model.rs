@@ -1,0 +1,220 @@
+//! The normalised model every other module speaks (CONTRACTS.md, "The normalised
+//! observation"). A poll and a stream message end as the same [`Observation`], so the
+//! engine, the store and the UI never need to know which profile produced it.
+//!
+//! These types cross the IPC boundary: `ts-rs` generates their TypeScript twins in
+//! `ui/src/bindings/`, and a test fails when that generated file is stale.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One round of polls of one service, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct Observation {
+    /// The service's name from the configuration.
+    pub service: String,
+    /// The profile (CONTRACTS.md) that produced this observation.
+    pub profile: String,
+    /// When the console made the observation (its own clock, not the service's).
+    #[ts(type = "string")]
+    pub observed_at: DateTime<Utc>,
+    /// Whether the console could get a usable answer, and if not, why.
+    pub reachability: Reachability,
+    /// What the service says about its own health; absent when it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Breaker>>", optional)]
+    pub breakers: Vec<Breaker>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Sample>>", optional)]
+    pub samples: Vec<Sample>,
+    /// The actions this service offers through its profile (used by the actions issue).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<ActionKind>>", optional)]
+    pub actions: Vec<ActionKind>,
+}
+
+impl Observation {
+    pub fn is_reachable(&self) -> bool {
+        matches!(self.reachability, Reachability::Reachable { .. })
+    }
+}
+
+/// The console's own view of whether a service answered usefully.
+/// Every kind but `reachable` carries a human message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reachability {
+    Reachable {
+        latency_ms: f64,
+    },
+    Timeout {
+        message: String,
+    },
+    Refused {
+        message: String,
+    },
+    Dns {
+        message: String,
+    },
+    Tls {
+        message: String,
+    },
+    HttpError {
+        code: u16,
+        message: String,
+    },
+    InvalidResponse {
+        reason: String,
+        message: String,
+    },
+    TooLarge {
+        message: String,
+    },
+    RateLimited {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        retry_after_seconds: Option<f64>,
+        message: String,
+    },
+    Unauthorized {
+        message: String,
+    },
+}
+
+impl Reachability {
+    /// The snake_case word for this kind, as stored and shown.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reachability::Reachable { .. } => "reachable",
+            Reachability::Timeout { .. } => "timeout",
+            Reachability::Refused { .. } => "refused",
+            Reachability::Dns { .. } => "dns",
+            Reachability::Tls { .. } => "tls",
+            Reachability::HttpError { .. } => "http_error",
+            Reachability::InvalidResponse { .. } => "invalid_response",
+            Reachability::TooLarge { .. } => "too_large",
+            Reachability::RateLimited { .. } => "rate_limited",
+            Reachability::Unauthorized { .. } => "unauthorized",
+        }
+    }
+
+    /// The human message, if this is not `reachable`.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Reachability::Reachable { .. } => None,
+            Reachability::Timeout { message }
+            | Reachability::Refused { message }
+            | Reachability::Dns { message }
+            | Reachability::Tls { message }
+            | Reachability::HttpError { message, .. }
+            | Reachability::InvalidResponse { message, .. }
+            | Reachability::TooLarge { message }
+            | Reachability::RateLimited { message, .. }
+            | Reachability::Unauthorized { message } => Some(message),
+        }
+    }
+
+    pub fn latency_ms(&self) -> Option<f64> {
+        match self {
+            Reachability::Reachable { latency_ms } => Some(*latency_ms),
+            _ => None,
+        }
+    }
+}
+
+/// Health as the service reports it, normalised to four words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Ok,
+    Degraded,
+    Down,
+    Unknown,
+}
+
+impl HealthStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthStatus::Ok => "ok",
+            HealthStatus::Degraded => "degraded",
+            HealthStatus::Down => "down",
+            HealthStatus::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct Health {
+    pub status: HealthStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Dependency>>", optional)]
+    pub dependencies: Vec<Dependency>,
+}
+
+/// One of a service's dependencies (database, cache, another API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct Dependency {
+    pub name: String,
+    pub status: HealthStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    /// Latency above the slow threshold for this kind of dependency (CONTRACTS.md §1).
+    #[serde(default)]
+    pub slow: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    Closed,
+    Open,
+    HalfOpen,
+    ForcedOpen,
+    Disabled,
+    MetricsOnly,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct Breaker {
+    pub name: String,
+    pub state: BreakerState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_count: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_count: Option<f64>,
+    /// A ratio 0..1, whatever the service sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_score: Option<f64>,
+}
+
+/// One value of a named series at the observation's time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Sample {
+    pub series: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    ResetBreaker,
+    ClearCache,
+}

@@ -1,0 +1,56 @@
+//! Tolerant matching of the words services use for states (CONTRACTS.md, rules for every
+//! profile): case-insensitive, with `-`, `_` and space treated alike, so `HALF_OPEN`,
+//! `half-open` and `Half Open` are one word.
+
+/// Folds a service's word into a canonical form: lower case, separators as `_`.
+pub fn fold(word: &str) -> String {
+    word.trim()
+        .chars()
+        .map(|c| match c {
+            '-' | ' ' => '_',
+            other => other.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn separators_and_case_fold_to_one_word() {
+        assert_eq!(fold("HALF_OPEN"), "half_open");
+        assert_eq!(fold("half-open"), "half_open");
+        assert_eq!(fold(" Half Open "), "half_open");
+        assert_eq!(fold("OK"), "ok");
+    }
+}
+
+use crate::model::HealthStatus;
+
+/// Maps the health words services use to the four normalised ones. Words nobody
+/// recognises stay `unknown` rather than being guessed at.
+pub fn health_status(word: &str) -> HealthStatus {
+    match fold(word).as_str() {
+        "ok" | "up" | "healthy" | "pass" | "green" | "connected" => HealthStatus::Ok,
+        "degraded" | "warn" | "warning" | "yellow" | "slow" => HealthStatus::Degraded,
+        "down" | "unhealthy" | "fail" | "failed" | "error" | "red" | "disconnected"
+        | "out_of_service" => HealthStatus::Down,
+        _ => HealthStatus::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod health_word_tests {
+    use super::health_status;
+    use crate::model::HealthStatus;
+
+    #[test]
+    fn contract_words_map_to_the_normalised_four() {
+        assert_eq!(health_status("OK"), HealthStatus::Ok);
+        assert_eq!(health_status("DEGRADED"), HealthStatus::Degraded);
+        assert_eq!(health_status("DOWN"), HealthStatus::Down);
+        assert_eq!(health_status("Out-Of-Service"), HealthStatus::Down);
+        assert_eq!(health_status("sideways"), HealthStatus::Unknown);
+    }
+}

@@ -1,0 +1,5 @@
+//! Where observations come from: HTTP polls today, WebSocket streams later. Every
+//! source ends in the same [`crate::model::Observation`].
+
+pub mod http;
+pub mod poller;
