@@ -1,0 +1,89 @@
+//! Writes the Switchyard TOML configuration that points the console at a
+//! running fleet. Hand-written rather than through the `toml` crate: the
+//! shape is fixed and small, and only strings need care.
+
+use std::fmt::Write;
+
+use crate::RunningService;
+
+/// The configuration for `services`, with `poll_interval` and `timeout`
+/// as `[defaults]` (humane durations such as `"2s"`, passed through as given).
+pub(crate) fn render(services: &[RunningService], poll_interval: &str, timeout: &str) -> String {
+    let mut out = String::from(
+        "# Switchyard configuration for a simulated fleet started by switchyard-fleet.\n",
+    );
+    // `write!` into a String cannot fail; the results are ignored for that reason.
+    let _ = writeln!(out, "[defaults]");
+    let _ = writeln!(out, "poll_interval = {}", string(poll_interval));
+    let _ = writeln!(out, "timeout = {}", string(timeout));
+    for service in services {
+        let tags: Vec<String> = service.tags.iter().map(|tag| string(tag)).collect();
+        let _ = writeln!(out);
+        let _ = writeln!(out, "[[service]]");
+        let _ = writeln!(out, "name = {}", string(&service.name));
+        let _ = writeln!(out, "base_url = {}", string(&service.base_url));
+        let _ = writeln!(out, "profile = {}", string(service.profile));
+        let _ = writeln!(out, "tags = [{}]", tags.join(", "));
+    }
+    out
+}
+
+/// A TOML basic string: quoted, with quotes, backslashes and control
+/// characters escaped as the TOML spec requires.
+fn string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(string("plain"), "\"plain\"");
+        assert_eq!(string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+        assert_eq!(string("line\nnext\ttab\u{1}"), r#""line\nnext\ttab\u0001""#);
+        assert_eq!(string("ünïcode"), "\"ünïcode\"");
+    }
+
+    #[test]
+    fn renders_the_documented_shape() {
+        let services = [RunningService {
+            name: "execution-service".to_owned(),
+            profile: "health-contract",
+            base_url: "http://127.0.0.1:40123".to_owned(),
+            tags: vec!["demo".to_owned(), "trading".to_owned()],
+        }];
+        let expected = "\
+# Switchyard configuration for a simulated fleet started by switchyard-fleet.
+[defaults]
+poll_interval = \"2s\"
+timeout = \"1s\"
+
+[[service]]
+name = \"execution-service\"
+base_url = \"http://127.0.0.1:40123\"
+profile = \"health-contract\"
+tags = [\"demo\", \"trading\"]
+";
+        assert_eq!(render(&services, "2s", "1s"), expected);
+    }
+}

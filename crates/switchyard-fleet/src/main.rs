@@ -1,0 +1,108 @@
+//! `switchyard-fleet`: runs the demo fleet of simulated services on
+//! 127.0.0.1 until Ctrl-C or SIGTERM, optionally printing the Switchyard
+//! configuration that watches it.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use switchyard_fleet::Fleet;
+use tracing_subscriber::EnvFilter;
+
+/// Simulated services that speak Switchyard's contracts, with fault injection.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about,
+    after_help = "\
+Example:
+  switchyard-fleet --print-config --poll-interval 2s --timeout 1s > fleet.toml
+  switchyard-cli watch --config fleet.toml
+
+Each service also answers POST /_fleet/set, POST /_fleet/script and
+GET /_fleet/state, e.g.
+  curl -X POST -d '{\"status\": \"DOWN\"}' http://127.0.0.1:PORT/_fleet/set"
+)]
+struct Args {
+    /// Start the demo fleet (the default, and for now the only fleet).
+    #[arg(long)]
+    demo: bool,
+    /// Print a Switchyard configuration for the running fleet to stdout.
+    #[arg(long)]
+    print_config: bool,
+    /// `[defaults] poll_interval` in the printed configuration.
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    poll_interval: String,
+    /// `[defaults] timeout` in the printed configuration.
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    timeout: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    // Logs go to stderr so stdout carries nothing but the configuration.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        // Colour codes only help a person at a terminal, not a log file.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    tracing::info!(demo_flag = args.demo, "starting the demo fleet");
+    let fleet = match Fleet::start_demo().await {
+        Ok(fleet) => fleet,
+        Err(error) => {
+            tracing::error!(%error, "could not start the demo fleet");
+            return ExitCode::FAILURE;
+        }
+    };
+    for service in fleet.services() {
+        tracing::info!(
+            service = %service.name,
+            url = %service.base_url,
+            profile = service.profile,
+            "serving"
+        );
+    }
+
+    if args.print_config {
+        let config = fleet.config_toml(&args.poll_interval, &args.timeout);
+        // Flushed now: a reader of a pipe must see it while we keep serving.
+        let mut stdout = std::io::stdout().lock();
+        if let Err(error) = stdout
+            .write_all(config.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            tracing::error!(%error, "could not print the configuration");
+            fleet.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    }
+
+    match wait_for_stop_signal().await {
+        Ok(signal) => tracing::info!(signal, "stopping"),
+        Err(error) => tracing::error!(%error, "cannot listen for stop signals; stopping"),
+    }
+    fleet.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM and names the one that came.
+async fn wait_for_stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map(|()| "SIGINT"),
+            _ = terminate.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+    }
+}
