@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
 
 use crate::engine::{EngineEvent, ServiceState};
+use crate::session::SessionInfo;
 
 /// Where the generated files live in the repository.
 pub fn ui_bindings_dir() -> PathBuf {
@@ -19,6 +20,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     let config = Config::new().with_out_dir(dir).with_large_int("number");
     EngineEvent::export_all(&config)?;
     ServiceState::export_all(&config)?;
+    SessionInfo::export_all(&config)?;
     Ok(())
 }
 

@@ -8,5 +8,6 @@ pub mod dirs;
 pub mod engine;
 pub mod model;
 pub mod profiles;
+pub mod session;
 pub mod sources;
 pub mod store;

@@ -1,0 +1,22 @@
+//! What this run of the console is watching and where it writes: shown in the UI's
+//! header so an engineer knows whether they are looking at the demo or production.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct SessionInfo {
+    /// `demo`, or the path of the configuration file.
+    pub config_source: String,
+    /// True when watching the built-in simulated fleet.
+    pub demo: bool,
+    /// The history database file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// A problem that stopped the console from watching (bad configuration, unusable
+    /// database), with what to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub version: String,
+}

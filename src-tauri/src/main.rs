@@ -1,0 +1,65 @@
+//! The Switchyard desktop shell: parses the command line, starts the core, and wires it
+//! to the window. Everything that decides anything lives in `switchyard-core`.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod bridge;
+mod commands;
+mod logging;
+mod session;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use tauri::{Manager, RunEvent};
+
+/// Switchyard: a desktop console for on-call engineers.
+#[derive(Debug, Parser)]
+#[command(version, about, after_help = "Example:\n  switchyard --config ~/.config/switchyard/switchyard.toml\n  switchyard --demo")]
+struct Args {
+    /// The configuration file. Without it: $SWITCHYARD_CONFIG, then the user's config
+    /// directory, then the demo fleet.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Watch the built-in simulated fleet, whatever configuration exists.
+    #[arg(long, conflicts_with = "config")]
+    demo: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    let dirs = switchyard_core::dirs::AppDirs::discover();
+    let _log_guard = logging::init(dirs.as_ref().map(|d| d.log_dir.as_path()));
+
+    let app = tauri::Builder::default()
+        .setup(move |app| {
+            let session = tauri::async_runtime::block_on(session::Session::start(
+                args.config.as_deref(),
+                args.demo,
+                dirs.as_ref(),
+            ));
+            if let Some(engine) = session.engine() {
+                bridge::forward_engine_events(app.handle().clone(), engine.subscribe());
+            }
+            app.manage(session);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![commands::session_info, commands::fleet_state])
+        .build(tauri::generate_context!());
+
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the window");
+            eprintln!("switchyard: cannot start the window: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            // Write what is queued for the history before the process ends.
+            let session = handle.state::<session::Session>();
+            tauri::async_runtime::block_on(session.shutdown());
+        }
+    });
+}

@@ -1,0 +1,134 @@
+//! One run of the console: which configuration (or the demo fleet), which database, and
+//! the engine watching it. A start-up problem does not close the app: the window opens
+//! and says what is wrong and what to do.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use switchyard_core::clock::SystemClock;
+use switchyard_core::config::{self, Config, ConfigSource};
+use switchyard_core::dirs::AppDirs;
+use switchyard_core::engine::EngineHandle;
+use switchyard_core::session::SessionInfo;
+use switchyard_core::store::Store;
+use switchyard_fleet::Fleet;
+
+/// The demo polls briskly so the screen visibly moves.
+const DEMO_POLL_INTERVAL: &str = "2s";
+const DEMO_TIMEOUT: &str = "1s";
+
+pub struct Session {
+    info: SessionInfo,
+    engine: Option<EngineHandle>,
+    store: Option<Store>,
+    /// The in-process demo fleet; kept so its servers live as long as the window.
+    _fleet: Option<Fleet>,
+}
+
+impl Session {
+    pub async fn start(cli_config: Option<&Path>, force_demo: bool, dirs: Option<&AppDirs>) -> Session {
+        let source = if force_demo {
+            ConfigSource::Demo
+        } else {
+            let env = std::env::var("SWITCHYARD_CONFIG").ok();
+            config::locate(cli_config, env.as_deref(), dirs.map(|d| d.config_dir.as_path()))
+        };
+        let mut info = SessionInfo {
+            config_source: match &source {
+                ConfigSource::Demo => "demo".to_string(),
+                ConfigSource::File(path) => path.display().to_string(),
+            },
+            demo: source == ConfigSource::Demo,
+            database: None,
+            error: None,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let mut session = Session {
+            info: info.clone(),
+            engine: None,
+            store: None,
+            _fleet: None,
+        };
+
+        let config = match &source {
+            ConfigSource::File(path) => Config::load(path),
+            ConfigSource::Demo => match Fleet::start_demo().await {
+                Ok(fleet) => {
+                    let parsed = Config::parse(&fleet.config_toml(DEMO_POLL_INTERVAL, DEMO_TIMEOUT));
+                    session._fleet = Some(fleet);
+                    parsed.map(|mut c| {
+                        c.storage.path = "demo-history.db".into();
+                        c
+                    })
+                }
+                Err(e) => {
+                    info.error = Some(format!("cannot start the demo fleet on 127.0.0.1: {e}"));
+                    session.info = info;
+                    return session;
+                }
+            },
+        };
+        let config = match config {
+            Ok(config) => config,
+            Err(e) => {
+                tracing::error!(error = %e, "configuration refused");
+                info.error = Some(format!("{e}. Fix the configuration and restart, or run with --demo."));
+                session.info = info;
+                return session;
+            }
+        };
+
+        let writer = match dirs {
+            Some(dirs) => {
+                let path = config.storage.resolved_path(&dirs.data_dir);
+                info.database = Some(path.display().to_string());
+                match Store::open(&path).await {
+                    Ok(store) => {
+                        let writer = store.start_writer();
+                        session.store = Some(store);
+                        Some(writer)
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "history disabled");
+                        info.error = Some(format!("{e}. Live values are shown, but no history is kept."));
+                        None
+                    }
+                }
+            }
+            None => {
+                info.error = Some("no home directory: live values are shown, but no history is kept".into());
+                None
+            }
+        };
+
+        tracing::info!(
+            source = %info.config_source,
+            services = config.services.len(),
+            database = info.database.as_deref().unwrap_or("none"),
+            "watching"
+        );
+        session.engine = Some(EngineHandle::start(&config, Arc::new(SystemClock), writer));
+        session.info = info;
+        session
+    }
+
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    pub fn engine(&self) -> Option<&EngineHandle> {
+        self.engine.as_ref()
+    }
+
+    /// Stops polling and flushes the history.
+    pub async fn shutdown(&self) {
+        if let Some(engine) = &self.engine {
+            if let Some(stats) = engine.shutdown().await {
+                tracing::info!(written = stats.observations_written, dropped = stats.dropped, "history flushed");
+            }
+        }
+        if let Some(store) = &self.store {
+            store.close().await;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import type { Observation } from "./bindings/Observation";
+import type { ServiceState } from "./bindings/ServiceState";
+import { formatAge, formatLatency, isStale, sortWorstFirst, statusView, toneCounts, upsertService } from "./view";
+
+function observation(partial: Partial<Observation>): Observation {
+  return {
+    service: "svc",
+    profile: "health-contract",
+    observed_at: "2026-11-23T10:00:00Z",
+    reachability: { kind: "reachable", latency_ms: 12 },
+    ...partial,
+  };
+}
+
+function service(name: string, latest?: Observation, lastGood?: Observation): ServiceState {
+  return {
+    name,
+    profile: "health-contract",
+    base_url: "http://127.0.0.1:1",
+    tags: [],
+    poll_interval_ms: 2000,
+    latest,
+    last_good: lastGood,
+    consecutive_failures: 0,
+  };
+}
+
+const down = observation({ health: { status: "down" } });
+const ok = observation({ health: { status: "ok" } });
+const refused = observation({ reachability: { kind: "refused", message: "connection refused by 127.0.0.1:1" } });
+
+describe("statusView", () => {
+  it("says waiting before the first poll", () => {
+    expect(statusView(service("a"))).toEqual({ word: "waiting", tone: "unknown", stale: false });
+  });
+
+  it("shows the service's own health when it answered", () => {
+    expect(statusView(service("a", down))).toMatchObject({ word: "down", tone: "bad" });
+    expect(statusView(service("a", ok))).toMatchObject({ word: "ok", tone: "ok" });
+  });
+
+  it("shows why a service could not be read, and that older values are stale", () => {
+    const view = statusView(service("a", refused, ok));
+    expect(view.word).toBe("refused");
+    expect(view.message).toContain("connection refused");
+    expect(view.stale).toBe(true);
+  });
+
+  it("words multi-part kinds with a space", () => {
+    const tooLarge = observation({ reachability: { kind: "too_large", message: "big" } });
+    expect(statusView(service("a", tooLarge)).word).toBe("too large");
+  });
+});
+
+describe("formatting", () => {
+  const now = Date.parse("2026-11-23T10:00:00Z");
+  it("gives ages in the largest sensible unit", () => {
+    expect(formatAge("2026-11-23T09:59:56Z", now)).toBe("4 s ago");
+    expect(formatAge("2026-11-23T09:57:00Z", now)).toBe("3 min ago");
+    expect(formatAge("2026-11-23T07:00:00Z", now)).toBe("3 h ago");
+    expect(formatAge(undefined, now)).toBe("never");
+  });
+
+  it("gives latency in ms below a second", () => {
+    expect(formatLatency(12.4)).toBe("12 ms");
+    expect(formatLatency(1520)).toBe("1.5 s");
+    expect(formatLatency(undefined)).toBe("—");
+  });
+
+  it("marks values stale after three poll intervals", () => {
+    const state = service("a", ok);
+    expect(isStale(state, now + 5999)).toBe(false);
+    expect(isStale(state, now + 6001)).toBe(true);
+  });
+});
+
+describe("lists", () => {
+  it("sorts worst first, then by name", () => {
+    const sorted = sortWorstFirst([service("b", ok), service("c", down), service("a", ok), service("d", refused)]);
+    expect(sorted.map((s) => s.name)).toEqual(["c", "d", "a", "b"]);
+  });
+
+  it("counts tones", () => {
+    expect(toneCounts([service("a", ok), service("b", down), service("c")])).toEqual({ ok: 1, warn: 0, bad: 1, unknown: 1 });
+  });
+
+  it("replaces a service's state in place and appends new ones", () => {
+    const list = [service("a"), service("b")];
+    const updated = upsertService(list, service("a", down));
+    expect(updated.map((s) => s.name)).toEqual(["a", "b"]);
+    expect(updated[0]?.latest).toBe(down);
+    expect(upsertService(list, service("c")).length).toBe(3);
+  });
+});

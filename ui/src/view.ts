@@ -1,0 +1,96 @@
+// Pure presentation logic: how a service's state reads on screen. No DOM, no IPC, so
+// every rule here is unit-tested. The UI never computes state: it only words it.
+import type { HealthStatus } from "./bindings/HealthStatus";
+import type { ServiceState } from "./bindings/ServiceState";
+
+/** The colour family of a status badge. */
+export type Tone = "ok" | "warn" | "bad" | "unknown";
+
+export interface StatusView {
+  /** What the badge says: a health word, or why the service could not be read. */
+  word: string;
+  tone: Tone;
+  /** The reachability message, when the service could not be read. */
+  message?: string;
+  /** True when the health shown is the last good one, not a fresh one. */
+  stale: boolean;
+}
+
+const HEALTH_TONE: Record<HealthStatus, Tone> = {
+  ok: "ok",
+  degraded: "warn",
+  down: "bad",
+  unknown: "unknown",
+};
+
+/** How a service's current state reads on its badge. */
+export function statusView(state: ServiceState): StatusView {
+  const latest = state.latest;
+  if (!latest) {
+    return { word: "waiting", tone: "unknown", stale: false };
+  }
+  if (latest.reachability.kind !== "reachable") {
+    return {
+      word: latest.reachability.kind.replace("_", " "),
+      tone: "bad",
+      message: latest.reachability.message,
+      stale: state.last_good !== undefined,
+    };
+  }
+  const status = latest.health?.status ?? "unknown";
+  return { word: status, tone: HEALTH_TONE[status], stale: false };
+}
+
+/** Poll latency as shown: whole milliseconds below a second, seconds above. */
+export function formatLatency(ms: number | undefined): string {
+  if (ms === undefined) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** "4 s ago", "3 min ago", "2 h ago": the age of a value at a glance. */
+export function formatAge(observedAt: string | undefined, nowMs: number): string {
+  if (observedAt === undefined) return "never";
+  const then = Date.parse(observedAt);
+  if (Number.isNaN(then)) return "unknown";
+  const seconds = Math.max(0, Math.round((nowMs - then) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} d ago`;
+}
+
+/** A value is stale when no observation arrived for three poll intervals. */
+export function isStale(state: ServiceState, nowMs: number): boolean {
+  const observedAt = state.latest?.observed_at;
+  if (observedAt === undefined) return false;
+  return nowMs - Date.parse(observedAt) > 3 * state.poll_interval_ms;
+}
+
+const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, unknown: 2, ok: 3 };
+
+/** Worst first, then by name: what is burning sits at the top. */
+export function sortWorstFirst(states: ServiceState[]): ServiceState[] {
+  return [...states].sort((a, b) => {
+    const byTone = TONE_RANK[statusView(a).tone] - TONE_RANK[statusView(b).tone];
+    return byTone !== 0 ? byTone : a.name.localeCompare(b.name);
+  });
+}
+
+/** Counts of services per tone, for the header. */
+export function toneCounts(states: ServiceState[]): Record<Tone, number> {
+  const counts: Record<Tone, number> = { ok: 0, warn: 0, bad: 0, unknown: 0 };
+  for (const state of states) counts[statusView(state).tone] += 1;
+  return counts;
+}
+
+/** Replaces one service's state in the list (or appends it), keeping the others. */
+export function upsertService(states: ServiceState[], next: ServiceState): ServiceState[] {
+  const index = states.findIndex((s) => s.name === next.name);
+  if (index === -1) return [...states, next];
+  const copy = [...states];
+  copy[index] = next;
+  return copy;
+}
