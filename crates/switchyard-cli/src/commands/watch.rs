@@ -1,0 +1,156 @@
+//! `watch`: headless collection into the history database, with a one-line live summary
+//! when stderr is a terminal.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use switchyard_core::clock::SystemClock;
+use switchyard_core::config::units::parse_duration;
+use switchyard_core::config::{self, Config, ConfigSource};
+use switchyard_core::dirs::AppDirs;
+use switchyard_core::engine::{EngineEvent, EngineHandle, ServiceState};
+use switchyard_core::model::HealthStatus;
+use switchyard_core::store::Store;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::Outcome;
+
+/// Poll every configured service and write what is seen to the history database.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  switchyard-cli watch --config fleet.toml --db /tmp/history.db --duration 30s")]
+pub struct WatchArgs {
+    /// The configuration file (else $SWITCHYARD_CONFIG, else the user's config directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The database file (else the configuration's storage.path).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Stop after this long (else run until Ctrl-C).
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
+}
+
+pub async fn run(args: WatchArgs) -> Outcome {
+    let dirs = AppDirs::discover();
+    let env = std::env::var("SWITCHYARD_CONFIG").ok();
+    let path = match config::locate(args.config.as_deref(), env.as_deref(), dirs.as_ref().map(|d| d.config_dir.as_path())) {
+        ConfigSource::File(path) => path,
+        ConfigSource::Demo => {
+            eprintln!("switchyard-cli watch: no configuration found; pass --config FILE or set SWITCHYARD_CONFIG");
+            return Outcome::UsageError;
+        }
+    };
+    let config = match Config::load(&path) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("switchyard-cli watch: {e}");
+            return Outcome::UsageError;
+        }
+    };
+    let db_path = match (&args.db, &dirs) {
+        (Some(db), _) => db.clone(),
+        (None, Some(dirs)) => config.storage.resolved_path(&dirs.data_dir),
+        (None, None) => {
+            eprintln!("switchyard-cli watch: no home directory; pass --db PATH");
+            return Outcome::UsageError;
+        }
+    };
+    let store = match Store::open(&db_path).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("switchyard-cli watch: {e}");
+            return Outcome::UsageError;
+        }
+    };
+
+    let engine = EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
+    eprintln!(
+        "watching {} services from {} into {}",
+        config.services.len(),
+        path.display(),
+        db_path.display()
+    );
+    let deadline = async {
+        match args.duration {
+            Some(duration) => tokio::time::sleep(duration).await,
+            None => std::future::pending().await,
+        }
+    };
+    follow(&engine, deadline).await;
+
+    let stats = engine.shutdown().await.unwrap_or_default();
+    store.close().await;
+    eprintln!(
+        "stopped: {} observations written in {} transactions{}",
+        stats.observations_written,
+        stats.batches,
+        if stats.dropped > 0 {
+            format!(", {} dropped because the database fell behind", stats.dropped)
+        } else {
+            String::new()
+        }
+    );
+    if stats.failed_batches > 0 {
+        eprintln!("{} batches could not be written; see the log above", stats.failed_batches);
+        return Outcome::Unhealthy;
+    }
+    Outcome::Ok
+}
+
+/// Prints the live summary until the deadline or Ctrl-C.
+async fn follow(engine: &EngineHandle, deadline: impl std::future::Future<Output = ()>) {
+    let mut events = engine.subscribe();
+    let mut states = engine.snapshot().await;
+    let live = std::io::stderr().is_terminal();
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => break,
+            _ = tokio::signal::ctrl_c() => break,
+            event = events.recv() => match event {
+                Ok(EngineEvent::ServiceUpdated { state }) => {
+                    if let Some(slot) = states.iter_mut().find(|s| s.name == state.name) {
+                        *slot = state;
+                    }
+                    if live {
+                        eprint!("\r\x1b[2K{}", summary(&states));
+                        let _ = std::io::stderr().flush();
+                    }
+                }
+                Err(RecvError::Lagged(_)) => states = engine.snapshot().await,
+                Err(RecvError::Closed) => break,
+            }
+        }
+    }
+    if live {
+        eprintln!();
+    }
+}
+
+/// "4 services: 3 ok, 1 degraded, 0 down, 0 unreachable".
+fn summary(states: &[ServiceState]) -> String {
+    let (mut ok, mut degraded, mut down, mut unreachable, mut waiting) = (0, 0, 0, 0, 0);
+    for state in states {
+        match &state.latest {
+            None => waiting += 1,
+            Some(o) if !o.is_reachable() => unreachable += 1,
+            Some(o) => match o.health.as_ref().map(|h| h.status) {
+                Some(HealthStatus::Ok) => ok += 1,
+                Some(HealthStatus::Degraded) => degraded += 1,
+                Some(HealthStatus::Down) => down += 1,
+                _ => waiting += 1,
+            },
+        }
+    }
+    let mut line = format!(
+        "{} services: {ok} ok, {degraded} degraded, {down} down, {unreachable} unreachable",
+        states.len()
+    );
+    if waiting > 0 {
+        line.push_str(&format!(", {waiting} waiting"));
+    }
+    line
+}

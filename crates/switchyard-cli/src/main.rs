@@ -1,0 +1,56 @@
+//! `switchyard-cli`: the console without a window, for scripts, servers and quick checks.
+//! Exit codes: 0 ok, 1 the checked thing is unhealthy or refused, 2 usage or configuration.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "switchyard-cli", version, about = "Switchyard without a window: probe services and collect history headless")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Probe(commands::probe::ProbeArgs),
+    Watch(commands::watch::WatchArgs),
+}
+
+/// What a command concluded, mapped onto the documented exit codes.
+pub enum Outcome {
+    Ok,
+    Unhealthy,
+    UsageError,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("switchyard-cli: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Probe(args) => commands::probe::run(args).await,
+            Command::Watch(args) => commands::watch::run(args).await,
+        }
+    });
+    match outcome {
+        Outcome::Ok => ExitCode::SUCCESS,
+        Outcome::Unhealthy => ExitCode::from(1),
+        Outcome::UsageError => ExitCode::from(2),
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the core against the real simulated fleet on 127.0.0.1 and a
+//! real SQLite file. One binary, several modules, so linking stays cheap.
+
+mod engine_store;
+mod faults;
+mod support;
