@@ -18,7 +18,10 @@ pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
     let file = log_dir.and_then(|dir| {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("switchyard: logging to stderr only: cannot create {}: {e}", dir.display());
+            eprintln!(
+                "switchyard: logging to stderr only: cannot create {}: {e}",
+                dir.display()
+            );
             return None;
         }
         RollingFileAppender::builder()
@@ -27,7 +30,12 @@ pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
             .filename_suffix("log")
             .max_log_files(LOG_FILES_KEPT)
             .build(dir)
-            .map_err(|e| eprintln!("switchyard: logging to stderr only: cannot open {}: {e}", dir.display()))
+            .map_err(|e| {
+                eprintln!(
+                    "switchyard: logging to stderr only: cannot open {}: {e}",
+                    dir.display()
+                )
+            })
             .ok()
     });
     match file {
@@ -41,7 +49,10 @@ pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
             Some(guard)
         }
         None => {
-            tracing_subscriber::registry().with(filter).with(stderr).init();
+            tracing_subscriber::registry()
+                .with(filter)
+                .with(stderr)
+                .init();
             None
         }
     }

@@ -15,7 +15,11 @@ use tauri::{Manager, RunEvent};
 
 /// Switchyard: a desktop console for on-call engineers.
 #[derive(Debug, Parser)]
-#[command(version, about, after_help = "Example:\n  switchyard --config ~/.config/switchyard/switchyard.toml\n  switchyard --demo")]
+#[command(
+    version,
+    about,
+    after_help = "Example:\n  switchyard --config ~/.config/switchyard/switchyard.toml\n  switchyard --demo"
+)]
 struct Args {
     /// The configuration file. Without it: $SWITCHYARD_CONFIG, then the user's config
     /// directory, then the demo fleet.
@@ -44,7 +48,10 @@ fn main() {
             app.manage(session);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::session_info, commands::fleet_state])
+        .invoke_handler(tauri::generate_handler![
+            commands::session_info,
+            commands::fleet_state
+        ])
         .build(tauri::generate_context!());
 
     let app = match app {

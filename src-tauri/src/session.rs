@@ -26,12 +26,20 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn start(cli_config: Option<&Path>, force_demo: bool, dirs: Option<&AppDirs>) -> Session {
+    pub async fn start(
+        cli_config: Option<&Path>,
+        force_demo: bool,
+        dirs: Option<&AppDirs>,
+    ) -> Session {
         let source = if force_demo {
             ConfigSource::Demo
         } else {
             let env = std::env::var("SWITCHYARD_CONFIG").ok();
-            config::locate(cli_config, env.as_deref(), dirs.map(|d| d.config_dir.as_path()))
+            config::locate(
+                cli_config,
+                env.as_deref(),
+                dirs.map(|d| d.config_dir.as_path()),
+            )
         };
         let mut info = SessionInfo {
             config_source: match &source {
@@ -54,7 +62,8 @@ impl Session {
             ConfigSource::File(path) => Config::load(path),
             ConfigSource::Demo => match Fleet::start_demo().await {
                 Ok(fleet) => {
-                    let parsed = Config::parse(&fleet.config_toml(DEMO_POLL_INTERVAL, DEMO_TIMEOUT));
+                    let parsed =
+                        Config::parse(&fleet.config_toml(DEMO_POLL_INTERVAL, DEMO_TIMEOUT));
                     session._fleet = Some(fleet);
                     parsed.map(|mut c| {
                         c.storage.path = "demo-history.db".into();
@@ -72,7 +81,9 @@ impl Session {
             Ok(config) => config,
             Err(e) => {
                 tracing::error!(error = %e, "configuration refused");
-                info.error = Some(format!("{e}. Fix the configuration and restart, or run with --demo."));
+                info.error = Some(format!(
+                    "{e}. Fix the configuration and restart, or run with --demo."
+                ));
                 session.info = info;
                 return session;
             }
@@ -90,13 +101,16 @@ impl Session {
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "history disabled");
-                        info.error = Some(format!("{e}. Live values are shown, but no history is kept."));
+                        info.error = Some(format!(
+                            "{e}. Live values are shown, but no history is kept."
+                        ));
                         None
                     }
                 }
             }
             None => {
-                info.error = Some("no home directory: live values are shown, but no history is kept".into());
+                info.error =
+                    Some("no home directory: live values are shown, but no history is kept".into());
                 None
             }
         };
@@ -124,7 +138,11 @@ impl Session {
     pub async fn shutdown(&self) {
         if let Some(engine) = &self.engine {
             if let Some(stats) = engine.shutdown().await {
-                tracing::info!(written = stats.observations_written, dropped = stats.dropped, "history flushed");
+                tracing::info!(
+                    written = stats.observations_written,
+                    dropped = stats.dropped,
+                    "history flushed"
+                );
             }
         }
         if let Some(store) = &self.store {

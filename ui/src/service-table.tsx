@@ -12,6 +12,7 @@ function DependencyList({ dependencies }: { dependencies: Dependency[] }) {
           {d.name}
           {d.latency_ms !== undefined && <span class="dep-latency"> {formatLatency(d.latency_ms)}</span>}
           {d.slow && <span class="flag"> slow</span>}
+          {d.error && <span class="dep-error"> · {d.error}</span>}
         </li>
       ))}
     </ul>
@@ -23,7 +24,7 @@ function ServiceRow({ state, now }: { state: ServiceState; now: number }) {
   const stale = isStale(state, now);
   const shownHealth = state.latest?.health ?? state.last_good?.health;
   return (
-    <tr class={stale ? "stale" : ""} data-service={state.name} data-status={view.word}>
+    <tr class={stale ? "stale" : ""} data-service={state.name} data-status={view.word} data-poll-interval-ms={state.poll_interval_ms}>
       <td>
         <span class={`badge ${view.tone}`} data-testid="status">
           {view.word}

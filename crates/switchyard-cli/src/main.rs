@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "switchyard-cli", version, about = "Switchyard without a window: probe services and collect history headless")]
+#[command(
+    name = "switchyard-cli",
+    version,
+    about = "Switchyard without a window: probe services and collect history headless"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,7 +36,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
     let runtime = match tokio::runtime::Runtime::new() {

@@ -49,11 +49,19 @@ mod tests {
             .map(|d| d.map(|e| e.unwrap().file_name()).collect())
             .unwrap_or_default();
         existing.sort();
-        assert_eq!(generated, existing, "ui/src/bindings is stale: run `make bindings`");
+        assert_eq!(
+            generated, existing,
+            "ui/src/bindings is stale: run `make bindings`"
+        );
         for name in generated {
             let want = std::fs::read_to_string(fresh.path().join(&name)).unwrap();
             let have = std::fs::read_to_string(committed.join(&name)).unwrap();
-            assert_eq!(want, have, "ui/src/bindings/{} is stale: run `make bindings`", name.to_string_lossy());
+            assert_eq!(
+                want,
+                have,
+                "ui/src/bindings/{} is stale: run `make bindings`",
+                name.to_string_lossy()
+            );
         }
     }
 }

@@ -88,7 +88,11 @@ const EVENT_BUFFER: usize = 1024;
 impl EngineHandle {
     /// Starts one poller per service and the engine task. `writer`, when given, receives
     /// every observation for the history.
-    pub fn start(config: &Config, clock: Arc<dyn Clock>, writer: Option<StoreWriter>) -> EngineHandle {
+    pub fn start(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        writer: Option<StoreWriter>,
+    ) -> EngineHandle {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (commands, command_rx) = mpsc::channel(16);
         let (observation_tx, observation_rx) = mpsc::channel(1024);

@@ -13,7 +13,9 @@ use crate::Outcome;
 
 /// Poll a service once and print what the console sees, as JSON (CONTRACTS.md).
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  switchyard-cli probe http://127.0.0.1:8001 --profile health-contract")]
+#[command(
+    after_help = "Example:\n  switchyard-cli probe http://127.0.0.1:8001 --profile health-contract"
+)]
 pub struct ProbeArgs {
     /// The service's base URL.
     url: String,
@@ -42,11 +44,16 @@ pub async fn run(args: ProbeArgs) -> Outcome {
     };
     let base_url = args.url.trim_end_matches('/').to_string();
     if !is_http_url(&base_url) {
-        eprintln!("switchyard-cli probe: `{}` is not an http:// or https:// URL", args.url);
+        eprintln!(
+            "switchyard-cli probe: `{}` is not an http:// or https:// URL",
+            args.url
+        );
         return Outcome::UsageError;
     }
     let service = ServiceConfig {
-        name: http::describe_place(&base_url).trim_end_matches('/').to_string(),
+        name: http::describe_place(&base_url)
+            .trim_end_matches('/')
+            .to_string(),
         base_url,
         profile,
         tags: Vec::new(),

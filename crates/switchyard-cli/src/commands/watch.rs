@@ -20,7 +20,9 @@ use crate::Outcome;
 
 /// Poll every configured service and write what is seen to the history database.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  switchyard-cli watch --config fleet.toml --db /tmp/history.db --duration 30s")]
+#[command(
+    after_help = "Example:\n  switchyard-cli watch --config fleet.toml --db /tmp/history.db --duration 30s"
+)]
 pub struct WatchArgs {
     /// The configuration file (else $SWITCHYARD_CONFIG, else the user's config directory).
     #[arg(long, value_name = "FILE")]
@@ -36,7 +38,11 @@ pub struct WatchArgs {
 pub async fn run(args: WatchArgs) -> Outcome {
     let dirs = AppDirs::discover();
     let env = std::env::var("SWITCHYARD_CONFIG").ok();
-    let path = match config::locate(args.config.as_deref(), env.as_deref(), dirs.as_ref().map(|d| d.config_dir.as_path())) {
+    let path = match config::locate(
+        args.config.as_deref(),
+        env.as_deref(),
+        dirs.as_ref().map(|d| d.config_dir.as_path()),
+    ) {
         ConfigSource::File(path) => path,
         ConfigSource::Demo => {
             eprintln!("switchyard-cli watch: no configuration found; pass --config FILE or set SWITCHYARD_CONFIG");
@@ -88,13 +94,19 @@ pub async fn run(args: WatchArgs) -> Outcome {
         stats.observations_written,
         stats.batches,
         if stats.dropped > 0 {
-            format!(", {} dropped because the database fell behind", stats.dropped)
+            format!(
+                ", {} dropped because the database fell behind",
+                stats.dropped
+            )
         } else {
             String::new()
         }
     );
     if stats.failed_batches > 0 {
-        eprintln!("{} batches could not be written; see the log above", stats.failed_batches);
+        eprintln!(
+            "{} batches could not be written; see the log above",
+            stats.failed_batches
+        );
         return Outcome::Unhealthy;
     }
     Outcome::Ok

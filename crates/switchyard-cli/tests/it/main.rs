@@ -31,10 +31,16 @@ async fn one_service_fleet() -> Fleet {
 async fn probe_prints_the_normalised_observation() {
     let fleet = one_service_fleet().await;
     let url = fleet.services()[0].base_url.clone();
-    let output = tokio::task::spawn_blocking(move || cli(&["probe", &url, "--profile", "health-contract"]))
-        .await
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let output =
+        tokio::task::spawn_blocking(move || cli(&["probe", &url, "--profile", "health-contract"]))
+            .await
+            .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     assert_eq!(json["profile"], "health-contract");
     assert_eq!(json["reachability"]["kind"], "reachable");
@@ -42,8 +48,14 @@ async fn probe_prints_the_normalised_observation() {
     assert_eq!(json["health"]["status"], "ok");
     assert_eq!(json["health"]["version"], "1.0.0");
     let deps = json["health"]["dependencies"].as_array().unwrap();
-    assert!(deps.iter().any(|d| d["name"] == "postgres" && d["slow"] == false));
-    assert!(json["samples"].as_array().unwrap().iter().any(|s| s["series"] == "metrics.orders_executed_total"));
+    assert!(deps
+        .iter()
+        .any(|d| d["name"] == "postgres" && d["slow"] == false));
+    assert!(json["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["series"] == "metrics.orders_executed_total"));
     // Absent values are omitted, not null (CONTRACTS.md).
     assert!(json.get("breakers").is_none());
     fleet.shutdown().await;
@@ -51,12 +63,24 @@ async fn probe_prints_the_normalised_observation() {
 
 #[test]
 fn probe_of_a_closed_port_says_refused_and_fails() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let output = cli(&["probe", &format!("http://127.0.0.1:{port}"), "--profile", "health-contract"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = cli(&[
+        "probe",
+        &format!("http://127.0.0.1:{port}"),
+        "--profile",
+        "health-contract",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     assert_eq!(json["reachability"]["kind"], "refused");
-    assert!(json["reachability"]["message"].as_str().unwrap().contains("connection refused"));
+    assert!(json["reachability"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("connection refused"));
 }
 
 #[test]
@@ -68,7 +92,13 @@ fn usage_errors_exit_2_and_say_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[[service]]\nname = \"a\"\nbase_url = \"http://127.0.0.1:1\"\nprofile = \"health-contract\"\ntimeuot = \"1s\"\n").unwrap();
-    let output = cli(&["watch", "--config", bad.to_str().unwrap(), "--db", dir.path().join("h.db").to_str().unwrap()]);
+    let output = cli(&[
+        "watch",
+        "--config",
+        bad.to_str().unwrap(),
+        "--db",
+        dir.path().join("h.db").to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.toml:5"), "{stderr}");
@@ -84,7 +114,15 @@ async fn watch_collects_into_the_database() {
     let db = dir.path().join("history.db");
     let (config_arg, db_arg) = (config.display().to_string(), db.display().to_string());
     let output = tokio::task::spawn_blocking(move || {
-        cli(&["watch", "--config", &config_arg, "--db", &db_arg, "--duration", "1500ms"])
+        cli(&[
+            "watch",
+            "--config",
+            &config_arg,
+            "--db",
+            &db_arg,
+            "--duration",
+            "1500ms",
+        ])
     })
     .await
     .unwrap();
@@ -93,11 +131,16 @@ async fn watch_collects_into_the_database() {
     assert!(stderr.contains("observations written"), "{stderr}");
 
     let store = Store::open(&db).await.unwrap();
-    let rows = store.health_history("orders", DateTime::<Utc>::MIN_UTC).await.unwrap();
+    let rows = store
+        .health_history("orders", DateTime::<Utc>::MIN_UTC)
+        .await
+        .unwrap();
     // 1.5 s at a 200 ms interval (±10 % jitter) is about seven rounds; at least a few
     // must have landed, each reachable and ok.
     assert!(rows.len() >= 3, "only {} rows", rows.len());
-    assert!(rows.iter().all(|r| r.reachability == "reachable" && r.status.as_deref() == Some("ok")));
+    assert!(rows
+        .iter()
+        .all(|r| r.reachability == "reachable" && r.status.as_deref() == Some("ok")));
     store.close().await;
     fleet.shutdown().await;
 }

@@ -21,7 +21,11 @@ pub enum ConfigSource {
 
 /// Looks up the configuration in the documented order: the command line, then
 /// `$SWITCHYARD_CONFIG`, then the user's config directory.
-pub fn locate(cli: Option<&Path>, env: Option<&str>, user_config_dir: Option<&Path>) -> ConfigSource {
+pub fn locate(
+    cli: Option<&Path>,
+    env: Option<&str>,
+    user_config_dir: Option<&Path>,
+) -> ConfigSource {
     if let Some(path) = cli {
         return ConfigSource::File(path.to_path_buf());
     }

@@ -94,7 +94,11 @@ impl Source<'_> {
         value.map(|v| self.duration(v, key)).transpose()
     }
 
-    fn optional_size(&self, value: Option<&Spanned<String>>, key: &str) -> Result<Option<u64>, ConfigError> {
+    fn optional_size(
+        &self,
+        value: Option<&Spanned<String>>,
+        key: &str,
+    ) -> Result<Option<u64>, ConfigError> {
         value
             .map(|v| parse_size(v.get_ref()).map_err(|e| self.error_at(v, format!("{key}: {e}"))))
             .transpose()
@@ -107,9 +111,13 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
 
     let storage = validate_storage(&source, &raw.storage)?;
     let default_interval = source
-        .optional_duration(raw.defaults.poll_interval.as_ref(), "defaults.poll_interval")?
+        .optional_duration(
+            raw.defaults.poll_interval.as_ref(),
+            "defaults.poll_interval",
+        )?
         .unwrap_or(DEFAULT_POLL_INTERVAL);
-    let default_timeout = source.optional_duration(raw.defaults.timeout.as_ref(), "defaults.timeout")?;
+    let default_timeout =
+        source.optional_duration(raw.defaults.timeout.as_ref(), "defaults.timeout")?;
     let default_max_body = source
         .optional_size(raw.defaults.max_body.as_ref(), "defaults.max_body")?
         .unwrap_or(DEFAULT_MAX_BODY);
@@ -118,7 +126,8 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         return Err(ConfigError {
             file: None,
             line: None,
-            message: "no services: add at least one [[service]] with name, base_url and profile".into(),
+            message: "no services: add at least one [[service]] with name, base_url and profile"
+                .into(),
         });
     }
 
@@ -134,7 +143,10 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         if services.iter().any(|s| s.name == service.name) {
             return Err(source.error_at(
                 &raw_service.name,
-                format!("service name `{}` is used twice; names must be unique", service.name),
+                format!(
+                    "service name `{}` is used twice; names must be unique",
+                    service.name
+                ),
             ));
         }
         services.push(service);
@@ -230,10 +242,17 @@ fn validate_service(
     })
 }
 
-fn validate_base_url(source: &Source, raw: &Spanned<String>, name: &str) -> Result<String, ConfigError> {
+fn validate_base_url(
+    source: &Source,
+    raw: &Spanned<String>,
+    name: &str,
+) -> Result<String, ConfigError> {
     let text = raw.get_ref().trim();
     let url = reqwest::Url::parse(text).map_err(|e| {
-        source.error_at(raw, format!("service `{name}`: base_url `{text}` is not a URL ({e})"))
+        source.error_at(
+            raw,
+            format!("service `{name}`: base_url `{text}` is not a URL ({e})"),
+        )
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(source.error_at(
@@ -245,7 +264,9 @@ fn validate_base_url(source: &Source, raw: &Spanned<String>, name: &str) -> Resu
         // Credentials in a URL end up in logs and snapshots; headers with references don't.
         return Err(source.error_at(
             raw,
-            format!("service `{name}`: base_url must not contain credentials; send them as a header"),
+            format!(
+                "service `{name}`: base_url must not contain credentials; send them as a header"
+            ),
         ));
     }
     Ok(text.trim_end_matches('/').to_string())
@@ -273,6 +294,9 @@ fn with_suggestion(message: &str) -> String {
     let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     match closest(unknown, &known) {
         Some(suggestion) => format!("unknown key `{unknown}`; did you mean `{suggestion}`?"),
-        None => format!("unknown key `{unknown}`; known keys here: {}", known.join(", ")),
+        None => format!(
+            "unknown key `{unknown}`; known keys here: {}",
+            known.join(", ")
+        ),
     }
 }

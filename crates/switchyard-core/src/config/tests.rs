@@ -63,7 +63,10 @@ pol_interval = "2s"
     )
     .unwrap_err();
     assert_eq!(err.line, Some(6), "{err}");
-    assert!(err.message.contains("did you mean `poll_interval`"), "{err}");
+    assert!(
+        err.message.contains("did you mean `poll_interval`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -80,7 +83,10 @@ timeout = "2s"
     )
     .unwrap_err();
     assert_eq!(err.line, Some(7));
-    assert!(err.message.contains("must be shorter than poll_interval"), "{err}");
+    assert!(
+        err.message.contains("must be shorter than poll_interval"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -93,11 +99,17 @@ fn an_unknown_profile_lists_the_supported_ones() {
 #[test]
 fn duplicate_names_and_bad_urls_are_refused() {
     let twice = format!("{MINIMAL}{MINIMAL}");
-    assert!(Config::parse(&twice).unwrap_err().message.contains("used twice"));
+    assert!(Config::parse(&twice)
+        .unwrap_err()
+        .message
+        .contains("used twice"));
     let bad = MINIMAL.replace("http://127.0.0.1:8001/", "ftp://host");
     assert!(Config::parse(&bad).unwrap_err().message.contains("http://"));
     let creds = MINIMAL.replace("http://127.0.0.1", "http://user:pw@127.0.0.1");
-    assert!(Config::parse(&creds).unwrap_err().message.contains("credentials"));
+    assert!(Config::parse(&creds)
+        .unwrap_err()
+        .message
+        .contains("credentials"));
 }
 
 #[test]

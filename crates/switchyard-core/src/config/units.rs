@@ -12,8 +12,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "`{trimmed}` has no unit; write it as `{trimmed}s` or `{trimmed}ms`"
         ));
     }
-    humantime::parse_duration(trimmed)
-        .map_err(|e| format!("`{trimmed}` is not a duration ({e}); examples: 500ms, 5s, 2m, 48h, 30d"))
+    humantime::parse_duration(trimmed).map_err(|e| {
+        format!("`{trimmed}` is not a duration ({e}); examples: 500ms, 5s, 2m, 48h, 30d")
+    })
 }
 
 /// Parses a size in bytes: a whole number with an optional unit (B, KB, KiB, MB, MiB, GB, GiB).
@@ -54,8 +55,14 @@ mod tests {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert_eq!(parse_duration("48h").unwrap(), Duration::from_secs(48 * 3600));
-        assert_eq!(parse_duration("30d").unwrap(), Duration::from_secs(30 * 86400));
+        assert_eq!(
+            parse_duration("48h").unwrap(),
+            Duration::from_secs(48 * 3600)
+        );
+        assert_eq!(
+            parse_duration("30d").unwrap(),
+            Duration::from_secs(30 * 86400)
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub fn parse(body: &[u8]) -> Result<Reading, ParseError> {
             let latency_ms = dep.optional_f64("latency_ms")?;
             dependencies.push(Dependency {
                 name: name.to_string(),
-                status: dep.optional_str("status")?.map_or(crate::model::HealthStatus::Unknown, health_status),
+                status: dep
+                    .optional_str("status")?
+                    .map_or(crate::model::HealthStatus::Unknown, health_status),
                 latency_ms,
                 slow: latency_ms.is_some_and(|ms| ms > slow_threshold_ms(name)),
                 error: dep.optional_str("error")?.map(str::to_string),
@@ -59,7 +61,8 @@ pub fn slow_threshold_ms(dependency: &str) -> f64 {
     let name = fold(dependency);
     if name.contains("redis") {
         100.0
-    } else if name.contains("postgres") || name == "pg" || name.contains("database") || name == "db" {
+    } else if name.contains("postgres") || name == "pg" || name.contains("database") || name == "db"
+    {
         200.0
     } else {
         500.0
@@ -86,13 +89,25 @@ mod tests {
         assert_eq!(health.status, HealthStatus::Ok);
         assert_eq!(health.version.as_deref(), Some("1.0.0"));
         assert_eq!(health.uptime_seconds, Some(3600.5));
-        let postgres = health.dependencies.iter().find(|d| d.name == "postgres").unwrap();
+        let postgres = health
+            .dependencies
+            .iter()
+            .find(|d| d.name == "postgres")
+            .unwrap();
         assert_eq!(postgres.status, HealthStatus::Degraded);
         assert!(postgres.slow);
         assert_eq!(postgres.error.as_deref(), Some("Slow query"));
-        let redis = health.dependencies.iter().find(|d| d.name == "redis").unwrap();
+        let redis = health
+            .dependencies
+            .iter()
+            .find(|d| d.name == "redis")
+            .unwrap();
         assert!(!redis.slow);
-        let series: Vec<_> = reading.samples.iter().map(|s| (s.series.as_str(), s.value)).collect();
+        let series: Vec<_> = reading
+            .samples
+            .iter()
+            .map(|s| (s.series.as_str(), s.value))
+            .collect();
         assert!(series.contains(&("metrics.active_positions", 5.0)));
         assert!(series.contains(&("metrics.orders_executed_total", 1000.0)));
     }
@@ -102,8 +117,12 @@ mod tests {
         let err = parse(br#"{"status": 3}"#).unwrap_err();
         assert_eq!(err.reason, "wrong_type");
         assert_eq!(err.message, "`status` is a number, expected a string");
-        let err = parse(br#"{"status": "OK", "dependencies": {"redis": {"latency_ms": "fast"}}}"#).unwrap_err();
-        assert_eq!(err.message, "`dependencies.redis.latency_ms` is a string, expected a number");
+        let err = parse(br#"{"status": "OK", "dependencies": {"redis": {"latency_ms": "fast"}}}"#)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "`dependencies.redis.latency_ms` is a string, expected a number"
+        );
     }
 
     #[test]

@@ -100,8 +100,15 @@ mod tests {
 
     #[test]
     fn names_are_matched_tolerantly_and_planned_ones_say_so() {
-        assert_eq!(Profile::from_name("Health_Contract"), Ok(Profile::HealthContract));
-        assert!(Profile::from_name("prometheus").unwrap_err().contains("not supported by this build yet"));
-        assert!(Profile::from_name("nagios").unwrap_err().starts_with("unknown profile"));
+        assert_eq!(
+            Profile::from_name("Health_Contract"),
+            Ok(Profile::HealthContract)
+        );
+        assert!(Profile::from_name("prometheus")
+            .unwrap_err()
+            .contains("not supported by this build yet"));
+        assert!(Profile::from_name("nagios")
+            .unwrap_err()
+            .starts_with("unknown profile"));
     }
 }

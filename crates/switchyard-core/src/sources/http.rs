@@ -32,11 +32,20 @@ pub fn build_client() -> Client {
 
 /// GETs `url`, failing with a reachability when it times out, cannot connect, or sends
 /// more than `max_body` bytes.
-pub async fn get(client: &Client, url: &str, timeout: Duration, max_body: u64) -> Result<Fetched, Reachability> {
+pub async fn get(
+    client: &Client,
+    url: &str,
+    timeout: Duration,
+    max_body: u64,
+) -> Result<Fetched, Reachability> {
     let place = describe_place(url);
     let started = Instant::now();
     let exchange = async {
-        let mut response = client.get(url).send().await.map_err(|e| classify(&e, &place))?;
+        let mut response = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| classify(&e, &place))?;
         let status = response.status();
         let retry_after = parse_retry_after(response.headers());
         if declared_length(response.headers()).is_some_and(|len| len > max_body) {
@@ -99,7 +108,13 @@ pub fn human_size(bytes: u64) -> String {
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// `Retry-After` as seconds or as an HTTP date.
@@ -109,7 +124,9 @@ pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().ok()
+    (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
 }
 
 /// Sorts a transport error into the reachability kinds of CONTRACTS.md.

@@ -22,7 +22,11 @@ const MAX_BACKOFF_FACTOR: u32 = 4;
 const JITTER_FRACTION: f64 = 0.1;
 
 /// Polls every endpoint of the service's profile once and merges the answers.
-pub async fn poll_once(client: &Client, service: &ServiceConfig, clock: &dyn Clock) -> (Observation, Option<Duration>) {
+pub async fn poll_once(
+    client: &Client,
+    service: &ServiceConfig,
+    clock: &dyn Clock,
+) -> (Observation, Option<Duration>) {
     let mut merged = Reading::default();
     let mut latency = Duration::ZERO;
     let mut retry_after = None;
@@ -57,8 +61,16 @@ pub async fn poll_once(client: &Client, service: &ServiceConfig, clock: &dyn Clo
         observed_at: clock.now(),
         reachability,
         health: if reachable { merged.health } else { None },
-        breakers: if reachable { merged.breakers } else { Vec::new() },
-        samples: if reachable { merged.samples } else { Vec::new() },
+        breakers: if reachable {
+            merged.breakers
+        } else {
+            Vec::new()
+        },
+        samples: if reachable {
+            merged.samples
+        } else {
+            Vec::new()
+        },
         actions: service.profile.actions(),
     };
     (observation, retry_after)
@@ -88,7 +100,9 @@ fn read_response(profile: Profile, endpoint: &str, url: &str, fetched: Fetched) 
             )),
         };
     }
-    if status == StatusCode::TOO_MANY_REQUESTS || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some()) {
+    if status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some())
+    {
         let message = match retry_after {
             Some(wait) => format!(
                 "{place} asked to slow down (HTTP {}); next poll in {}",
@@ -148,8 +162,15 @@ fn merge(into: &mut Reading, from: Reading) {
 
 /// How long to wait before the next round: the interval, stretched while failing, with
 /// jitter, and never sooner than the service asked. `jitter_unit` is uniform in 0..1.
-pub fn next_delay(interval: Duration, consecutive_failures: u32, retry_after: Option<Duration>, jitter_unit: f64) -> Duration {
-    let factor = 2u32.saturating_pow(consecutive_failures.min(8)).min(MAX_BACKOFF_FACTOR);
+pub fn next_delay(
+    interval: Duration,
+    consecutive_failures: u32,
+    retry_after: Option<Duration>,
+    jitter_unit: f64,
+) -> Duration {
+    let factor = 2u32
+        .saturating_pow(consecutive_failures.min(8))
+        .min(MAX_BACKOFF_FACTOR);
     let base = interval * factor;
     let jitter = 1.0 - JITTER_FRACTION + 2.0 * JITTER_FRACTION * jitter_unit.clamp(0.0, 1.0);
     let jittered = base.mul_f64(jitter);
@@ -185,7 +206,12 @@ pub async fn run(
         if observations.send(observation).await.is_err() {
             return; // the engine is gone
         }
-        let delay = next_delay(service.poll_interval, consecutive_failures, retry_after, fastrand::f64());
+        let delay = next_delay(
+            service.poll_interval,
+            consecutive_failures,
+            retry_after,
+            fastrand::f64(),
+        );
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}
@@ -202,8 +228,14 @@ mod tests {
     #[test]
     fn a_healthy_service_is_polled_at_its_interval_within_jitter() {
         assert_eq!(next_delay(2 * SECOND, 0, None, 0.5), 2 * SECOND);
-        assert_eq!(next_delay(2 * SECOND, 0, None, 0.0), Duration::from_millis(1800));
-        assert_eq!(next_delay(2 * SECOND, 0, None, 1.0), Duration::from_millis(2200));
+        assert_eq!(
+            next_delay(2 * SECOND, 0, None, 0.0),
+            Duration::from_millis(1800)
+        );
+        assert_eq!(
+            next_delay(2 * SECOND, 0, None, 1.0),
+            Duration::from_millis(2200)
+        );
     }
 
     #[test]
@@ -215,7 +247,10 @@ mod tests {
 
     #[test]
     fn retry_after_is_a_floor() {
-        assert_eq!(next_delay(2 * SECOND, 1, Some(30 * SECOND), 0.5), 30 * SECOND);
+        assert_eq!(
+            next_delay(2 * SECOND, 1, Some(30 * SECOND), 0.5),
+            30 * SECOND
+        );
         assert_eq!(next_delay(2 * SECOND, 0, Some(SECOND), 0.5), 2 * SECOND);
     }
 }

@@ -23,7 +23,11 @@ impl HealthRecord {
 
 impl Store {
     /// A service's poll rounds since `since`, oldest first.
-    pub async fn health_history(&self, service: &str, since: DateTime<Utc>) -> Result<Vec<HealthRecord>, StoreError> {
+    pub async fn health_history(
+        &self,
+        service: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<HealthRecord>, StoreError> {
         let rows = sqlx::query_as::<_, HealthRecord>(
             "SELECT h.observed_at_ms, h.reachability, h.message, h.latency_ms, h.status
                FROM health_observations h JOIN services s ON s.id = h.service_id
@@ -38,7 +42,12 @@ impl Store {
     }
 
     /// A service's samples of one series since `since`, oldest first, as (ms, value).
-    pub async fn series_points(&self, service: &str, series: &str, since: DateTime<Utc>) -> Result<Vec<(i64, f64)>, StoreError> {
+    pub async fn series_points(
+        &self,
+        service: &str,
+        series: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(i64, f64)>, StoreError> {
         let rows = sqlx::query_as::<_, (i64, f64)>(
             "SELECT p.t_ms, p.value
                FROM samples p

@@ -40,7 +40,11 @@ pub(super) fn start(pool: SqlitePool) -> StoreWriter {
     let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
     let dropped = Arc::new(AtomicU64::new(0));
     let task = tokio::spawn(run(pool, receiver));
-    StoreWriter { queue, dropped, task }
+    StoreWriter {
+        queue,
+        dropped,
+        task,
+    }
 }
 
 impl StoreWriter {
@@ -49,14 +53,21 @@ impl StoreWriter {
         if self.queue.try_send(observation).is_err() {
             let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if total.is_power_of_two() {
-                tracing::warn!(dropped = total, "history writer is behind; observations dropped");
+                tracing::warn!(
+                    dropped = total,
+                    "history writer is behind; observations dropped"
+                );
             }
         }
     }
 
     /// Writes everything still queued and stops the task.
     pub async fn finish(self) -> WriterStats {
-        let StoreWriter { queue, dropped, task } = self;
+        let StoreWriter {
+            queue,
+            dropped,
+            task,
+        } = self;
         drop(queue);
         let mut stats = task.await.unwrap_or_default();
         stats.dropped = dropped.load(Ordering::Relaxed);
@@ -71,7 +82,9 @@ async fn run(pool: SqlitePool, mut receiver: mpsc::Receiver<Observation>) -> Wri
     loop {
         // Wait for the first item, then gather more until the batch is full or the
         // flush deadline passes.
-        let Some(first) = receiver.recv().await else { break };
+        let Some(first) = receiver.recv().await else {
+            break;
+        };
         batch.push(first);
         let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
         let mut closed = false;
@@ -112,7 +125,11 @@ struct IdCache {
     series: HashMap<(i64, String), i64>,
 }
 
-async fn write_batch(pool: &SqlitePool, ids: &mut IdCache, batch: &[Observation]) -> Result<(), sqlx::Error> {
+async fn write_batch(
+    pool: &SqlitePool,
+    ids: &mut IdCache,
+    batch: &[Observation],
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     for observation in batch {
         write_observation(&mut tx, ids, observation).await?;

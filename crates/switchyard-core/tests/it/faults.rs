@@ -32,21 +32,49 @@ async fn every_fault_gets_a_precise_reachability() {
     let client = http::build_client();
 
     let cases = [
-        (json!({ "fault": "malformed" }), "invalid_response", "not JSON"),
-        (json!({ "fault": "wrong_type" }), "invalid_response", "`status` is a number"),
+        (
+            json!({ "fault": "malformed" }),
+            "invalid_response",
+            "not JSON",
+        ),
+        (
+            json!({ "fault": "wrong_type" }),
+            "invalid_response",
+            "`status` is a number",
+        ),
         (json!({ "fault": "huge" }), "too_large", "1 MiB cap"),
-        (json!({ "fault": "slow", "delay_ms": 3000 }), "timeout", "did not answer within 500ms"),
-        (json!({ "fault": "unauthorized" }), "unauthorized", "HTTP 401"),
-        (json!({ "fault": "rate_limited", "retry_after_seconds": 7 }), "rate_limited", "next poll in 7s"),
+        (
+            json!({ "fault": "slow", "delay_ms": 3000 }),
+            "timeout",
+            "did not answer within 500ms",
+        ),
+        (
+            json!({ "fault": "unauthorized" }),
+            "unauthorized",
+            "HTTP 401",
+        ),
+        (
+            json!({ "fault": "rate_limited", "retry_after_seconds": 7 }),
+            "rate_limited",
+            "next poll in 7s",
+        ),
         (json!({ "fault": "http_500" }), "http_error", "HTTP 500"),
     ];
     for (fault, kind, says) in cases {
         set(&fleet, "faulty", fault.clone()).await;
         let (observation, retry_after) = poller::poll_once(&client, &target, &SystemClock).await;
-        assert_eq!(observation.reachability.kind(), kind, "{fault}: {:?}", observation.reachability);
+        assert_eq!(
+            observation.reachability.kind(),
+            kind,
+            "{fault}: {:?}",
+            observation.reachability
+        );
         let message = observation.reachability.message().unwrap_or_default();
         assert!(message.contains(says), "{fault}: message was {message:?}");
-        assert!(observation.health.is_none(), "{fault}: no health from an unusable answer");
+        assert!(
+            observation.health.is_none(),
+            "{fault}: no health from an unusable answer"
+        );
         if kind == "rate_limited" {
             assert_eq!(retry_after, Some(Duration::from_secs(7)));
             assert!(matches!(
@@ -56,7 +84,12 @@ async fn every_fault_gets_a_precise_reachability() {
         }
     }
 
-    set(&fleet, "faulty", json!({ "fault": "none", "status": "DOWN" })).await;
+    set(
+        &fleet,
+        "faulty",
+        json!({ "fault": "none", "status": "DOWN" }),
+    )
+    .await;
     let (observation, _) = poller::poll_once(&client, &target, &SystemClock).await;
     assert!(observation.is_reachable());
     assert_eq!(observation.health.unwrap().status.as_str(), "down");

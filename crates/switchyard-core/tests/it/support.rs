@@ -39,8 +39,17 @@ pub fn base_url(fleet: &Fleet, name: &str) -> String {
 /// Drives the fleet's control endpoint (`POST /_fleet/set`).
 pub async fn set(fleet: &Fleet, name: &str, body: Value) {
     let url = format!("{}/_fleet/set", base_url(fleet, name));
-    let response = reqwest::Client::new().post(url).json(&body).send().await.expect("control endpoint answers");
-    assert!(response.status().is_success(), "control refused {body}: {}", response.status());
+    let response = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .expect("control endpoint answers");
+    assert!(
+        response.status().is_success(),
+        "control refused {body}: {}",
+        response.status()
+    );
 }
 
 /// A port on 127.0.0.1 that nothing listens on.
@@ -59,10 +68,16 @@ pub async fn wait_for(
     let found = tokio::time::timeout(PATIENCE, async {
         loop {
             match events.recv().await {
-                Ok(EngineEvent::ServiceUpdated { state }) if state.name == service && predicate(&state) => return state,
+                Ok(EngineEvent::ServiceUpdated { state })
+                    if state.name == service && predicate(&state) =>
+                {
+                    return state
+                }
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => panic!("engine stopped while waiting for {service}: {what}"),
+                Err(broadcast::error::RecvError::Closed) => {
+                    panic!("engine stopped while waiting for {service}: {what}")
+                }
             }
         }
     })
@@ -71,7 +86,12 @@ pub async fn wait_for(
 }
 
 pub fn health_word(state: &ServiceState) -> Option<&'static str> {
-    state.latest.as_ref()?.health.as_ref().map(|h| h.status.as_str())
+    state
+        .latest
+        .as_ref()?
+        .health
+        .as_ref()
+        .map(|h| h.status.as_str())
 }
 
 pub fn reachability_kind(state: &ServiceState) -> Option<&'static str> {

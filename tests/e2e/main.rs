@@ -1,0 +1,127 @@
+//! End-to-end: the real `switchyard` window on the demo fleet, driven through WebDriver
+//! under Xvfb. `make test` builds the app and runs this under `xvfb-run`.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use serde_json::{json, Value};
+use switchyard_tests::driver::TauriDriver;
+use switchyard_tests::webdriver::Session;
+use switchyard_tests::{app_binary, docs_dir};
+
+/// Every row of the service table as `{name, status, url, interval}`.
+const READ_ROWS: &str =
+    "return Array.from(document.querySelectorAll('tr[data-service]')).map(r => ({
+    name: r.dataset.service, status: r.dataset.status,
+    url: r.querySelector('[data-testid=base-url]').textContent,
+    interval: Number(r.dataset.pollIntervalMs) }));";
+
+const DEMO_SERVICES: [&str; 4] = [
+    "execution-service",
+    "market-data",
+    "notifications",
+    "risk-engine",
+];
+
+fn row<'a>(rows: &'a Value, name: &str) -> Option<&'a Value> {
+    rows.as_array()?.iter().find(|r| r["name"] == name)
+}
+
+async fn set(base_url: &str, body: Value) -> Result<()> {
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/_fleet/set"))
+        .json(&body)
+        .send()
+        .await
+        .context("the demo fleet's control endpoint")?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "control refused: {}",
+        response.status()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_demo_window_shows_live_status_changes() -> Result<()> {
+    let app = app_binary()?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("data");
+    let config = home.path().join("config");
+    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config)])?;
+    let session = Session::launch(&driver.url(), &app, &["--demo"]).await?;
+
+    // Every demo service appears and gets its first observation.
+    let (rows, _) = session
+        .wait_for(
+            "the four demo services, polled",
+            Duration::from_secs(30),
+            READ_ROWS,
+            |rows| {
+                let all_polled = DEMO_SERVICES
+                    .iter()
+                    .all(|name| row(rows, name).is_some_and(|r| r["status"] != "waiting"));
+                all_polled.then(|| rows.clone())
+            },
+        )
+        .await?;
+    let risk = row(&rows, "risk-engine").ok_or_else(|| anyhow!("no risk-engine row"))?;
+    let risk_url = risk["url"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no URL"))?
+        .to_string();
+    let interval = Duration::from_millis(
+        risk["interval"]
+            .as_u64()
+            .ok_or_else(|| anyhow!("no interval"))?,
+    );
+    let within = 3 * interval;
+
+    // A status change at the service reaches the window within three poll intervals.
+    set(&risk_url, json!({ "status": "DOWN", "dependencies": { "redis": { "status": "DOWN", "latency_ms": 0, "error": "Connection refused" } } })).await?;
+    let (_, took) = session
+        .wait_for("risk-engine shown down", within, READ_ROWS, |rows| {
+            row(rows, "risk-engine")
+                .filter(|r| r["status"] == "down")
+                .map(|_| ())
+        })
+        .await?;
+    eprintln!("risk-engine shown down {took:?} after the change (limit {within:?})");
+
+    // A second service degraded, so the screenshot shows the range of states.
+    let execution_url = row(&rows, "execution-service")
+        .and_then(|r| r["url"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    set(&execution_url, json!({ "status": "DEGRADED", "dependencies": { "postgres": { "status": "DEGRADED", "latency_ms": 250.3, "error": "Slow query" } } })).await?;
+    session
+        .wait_for(
+            "execution-service shown degraded",
+            within,
+            READ_ROWS,
+            |rows| {
+                row(rows, "execution-service")
+                    .filter(|r| r["status"] == "degraded")
+                    .map(|_| ())
+            },
+        )
+        .await?;
+    let png = session.screenshot().await?;
+    anyhow::ensure!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+    std::fs::create_dir_all(docs_dir())?;
+    std::fs::write(docs_dir().join("screenshot.png"), &png)?;
+
+    // And the way back up.
+    set(&risk_url, json!({ "status": "OK", "dependencies": { "redis": { "status": "OK", "latency_ms": 1.5 } } })).await?;
+    session
+        .wait_for("risk-engine shown ok again", within, READ_ROWS, |rows| {
+            row(rows, "risk-engine")
+                .filter(|r| r["status"] == "ok")
+                .map(|_| ())
+        })
+        .await?;
+
+    session.close().await?;
+    drop(driver);
+    Ok(())
+}

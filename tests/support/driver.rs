@@ -1,0 +1,80 @@
+//! tauri-driver as a child process on free loopback ports, stopped with SIGTERM so that
+//! the WebKitWebDriver it starts goes with it (SIGKILL would orphan it).
+
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+pub struct TauriDriver {
+    child: Child,
+    pub port: u16,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl TauriDriver {
+    /// Starts tauri-driver with the given environment (inherited by the app it launches)
+    /// and waits until it accepts connections.
+    pub fn start(envs: &[(&str, &Path)]) -> Result<TauriDriver> {
+        if std::env::var_os("DISPLAY").is_none() {
+            bail!("no DISPLAY: run the end-to-end tests under Xvfb (make test does)");
+        }
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut command = Command::new("tauri-driver");
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env_remove("SWITCHYARD_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let child = command
+            .spawn()
+            .context("cannot start tauri-driver: install it with `cargo install tauri-driver --locked` (make test does)")?;
+        let mut driver = TauriDriver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = driver.child.try_wait()? {
+                bail!("tauri-driver exited before listening: {status}");
+            }
+            if Instant::now() > deadline {
+                bail!("tauri-driver did not listen on 127.0.0.1:{port} within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(driver)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

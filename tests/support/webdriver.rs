@@ -1,0 +1,104 @@
+//! The few W3C WebDriver calls the end-to-end tests need, over plain HTTP.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Session {
+    /// Launches `application` with `args` through the driver at `driver_url`.
+    pub async fn launch(driver_url: &str, application: &Path, args: &[&str]) -> Result<Session> {
+        let http = reqwest::Client::new();
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": { "tauri:options": {
+                "application": application, "args": args
+            }}}
+        });
+        let answer: Value = http
+            .post(format!("{driver_url}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .context("the WebDriver server did not answer")?
+            .json()
+            .await?;
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no session: {answer}"))?;
+        Ok(Session {
+            http,
+            base: format!("{driver_url}/session/{id}"),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await?.json().await?;
+        if let Some(error) = answer["value"]["error"].as_str() {
+            bail!("WebDriver {path}: {error}: {}", answer["value"]["message"]);
+        }
+        Ok(answer["value"].clone())
+    }
+
+    /// Runs `script` in the page and returns what it returns.
+    pub async fn execute(&self, script: &str) -> Result<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Re-evaluates `script` until `accept` takes its value, or fails after `patience`.
+    /// Reading the page is the only way to observe it, so this polls the DOM.
+    pub async fn wait_for<T>(
+        &self,
+        what: &str,
+        patience: Duration,
+        script: &str,
+        accept: impl Fn(&Value) -> Option<T>,
+    ) -> Result<(T, Duration)> {
+        let started = Instant::now();
+        let mut last = Value::Null;
+        while started.elapsed() < patience {
+            last = self.execute(script).await?;
+            if let Some(found) = accept(&last) {
+                return Ok((found, started.elapsed()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{what}: not seen within {patience:?}; last read: {last}")
+    }
+
+    /// A PNG of the window's content.
+    pub async fn screenshot(&self) -> Result<Vec<u8>> {
+        let value = self.call(reqwest::Method::GET, "/screenshot", None).await?;
+        let encoded = value
+            .as_str()
+            .ok_or_else(|| anyhow!("screenshot was not a string"))?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(encoded)?)
+    }
+
+    /// Closes the app.
+    pub async fn close(self) -> Result<()> {
+        self.call(reqwest::Method::DELETE, "", None)
+            .await
+            .map(|_| ())
+    }
+}
