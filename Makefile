@@ -16,7 +16,7 @@ XVFB := dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24"
 run: app
 	"$(CARGO_TARGET_DIR)/debug/switchyard" $(ARGS)
 
-test: lint ui-check app tauri-driver rust-test
+test: ui-check lint app tauri-driver rust-test
 
 check-tools:
 	@command -v $(CARGO) >/dev/null || { echo "cargo is missing: install Rust with rustup first"; exit 2; }
@@ -41,12 +41,15 @@ ui: ui-deps
 app: check-tools system-deps ui
 	$(CARGO) build -p switchyard-app
 
-lint: check-tools system-deps ui-deps
+lint: check-tools system-deps ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ui-check: ui-deps
 	cd ui && npm run check
+
+# The shell embeds ui/dist at compile time, so anything that compiles it (clippy
+# included) needs the UI built first.
 
 # Unit, integration and end-to-end tests: the window needs a display, so all of them
 # run under Xvfb, in a private D-Bus session that ends with them.
