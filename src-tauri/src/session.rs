@@ -150,3 +150,13 @@ impl Session {
         }
     }
 }
+
+/// An error message as a sentence: ends with one stop, whatever it ended with.
+fn sentence(error: &impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    if text.ends_with(['.', '?', '!']) {
+        text
+    } else {
+        format!("{text}.")
+    }
+}

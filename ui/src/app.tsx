@@ -61,10 +61,10 @@ export function App() {
       {loadError && <div class="banner error">Cannot reach the console's core: {loadError}</div>}
       {session?.error && <div class="banner error" data-testid="session-error">{session.error}</div>}
       <main>
-        {services.length === 0 && !session?.error ? (
-          <p class="empty">No services yet. Waiting for the first polls…</p>
-        ) : (
+        {services.length > 0 ? (
           <ServiceTable services={sortWorstFirst(services)} now={now} />
+        ) : (
+          !session?.error && <p class="empty">No services yet. Waiting for the first polls…</p>
         )}
       </main>
     </div>
