@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Switchyard needs to build the Tauri shell and
-# run the end-to-end tests under Xvfb. Skips itself when everything is present,
+# Installs the Debian packages Switchyard needs to build the Tauri shell, reach the
+# desktop keyring (libdbus, for the Secret Service) and run the end-to-end tests under Xvfb. Skips itself when everything is present,
 # so `make run` and `make test` stay fast after the first time.
 set -euo pipefail
 
 packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   librsvg2-dev libayatana-appindicator3-dev build-essential pkg-config
+  libdbus-1-dev
   xvfb xauth webkit2gtk-driver dbus-x11 imagemagick x11-apps
 )
 

@@ -14,6 +14,7 @@ use ts_rs::TS;
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::model::Observation;
+use crate::profiles::Profile;
 use crate::sources::{http, poller};
 use crate::store::{StoreWriter, WriterStats};
 
@@ -40,7 +41,10 @@ impl ServiceState {
     fn new(service: &ServiceConfig) -> Self {
         ServiceState {
             name: service.name.clone(),
-            profile: service.profile.name().to_string(),
+            profile: service
+                .profile
+                .map_or("detecting", Profile::name)
+                .to_string(),
             base_url: service.base_url.clone(),
             tags: service.tags.clone(),
             poll_interval_ms: service.poll_interval.as_secs_f64() * 1000.0,
@@ -51,6 +55,9 @@ impl ServiceState {
     }
 
     fn apply(&mut self, observation: Observation) {
+        if observation.profile != "unknown" {
+            self.profile.clone_from(&observation.profile);
+        }
         if observation.is_reachable() {
             self.consecutive_failures = 0;
             self.last_good = Some(observation.clone());

@@ -8,6 +8,7 @@ pub mod dirs;
 pub mod engine;
 pub mod model;
 pub mod profiles;
+pub mod secrets;
 pub mod session;
 pub mod sources;
 pub mod store;

@@ -35,6 +35,23 @@ pub struct Observation {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<ActionKind>>", optional)]
     pub actions: Vec<ActionKind>,
+    /// Breaker state changes the service itself reported (event logs, histories).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Transition>>", optional)]
+    pub transitions: Vec<Transition>,
+    /// Alerts the service raises about itself, as it words them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<ServiceAlert>>", optional)]
+    pub service_alerts: Vec<ServiceAlert>,
+    /// Alert thresholds the service declares; imported as its own alert rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<ServiceThreshold>>", optional)]
+    pub thresholds: Vec<ServiceThreshold>,
+    /// Endpoints besides the primary one that could not be read this round. The
+    /// service is still reachable; these say which part of the picture is missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<EndpointProblem>>", optional)]
+    pub problems: Vec<EndpointProblem>,
 }
 
 impl Observation {
@@ -203,6 +220,71 @@ pub struct Breaker {
     pub backoff_seconds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_score: Option<f64>,
+    /// Calls refused while open (Resilience4j's not-permitted calls), or buffered calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_count: Option<f64>,
+    /// Since when the breaker is in this state, or when it last failed, as the service said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Why, when the service says (for example "max drawdown").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Where a transition was learnt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TransitionSource {
+    Poll,
+    Stream,
+    Action,
+}
+
+/// A breaker's change of state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct Transition {
+    pub breaker: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<BreakerState>,
+    pub to: BreakerState,
+    /// When it happened, by the service's clock when it says, else the console's.
+    #[ts(type = "string")]
+    pub at: DateTime<Utc>,
+    pub source: TransitionSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An alert the service raises itself (`breaker-registry`'s `/api/metrics/alerts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct ServiceAlert {
+    pub metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    pub severity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+/// A threshold the service declares for one of its metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ServiceThreshold {
+    pub metric: String,
+    /// `>`, `>=`, `<`, `<=` or `==`.
+    pub operator: String,
+    pub value: f64,
+    pub severity: String,
+}
+
+/// One endpoint of a reachable service that failed this round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct EndpointProblem {
+    pub endpoint: String,
+    pub reachability: Reachability,
 }
 
 /// One value of a named series at the observation's time.
@@ -215,6 +297,14 @@ pub struct Sample {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
+    /// Close a named breaker.
     ResetBreaker,
+    /// Force a named breaker open (Resilience4j `FORCE_OPEN`).
+    ForceOpenBreaker,
+    /// Disable a named breaker (Resilience4j `DISABLE`).
+    DisableBreaker,
+    /// Evict every cache entry.
     ClearCache,
+    /// Evict the entries matching a pattern.
+    InvalidateCachePattern,
 }

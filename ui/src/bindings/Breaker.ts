@@ -5,4 +5,16 @@ export type Breaker = { name: string, state: BreakerState, failure_count?: numbe
 /**
  * A ratio 0..1, whatever the service sent.
  */
-failure_rate?: number, backoff_seconds?: number, health_score?: number, };
+failure_rate?: number, backoff_seconds?: number, health_score?: number, 
+/**
+ * Calls refused while open (Resilience4j's not-permitted calls), or buffered calls.
+ */
+call_count?: number, 
+/**
+ * Since when the breaker is in this state, or when it last failed, as the service said.
+ */
+since?: string, 
+/**
+ * Why, when the service says (for example "max drawdown").
+ */
+reason?: string, };

@@ -1,4 +1,5 @@
-//! `probe URL --profile P`: one round of polls, printed as the normalised observation.
+//! `probe URL [--profile P] [--header K=REF]`: one round of polls, printed as the
+//! normalised observation. Without `--profile`, the profile is detected first.
 
 use std::time::Duration;
 
@@ -7,63 +8,76 @@ use switchyard_core::clock::SystemClock;
 use switchyard_core::config::units::parse_duration;
 use switchyard_core::config::ServiceConfig;
 use switchyard_core::profiles::Profile;
-use switchyard_core::sources::{http, poller};
+use switchyard_core::secrets::HeaderSource;
+use switchyard_core::sources::http;
+use switchyard_core::sources::poller::ServicePoller;
 
 use crate::Outcome;
 
 /// Poll a service once and print what the console sees, as JSON (CONTRACTS.md).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  switchyard-cli probe http://127.0.0.1:8001 --profile health-contract"
+    after_help = "Examples:\n  switchyard-cli probe http://127.0.0.1:8001 --profile health-contract\n  switchyard-cli probe http://127.0.0.1:8002 --header X-Internal-Key=env:EVENTS_KEY"
 )]
 pub struct ProbeArgs {
     /// The service's base URL.
     url: String,
-    /// The contract the service speaks (CONTRACTS.md).
+    /// The contract the service speaks (CONTRACTS.md); detected when omitted.
     #[arg(long, value_name = "PROFILE")]
     profile: Option<String>,
-    /// How long to wait for an answer.
+    /// A header to send, as NAME=REFERENCE (env:VAR or keyring:SERVICE/ACCOUNT). Repeatable.
+    #[arg(long = "header", value_name = "NAME=REF")]
+    headers: Vec<String>,
+    /// How long to wait for each answer.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     timeout: Duration,
 }
 
 pub async fn run(args: ProbeArgs) -> Outcome {
-    let Some(profile_name) = args.profile.as_deref() else {
-        eprintln!(
-            "switchyard-cli probe: give --profile (one of: {}); detecting the profile is not available yet",
-            Profile::supported_names().join(", ")
-        );
-        return Outcome::UsageError;
-    };
-    let profile = match Profile::from_name(profile_name) {
-        Ok(profile) => profile,
-        Err(e) => {
-            eprintln!("switchyard-cli probe: {e}");
-            return Outcome::UsageError;
+    match build_service(&args) {
+        Ok(service) => probe(service).await,
+        Err(message) => {
+            eprintln!("switchyard-cli probe: {message}");
+            Outcome::UsageError
         }
-    };
-    let base_url = args.url.trim_end_matches('/').to_string();
-    if !is_http_url(&base_url) {
-        eprintln!(
-            "switchyard-cli probe: `{}` is not an http:// or https:// URL",
-            args.url
-        );
-        return Outcome::UsageError;
     }
-    let service = ServiceConfig {
-        name: http::describe_place(&base_url)
-            .trim_end_matches('/')
-            .to_string(),
-        base_url,
-        profile,
-        tags: Vec::new(),
-        // A probe is one round: the interval only has to exceed the timeout.
-        poll_interval: args.timeout * 2,
-        timeout: args.timeout,
-        max_body_bytes: 1 << 20,
-        allow_actions: false,
-    };
-    let (observation, _) = poller::poll_once(&http::build_client(), &service, &SystemClock).await;
+}
+
+fn build_service(args: &ProbeArgs) -> Result<ServiceConfig, String> {
+    let profile = args
+        .profile
+        .as_deref()
+        .map(Profile::from_name)
+        .transpose()?;
+    let base_url = args.url.trim_end_matches('/');
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return Err(format!("`{}` is not an http:// or https:// URL", args.url));
+    }
+    let name = http::describe_place(base_url)
+        .trim_end_matches('/')
+        .to_string();
+    let mut service = ServiceConfig::new(&name, base_url, profile);
+    // A probe is one round: the interval only has to exceed the timeout.
+    service.poll_interval = args.timeout * 2;
+    service.timeout = args.timeout;
+    for header in &args.headers {
+        let (key, value) = header
+            .split_once('=')
+            .ok_or_else(|| format!("--header `{header}` must be NAME=REFERENCE"))?;
+        service
+            .headers
+            .push((key.to_string(), HeaderSource::parse(key, value)?));
+    }
+    Ok(service)
+}
+
+async fn probe(service: ServiceConfig) -> Outcome {
+    let detecting = service.profile.is_none();
+    let mut poller = ServicePoller::new(service);
+    let (observation, _) = poller.poll_round(&http::build_client(), &SystemClock).await;
+    if detecting && observation.profile != "unknown" {
+        eprintln!("detected profile: {}", observation.profile);
+    }
     match serde_json::to_string_pretty(&observation) {
         Ok(json) => println!("{json}"),
         Err(e) => {
@@ -76,8 +90,4 @@ pub async fn run(args: ProbeArgs) -> Outcome {
     } else {
         Outcome::Unhealthy
     }
-}
-
-fn is_http_url(url: &str) -> bool {
-    url.starts_with("http://") || url.starts_with("https://")
 }

@@ -87,7 +87,7 @@ fn probe_of_a_closed_port_says_refused_and_fails() {
 fn usage_errors_exit_2_and_say_what_to_do() {
     let output = cli(&["probe", "http://127.0.0.1:1", "--profile", "nagios"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("supported: health-contract"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("known: health-contract"));
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");

@@ -10,7 +10,10 @@ pub mod units;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::profiles::json_mapping::MappingSettings;
+use crate::profiles::prometheus::PrometheusSettings;
 use crate::profiles::Profile;
+use crate::secrets::HeaderSource;
 
 /// Where the configuration came from; the demo runs when none was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,12 +74,36 @@ pub struct ServiceConfig {
     pub name: String,
     /// Always without a trailing slash, so endpoint paths can be appended.
     pub base_url: String,
-    pub profile: Profile,
+    /// `None`: detected when polling starts, and written in the log.
+    pub profile: Option<Profile>,
     pub tags: Vec<String>,
     pub poll_interval: Duration,
     pub timeout: Duration,
     pub max_body_bytes: u64,
     pub allow_actions: bool,
+    /// Headers sent with every request, by reference (see [`crate::secrets`]).
+    pub headers: Vec<(String, HeaderSource)>,
+    pub prometheus: Option<PrometheusSettings>,
+    pub mapping: Option<MappingSettings>,
+}
+
+impl ServiceConfig {
+    /// A service with the defaults of an empty `[defaults]`, for probes and tests.
+    pub fn new(name: &str, base_url: &str, profile: Option<Profile>) -> ServiceConfig {
+        ServiceConfig {
+            name: name.to_string(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            profile,
+            tags: Vec::new(),
+            poll_interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(4),
+            max_body_bytes: 1 << 20,
+            allow_actions: false,
+            headers: Vec::new(),
+            prometheus: None,
+            mapping: None,
+        }
+    }
 }
 
 /// A configuration problem, with where it is and what to do.

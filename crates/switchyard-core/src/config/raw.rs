@@ -1,6 +1,7 @@
 //! The configuration as written (every key, with its position), and its validation into
 //! [`Config`]. Keeping the raw shape separate lets every error point at a line.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,7 +11,10 @@ use toml::Spanned;
 use super::suggest::closest;
 use super::units::{parse_duration, parse_size};
 use super::{Config, ConfigError, ServiceConfig, StorageConfig};
+use crate::profiles::json_mapping::{self, MappingSettings};
+use crate::profiles::prometheus::{PrometheusSettings, SeriesMapping};
 use crate::profiles::Profile;
+use crate::secrets::HeaderSource;
 
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -58,6 +62,45 @@ struct RawService {
     timeout: Option<Spanned<String>>,
     max_body: Option<Spanned<String>>,
     allow_actions: Option<bool>,
+    #[serde(default)]
+    headers: BTreeMap<String, Spanned<String>>,
+    prometheus: Option<Spanned<RawPrometheus>>,
+    mapping: Option<Spanned<RawMapping>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrometheus {
+    path: Option<String>,
+    #[serde(default)]
+    series: Vec<RawSeries>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeries {
+    metric: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(rename = "as")]
+    as_series: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMapping {
+    endpoint: String,
+    status: Option<String>,
+    #[serde(default)]
+    status_words: BTreeMap<String, Vec<String>>,
+    breakers: Option<String>,
+    breaker_name: Option<String>,
+    breaker_state: Option<String>,
+    queue_depth: Option<String>,
+    queue_capacity: Option<String>,
+    cache_hit_rate: Option<String>,
+    cache_hits: Option<String>,
+    cache_misses: Option<String>,
 }
 
 /// Turns byte offsets into line numbers for error messages.
@@ -186,19 +229,15 @@ fn validate_service(
         return Err(source.error_at(&raw.name, "service name is empty".into()));
     }
     let base_url = validate_base_url(source, &raw.base_url, &name)?;
-    let profile = match &raw.profile {
-        Some(word) => Profile::from_name(word.get_ref())
-            .map_err(|e| source.error_at(word, format!("service `{name}`: {e}")))?,
-        None => {
-            return Err(source.error_at(
-                &raw.name,
-                format!(
-                    "service `{name}` has no profile; add `profile = \"…\"` (one of: {})",
-                    Profile::supported_names().join(", ")
-                ),
-            ))
-        }
-    };
+    // No profile: the poller detects it at start and logs what it found.
+    let profile = raw
+        .profile
+        .as_ref()
+        .map(|word| {
+            Profile::from_name(word.get_ref())
+                .map_err(|e| source.error_at(word, format!("service `{name}`: {e}")))
+        })
+        .transpose()?;
     let poll_interval = source
         .optional_duration(raw.poll_interval.as_ref(), "poll_interval")?
         .unwrap_or(default_interval);
@@ -230,6 +269,26 @@ fn validate_service(
     let max_body_bytes = source
         .optional_size(raw.max_body.as_ref(), "max_body")?
         .unwrap_or(default_max_body);
+    let mut headers = Vec::with_capacity(raw.headers.len());
+    for (header, value) in &raw.headers {
+        if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+            return Err(source.error_at(
+                value,
+                format!("service `{name}`: `{header}` is not a header name"),
+            ));
+        }
+        let parsed = HeaderSource::parse(header, value.get_ref())
+            .map_err(|e| source.error_at(value, format!("service `{name}`: {e}")))?;
+        headers.push((header.clone(), parsed));
+    }
+    let prometheus = validate_prometheus(source, raw.prometheus.as_ref(), profile, &name)?;
+    let mapping = validate_mapping(source, raw.mapping.as_ref(), profile, &name)?;
+    if profile == Some(Profile::JsonMapping) && mapping.is_none() {
+        return Err(source.error_at(
+            &raw.name,
+            format!("service `{name}`: the json-mapping profile needs a [service.mapping] section"),
+        ));
+    }
     Ok(ServiceConfig {
         name,
         base_url,
@@ -239,7 +298,85 @@ fn validate_service(
         timeout,
         max_body_bytes,
         allow_actions: raw.allow_actions.unwrap_or(true),
+        headers,
+        prometheus,
+        mapping,
     })
+}
+
+fn validate_prometheus(
+    source: &Source,
+    raw: Option<&Spanned<RawPrometheus>>,
+    profile: Option<Profile>,
+    name: &str,
+) -> Result<Option<PrometheusSettings>, ConfigError> {
+    let Some(spanned) = raw else { return Ok(None) };
+    if profile != Some(Profile::Prometheus) {
+        return Err(source.error_at(
+            spanned,
+            format!("service `{name}`: [service.prometheus] is only for profile = \"prometheus\""),
+        ));
+    }
+    let raw = spanned.get_ref();
+    let path = raw.path.clone().unwrap_or_else(|| "/metrics".to_string());
+    if !path.starts_with('/') {
+        return Err(source.error_at(
+            spanned,
+            format!("service `{name}`: prometheus.path must start with /"),
+        ));
+    }
+    Ok(Some(PrometheusSettings {
+        path,
+        series: raw
+            .series
+            .iter()
+            .map(|s| SeriesMapping {
+                metric: s.metric.clone(),
+                labels: s.labels.clone(),
+                as_series: s.as_series.clone(),
+            })
+            .collect(),
+    }))
+}
+
+fn validate_mapping(
+    source: &Source,
+    raw: Option<&Spanned<RawMapping>>,
+    profile: Option<Profile>,
+    name: &str,
+) -> Result<Option<MappingSettings>, ConfigError> {
+    let Some(spanned) = raw else { return Ok(None) };
+    if profile != Some(Profile::JsonMapping) {
+        return Err(source.error_at(
+            spanned,
+            format!("service `{name}`: [service.mapping] is only for profile = \"json-mapping\""),
+        ));
+    }
+    let raw = spanned.get_ref();
+    for word in raw.status_words.keys() {
+        if !matches!(word.as_str(), "ok" | "degraded" | "down") {
+            return Err(source.error_at(
+                spanned,
+                format!("service `{name}`: status_words takes ok, degraded and down, not `{word}`"),
+            ));
+        }
+    }
+    let settings = MappingSettings {
+        endpoint: raw.endpoint.clone(),
+        status: raw.status.clone(),
+        status_words: raw.status_words.clone(),
+        breakers: raw.breakers.clone(),
+        breaker_name: raw.breaker_name.clone(),
+        breaker_state: raw.breaker_state.clone(),
+        queue_depth: raw.queue_depth.clone(),
+        queue_capacity: raw.queue_capacity.clone(),
+        cache_hit_rate: raw.cache_hit_rate.clone(),
+        cache_hits: raw.cache_hits.clone(),
+        cache_misses: raw.cache_misses.clone(),
+    };
+    json_mapping::validate(&settings)
+        .map_err(|e| source.error_at(spanned, format!("service `{name}`: mapping: {e}")))?;
+    Ok(Some(settings))
 }
 
 fn validate_base_url(

@@ -90,6 +90,50 @@ timeout = "2s"
 }
 
 #[test]
+fn a_missing_profile_is_left_to_detection() {
+    let config = Config::parse(&MINIMAL.replace("profile = \"health-contract\"\n", "")).unwrap();
+    assert_eq!(config.services[0].profile, None);
+}
+
+#[test]
+fn headers_must_be_references() {
+    let with = |value: &str| {
+        MINIMAL.replace(
+            "profile = \"health-contract\"",
+            &format!(
+                "profile = \"health-levels\"\nheaders = {{ \"X-Internal-Key\" = \"{value}\" }}"
+            ),
+        )
+    };
+    let config = Config::parse(&with("env:ORDERS_KEY")).unwrap();
+    assert_eq!(config.services[0].headers[0].1.describe(), "env:ORDERS_KEY");
+    let err = Config::parse(&with("hunter2")).unwrap_err();
+    assert_eq!(err.line, Some(6));
+    assert!(err.message.contains("literal value"), "{err}");
+    assert!(!err.message.contains("hunter2"));
+}
+
+#[test]
+fn profile_sections_belong_to_their_profile() {
+    let prometheus = MINIMAL.replace("health-contract", "prometheus")
+        + "[service.prometheus]\npath = \"/actuator/prometheus\"\nseries = [{ metric = \"cache_gets_total\", labels = { result = \"hit\" }, as = \"cache.hits\" }]\n";
+    let config = Config::parse(&prometheus).unwrap();
+    let settings = config.services[0].prometheus.as_ref().unwrap();
+    assert_eq!(settings.path, "/actuator/prometheus");
+    assert_eq!(settings.series[0].as_series, "cache.hits");
+    let misplaced = MINIMAL.to_string() + "[service.prometheus]\npath = \"/metrics\"\n";
+    assert!(Config::parse(&misplaced)
+        .unwrap_err()
+        .message
+        .contains("only for profile"));
+    let unmapped = MINIMAL.replace("health-contract", "json-mapping");
+    assert!(Config::parse(&unmapped)
+        .unwrap_err()
+        .message
+        .contains("[service.mapping]"));
+}
+
+#[test]
 fn an_unknown_profile_lists_the_supported_ones() {
     let err = Config::parse(&MINIMAL.replace("health-contract", "healthcontract")).unwrap_err();
     assert_eq!(err.line, Some(5));

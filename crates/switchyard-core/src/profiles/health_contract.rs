@@ -3,8 +3,12 @@
 
 use super::json::{object_body, Fields};
 use super::words::{fold, health_status};
-use super::{ParseError, Reading};
+use super::{ParseError, Reading, Response};
 use crate::model::{Dependency, Health, Sample};
+
+pub fn read(_endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseError> {
+    parse(response.body)
+}
 
 pub fn parse(body: &[u8]) -> Result<Reading, ParseError> {
     let map = object_body(body)?;
@@ -50,8 +54,8 @@ pub fn parse(body: &[u8]) -> Result<Reading, ParseError> {
             uptime_seconds,
             dependencies,
         }),
-        breakers: Vec::new(),
         samples,
+        ..Reading::default()
     })
 }
 

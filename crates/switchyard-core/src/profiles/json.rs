@@ -93,6 +93,41 @@ impl<'a> Fields<'a> {
         }
     }
 
+    pub fn optional_bool(&self, key: &str) -> Result<Option<bool>, ParseError> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(self.wrong_type(key, other, "a boolean")),
+        }
+    }
+
+    /// An array whose every element is an object; `None` when absent.
+    pub fn optional_objects(&self, key: &str) -> Result<Option<Vec<Fields<'a>>>, ParseError> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    Value::Object(map) => Ok(Fields {
+                        path: format!("{}[{i}]", self.field_path(key)),
+                        map,
+                    }),
+                    other => Err(ParseError {
+                        reason: "wrong_type".into(),
+                        message: format!(
+                            "`{}[{i}]` is {}, expected an object",
+                            self.field_path(key),
+                            describe(other)
+                        ),
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(self.wrong_type(key, other, "an array")),
+        }
+    }
+
     /// Each member of this object that is itself an object, in document order.
     pub fn child_objects(&self) -> Result<Vec<(&'a str, Fields<'a>)>, ParseError> {
         self.map

@@ -1,36 +1,63 @@
-//! One module per contract in CONTRACTS.md: which endpoints a profile polls, how a
-//! response becomes model values, and which actions it offers.
+//! One module per contract in CONTRACTS.md: which endpoints a profile polls and how
+//! often, how a response becomes model values, and which actions the profile offers.
+//!
+//! A profile is read through a [`ProfileReader`], one per watched service, because some
+//! contracts are logs (Resilience4j events, a breaker's history) that must be
+//! de-duplicated across polls so each transition is recorded once.
 
+pub mod breaker_registry;
+pub mod emergency_controls;
 pub mod health_contract;
+pub mod health_levels;
 pub mod json;
+pub mod json_mapping;
+pub mod prometheus;
+pub mod single_breaker;
+pub mod spring_actuator;
 pub mod words;
 
-use crate::model::{ActionKind, Breaker, Health, Sample};
+use chrono::{DateTime, Utc};
 
-/// Profiles the console can speak. Only those implemented are listed; the rest of
-/// CONTRACTS.md is named in [`Profile::from_name`]'s error so a user knows it is coming.
+use crate::config::ServiceConfig;
+use crate::model::{
+    ActionKind, Breaker, Health, Sample, ServiceAlert, ServiceThreshold, Transition,
+};
+
+/// The contracts of CONTRACTS.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
     HealthContract,
+    HealthLevels,
+    BreakerRegistry,
+    SingleBreaker,
+    EmergencyControls,
+    SpringActuator,
+    Prometheus,
+    JsonMapping,
 }
 
-/// Profiles defined in CONTRACTS.md that this build does not speak yet.
-const PLANNED: &[&str] = &[
-    "health-levels",
-    "breaker-registry",
-    "single-breaker",
-    "emergency-controls",
-    "spring-actuator",
-    "prometheus",
-    "json-mapping",
-];
-
 impl Profile {
-    pub const ALL: &'static [Profile] = &[Profile::HealthContract];
+    pub const ALL: &'static [Profile] = &[
+        Profile::HealthContract,
+        Profile::HealthLevels,
+        Profile::BreakerRegistry,
+        Profile::SingleBreaker,
+        Profile::EmergencyControls,
+        Profile::SpringActuator,
+        Profile::Prometheus,
+        Profile::JsonMapping,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Profile::HealthContract => "health-contract",
+            Profile::HealthLevels => "health-levels",
+            Profile::BreakerRegistry => "breaker-registry",
+            Profile::SingleBreaker => "single-breaker",
+            Profile::EmergencyControls => "emergency-controls",
+            Profile::SpringActuator => "spring-actuator",
+            Profile::Prometheus => "prometheus",
+            Profile::JsonMapping => "json-mapping",
         }
     }
 
@@ -40,40 +67,131 @@ impl Profile {
 
     pub fn from_name(name: &str) -> Result<Profile, String> {
         let wanted = words::fold(name).replace('_', "-");
-        if let Some(profile) = Profile::ALL.iter().find(|p| p.name() == wanted) {
-            return Ok(*profile);
-        }
-        let supported = Profile::supported_names().join(", ");
-        if PLANNED.contains(&wanted.as_str()) {
-            Err(format!(
-                "profile `{name}` is not supported by this build yet; supported: {supported}"
-            ))
-        } else {
-            Err(format!("unknown profile `{name}`; supported: {supported}"))
-        }
+        Profile::ALL
+            .iter()
+            .find(|p| p.name() == wanted)
+            .copied()
+            .ok_or_else(|| {
+                format!(
+                    "unknown profile `{name}`; known: {}",
+                    Profile::supported_names().join(", ")
+                )
+            })
     }
 
-    /// The endpoints this profile polls, relative to the service's base URL.
-    pub fn endpoints(self) -> &'static [&'static str] {
+    /// The endpoints this profile polls for `service`, primary first.
+    pub fn endpoints(self, service: &ServiceConfig) -> Vec<Endpoint> {
         match self {
-            Profile::HealthContract => &["/health"],
+            Profile::HealthContract => vec![Endpoint::primary("/health")],
+            Profile::HealthLevels => health_levels::endpoints(),
+            Profile::BreakerRegistry => breaker_registry::endpoints(),
+            Profile::SingleBreaker => single_breaker::endpoints(),
+            Profile::EmergencyControls => emergency_controls::endpoints(),
+            Profile::SpringActuator => spring_actuator::endpoints(),
+            Profile::Prometheus => prometheus::endpoints(service.prometheus.as_ref()),
+            Profile::JsonMapping => json_mapping::endpoints(service.mapping.as_ref()),
         }
     }
 
-    /// Reads one endpoint's response body into model values.
-    pub fn parse(self, endpoint: &str, body: &[u8]) -> Result<Reading, ParseError> {
+    /// A fresh reader for one service.
+    pub fn reader(self, service: &ServiceConfig) -> Box<dyn ProfileReader> {
         match self {
-            Profile::HealthContract => {
-                debug_assert_eq!(endpoint, "/health");
-                health_contract::parse(body)
-            }
+            Profile::HealthContract => Box::new(Stateless(health_contract::read)),
+            Profile::HealthLevels => Box::new(Stateless(health_levels::read)),
+            Profile::BreakerRegistry => Box::new(Stateless(breaker_registry::read)),
+            Profile::SingleBreaker => Box::new(single_breaker::Reader::default()),
+            Profile::EmergencyControls => Box::new(Stateless(emergency_controls::read)),
+            Profile::SpringActuator => Box::new(spring_actuator::Reader::default()),
+            Profile::Prometheus => Box::new(prometheus::Reader::new(
+                service.prometheus.clone().unwrap_or_default(),
+            )),
+            Profile::JsonMapping => Box::new(json_mapping::Reader::new(service.mapping.clone())),
         }
     }
 
+    /// The actions a service of this profile offers (the actions issue acts on them).
     pub fn actions(self) -> Vec<ActionKind> {
         match self {
-            Profile::HealthContract => Vec::new(),
+            Profile::BreakerRegistry => vec![
+                ActionKind::ResetBreaker,
+                ActionKind::ClearCache,
+                ActionKind::InvalidateCachePattern,
+            ],
+            Profile::SingleBreaker => vec![ActionKind::ResetBreaker],
+            Profile::SpringActuator => vec![
+                ActionKind::ResetBreaker,
+                ActionKind::ForceOpenBreaker,
+                ActionKind::DisableBreaker,
+                ActionKind::ClearCache,
+            ],
+            Profile::HealthContract
+            | Profile::HealthLevels
+            | Profile::EmergencyControls
+            | Profile::Prometheus
+            | Profile::JsonMapping => Vec::new(),
         }
+    }
+}
+
+/// One endpoint a profile polls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Path relative to the service's base URL.
+    pub path: String,
+    /// Polled every `every`-th round of the service's interval: a liveness check every
+    /// round, a detailed report or a slow-changing list less often.
+    pub every: u32,
+    /// The primary endpoint decides reachability; when it fails, the round stops there
+    /// (polling the rest of a dead service only multiplies timeouts).
+    pub primary: bool,
+}
+
+impl Endpoint {
+    pub fn primary(path: &str) -> Endpoint {
+        Endpoint {
+            path: path.to_string(),
+            every: 1,
+            primary: true,
+        }
+    }
+
+    pub fn secondary(path: &str, every: u32) -> Endpoint {
+        Endpoint {
+            path: path.to_string(),
+            every: every.max(1),
+            primary: false,
+        }
+    }
+
+    /// Whether this endpoint is polled in round `round` (counting from 0).
+    pub fn is_due(&self, round: u64) -> bool {
+        round % u64::from(self.every) == 0
+    }
+}
+
+/// One HTTP answer, as a profile reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Response<'a> {
+    pub body: &'a [u8],
+    pub content_type: Option<&'a str>,
+    /// When the console received it: the time of readings that carry none of their own.
+    pub received_at: DateTime<Utc>,
+}
+
+/// Reads one service's responses, remembering what it must across polls.
+pub trait ProfileReader: Send {
+    fn read(&mut self, endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseError>;
+}
+
+/// A reader for profiles whose documents stand alone.
+struct Stateless<F>(F);
+
+impl<F> ProfileReader for Stateless<F>
+where
+    F: Fn(&str, &Response<'_>) -> Result<Reading, ParseError> + Send,
+{
+    fn read(&mut self, endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseError> {
+        (self.0)(endpoint, response)
     }
 }
 
@@ -83,32 +201,84 @@ pub struct Reading {
     pub health: Option<Health>,
     pub breakers: Vec<Breaker>,
     pub samples: Vec<Sample>,
+    pub transitions: Vec<Transition>,
+    pub service_alerts: Vec<ServiceAlert>,
+    pub thresholds: Vec<ServiceThreshold>,
+}
+
+impl Reading {
+    /// Adds `from` to this reading; later health replaces earlier health.
+    pub fn merge(&mut self, from: Reading) {
+        if from.health.is_some() {
+            self.health = from.health;
+        }
+        self.breakers.extend(from.breakers);
+        self.samples.extend(from.samples);
+        self.transitions.extend(from.transitions);
+        self.service_alerts.extend(from.service_alerts);
+        self.thresholds.extend(from.thresholds);
+    }
+
+    pub fn sample(&mut self, series: &str, value: Option<f64>) {
+        if let Some(value) = value.filter(|v| v.is_finite()) {
+            self.samples.push(Sample {
+                series: series.to_string(),
+                value,
+            });
+        }
+    }
 }
 
 /// A response that could not be read; becomes `invalid_response` reachability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
-    /// A short machine word: `not_json`, `wrong_type`, `missing_field`.
+    /// A short machine word: `not_json`, `wrong_type`, `missing_field`, `not_text`.
     pub reason: String,
     /// What was wrong, naming the field.
     pub message: String,
 }
 
+impl ParseError {
+    pub fn new(reason: &str, message: impl Into<String>) -> ParseError {
+        ParseError {
+            reason: reason.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An endpoint a reader was not written for: a programming error, reported, not a panic.
+pub(crate) fn unexpected_endpoint(profile: Profile, endpoint: &str) -> ParseError {
+    ParseError::new(
+        "unexpected_endpoint",
+        format!("the {} profile does not read {endpoint}", profile.name()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Profile;
+    use super::*;
 
     #[test]
-    fn names_are_matched_tolerantly_and_planned_ones_say_so() {
+    fn names_are_matched_tolerantly() {
         assert_eq!(
             Profile::from_name("Health_Contract"),
             Ok(Profile::HealthContract)
         );
-        assert!(Profile::from_name("prometheus")
-            .unwrap_err()
-            .contains("not supported by this build yet"));
+        assert_eq!(
+            Profile::from_name("spring actuator"),
+            Ok(Profile::SpringActuator)
+        );
         assert!(Profile::from_name("nagios")
             .unwrap_err()
             .starts_with("unknown profile"));
+    }
+
+    #[test]
+    fn endpoints_are_due_on_their_cadence() {
+        let every_third = Endpoint::secondary("/x", 3);
+        let due: Vec<u64> = (0..7).filter(|r| every_third.is_due(*r)).collect();
+        assert_eq!(due, [0, 3, 6]);
+        assert!(Endpoint::primary("/health").is_due(5));
     }
 }

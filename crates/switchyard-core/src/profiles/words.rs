@@ -26,7 +26,7 @@ mod tests {
     }
 }
 
-use crate::model::HealthStatus;
+use crate::model::{BreakerState, HealthStatus};
 
 /// Maps the health words services use to the four normalised ones. Words nobody
 /// recognises stay `unknown` rather than being guessed at.
@@ -37,6 +37,19 @@ pub fn health_status(word: &str) -> HealthStatus {
         "down" | "unhealthy" | "fail" | "failed" | "error" | "red" | "disconnected"
         | "out_of_service" => HealthStatus::Down,
         _ => HealthStatus::Unknown,
+    }
+}
+
+/// Maps the breaker-state words of every contract to the normalised ones.
+pub fn breaker_state(word: &str) -> BreakerState {
+    match fold(word).as_str() {
+        "closed" | "close" => BreakerState::Closed,
+        "open" => BreakerState::Open,
+        "half_open" | "halfopen" => BreakerState::HalfOpen,
+        "forced_open" | "force_open" => BreakerState::ForcedOpen,
+        "disabled" => BreakerState::Disabled,
+        "metrics_only" => BreakerState::MetricsOnly,
+        _ => BreakerState::Unknown,
     }
 }
 
@@ -52,5 +65,17 @@ mod health_word_tests {
         assert_eq!(health_status("DOWN"), HealthStatus::Down);
         assert_eq!(health_status("Out-Of-Service"), HealthStatus::Down);
         assert_eq!(health_status("sideways"), HealthStatus::Unknown);
+    }
+
+    #[test]
+    fn breaker_words_fold_every_spelling() {
+        use super::breaker_state;
+        use crate::model::BreakerState;
+        for word in ["HALF_OPEN", "half-open", "Half Open"] {
+            assert_eq!(breaker_state(word), BreakerState::HalfOpen, "{word}");
+        }
+        assert_eq!(breaker_state("FORCED_OPEN"), BreakerState::ForcedOpen);
+        assert_eq!(breaker_state("metrics only"), BreakerState::MetricsOnly);
+        assert_eq!(breaker_state("ajar"), BreakerState::Unknown);
     }
 }

@@ -5,7 +5,7 @@
 use std::error::Error as _;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, CONTENT_LENGTH, RETRY_AFTER};
+use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Client, StatusCode};
 use tokio::time::Instant;
 
@@ -16,6 +16,7 @@ use crate::model::Reachability;
 pub struct Fetched {
     pub status: StatusCode,
     pub body: Vec<u8>,
+    pub content_type: Option<String>,
     pub latency: Duration,
     pub retry_after: Option<Duration>,
 }
@@ -35,6 +36,7 @@ pub fn build_client() -> Client {
 pub async fn get(
     client: &Client,
     url: &str,
+    headers: &HeaderMap,
     timeout: Duration,
     max_body: u64,
 ) -> Result<Fetched, Reachability> {
@@ -43,11 +45,17 @@ pub async fn get(
     let exchange = async {
         let mut response = client
             .get(url)
+            .headers(headers.clone())
             .send()
             .await
             .map_err(|e| classify(&e, &place))?;
         let status = response.status();
         let retry_after = parse_retry_after(response.headers());
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         if declared_length(response.headers()).is_some_and(|len| len > max_body) {
             return Err(too_large(&place, max_body));
         }
@@ -58,12 +66,13 @@ pub async fn get(
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, body, retry_after))
+        Ok((status, body, content_type, retry_after))
     };
     match tokio::time::timeout(timeout, exchange).await {
-        Ok(Ok((status, body, retry_after))) => Ok(Fetched {
+        Ok(Ok((status, body, content_type, retry_after))) => Ok(Fetched {
             status,
             body,
+            content_type,
             latency: started.elapsed(),
             retry_after,
         }),

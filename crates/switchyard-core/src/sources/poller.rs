@@ -1,19 +1,22 @@
 //! The poll scheduler: one task per service, a jittered interval, a deadline per request,
-//! backoff while the service is failing, and `Retry-After` obeyed. Each round of polls
-//! becomes one [`Observation`].
+//! backoff while the service is failing, and `Retry-After` obeyed. Each round polls the
+//! profile's endpoints that are due and becomes one [`Observation`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::{Client, StatusCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::detect;
 use super::http::{self, Fetched};
 use crate::clock::Clock;
 use crate::config::ServiceConfig;
-use crate::model::{Observation, Reachability};
-use crate::profiles::{Profile, Reading};
+use crate::model::{EndpointProblem, Observation, Reachability};
+use crate::profiles::{Endpoint, Profile, ProfileReader, Reading, Response};
+use crate::secrets;
 
 /// Backoff never stretches an interval by more than this: an engineer must see a
 /// recovered service within a few intervals.
@@ -21,85 +24,209 @@ const MAX_BACKOFF_FACTOR: u32 = 4;
 /// Jitter spreads polls of many services so they do not fire in lockstep.
 const JITTER_FRACTION: f64 = 0.1;
 
-/// Polls every endpoint of the service's profile once and merges the answers.
-pub async fn poll_once(
-    client: &Client,
-    service: &ServiceConfig,
-    clock: &dyn Clock,
-) -> (Observation, Option<Duration>) {
-    let mut merged = Reading::default();
-    let mut latency = Duration::ZERO;
-    let mut retry_after = None;
-    let mut failure: Option<Reachability> = None;
+/// Everything needed to poll one service, and what it remembers between rounds.
+pub struct ServicePoller {
+    service: ServiceConfig,
+    headers: HeaderMap,
+    /// Secrets that could not be resolved; named when the service refuses us.
+    secret_problems: Vec<String>,
+    profile: Option<(Profile, Vec<Endpoint>, Box<dyn ProfileReader>)>,
+    round: u64,
+}
 
-    for endpoint in service.profile.endpoints() {
-        let url = format!("{}{endpoint}", service.base_url);
-        let outcome = http::get(client, &url, service.timeout, service.max_body_bytes).await;
-        let read = outcome
-            .map_err(|reachability| (reachability, None))
-            .and_then(|fetched| read_response(service.profile, endpoint, &url, fetched));
-        match read {
-            Ok((reading, took, wait)) => {
-                latency += took;
-                retry_after = retry_after.max(wait);
-                merge(&mut merged, reading);
+impl ServicePoller {
+    /// Resolves the service's header references once. An unresolvable secret is logged
+    /// (by reference) and the header left out: the service's answer says the rest.
+    pub fn new(service: ServiceConfig) -> ServicePoller {
+        let mut headers = HeaderMap::new();
+        let mut secret_problems = Vec::new();
+        for (name, source) in &service.headers {
+            let Ok(header) = HeaderName::from_bytes(name.as_bytes()) else {
+                continue;
+            };
+            match secrets::header_value(source) {
+                Ok(value) => {
+                    headers.insert(header, value);
+                }
+                Err(e) => {
+                    tracing::warn!(service = %service.name, header = %name, problem = %e, "header not sent");
+                    secret_problems.push(format!("{name} not sent: {e}"));
+                }
             }
-            Err((reachability, wait)) => {
-                retry_after = retry_after.max(wait);
-                failure.get_or_insert(reachability);
-            }
+        }
+        let profile = service
+            .profile
+            .map(|p| (p, p.endpoints(&service), p.reader(&service)));
+        ServicePoller {
+            service,
+            headers,
+            secret_problems,
+            profile,
+            round: 0,
         }
     }
 
-    let reachability = failure.unwrap_or(Reachability::Reachable {
-        latency_ms: (latency.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
-    });
-    let reachable = matches!(reachability, Reachability::Reachable { .. });
-    let observation = Observation {
-        service: service.name.clone(),
-        profile: service.profile.name().to_string(),
-        observed_at: clock.now(),
-        reachability,
-        health: if reachable { merged.health } else { None },
-        breakers: if reachable {
-            merged.breakers
+    pub fn service(&self) -> &ServiceConfig {
+        &self.service
+    }
+
+    /// Polls the endpoints due this round. Returns the observation and how long the
+    /// service asked us to wait, if it did.
+    pub async fn poll_round(
+        &mut self,
+        client: &Client,
+        clock: &dyn Clock,
+    ) -> (Observation, Option<Duration>) {
+        if self.profile.is_none() {
+            match detect::detect(client, &self.service, &self.headers).await {
+                Ok(profile) => {
+                    tracing::info!(service = %self.service.name, profile = profile.name(), "profile detected");
+                    self.profile = Some((
+                        profile,
+                        profile.endpoints(&self.service),
+                        profile.reader(&self.service),
+                    ));
+                }
+                Err(report) => {
+                    let observation = self.observation(
+                        None,
+                        clock,
+                        Reachability::InvalidResponse {
+                            reason: "no_profile".into(),
+                            message: report.to_string(),
+                        },
+                        Reading::default(),
+                        Vec::new(),
+                    );
+                    return (observation, None);
+                }
+            }
+        }
+        let Some((profile, endpoints, reader)) = self.profile.as_mut() else {
+            let reason = Reachability::InvalidResponse {
+                reason: "no_profile".into(),
+                message: "no profile is known for this service".into(),
+            };
+            return (
+                self.observation(None, clock, reason, Reading::default(), Vec::new()),
+                None,
+            );
+        };
+        let profile = *profile;
+        let round = self.round;
+        self.round += 1;
+
+        let mut merged = Reading::default();
+        let mut latency = Duration::ZERO;
+        let mut retry_after = None;
+        let mut problems = Vec::new();
+        let mut reachability = None;
+        for endpoint in endpoints.iter().filter(|e| e.is_due(round)) {
+            let url = format!("{}{}", self.service.base_url, endpoint.path);
+            let fetched = http::get(
+                client,
+                &url,
+                &self.headers,
+                self.service.timeout,
+                self.service.max_body_bytes,
+            )
+            .await
+            .map_err(|reachability| (reachability, None));
+            let outcome = fetched
+                .and_then(|f| read_response(reader.as_mut(), &endpoint.path, &url, f, clock));
+            match outcome {
+                Ok((reading, took, wait)) => {
+                    latency = latency.max(took);
+                    retry_after = retry_after.max(wait);
+                    merged.merge(reading);
+                }
+                Err((failure, wait)) => {
+                    retry_after = retry_after.max(wait);
+                    let failure = with_secret_problems(&self.secret_problems, failure);
+                    if endpoint.primary {
+                        reachability = Some(failure);
+                        break;
+                    }
+                    problems.push(EndpointProblem {
+                        endpoint: endpoint.path.clone(),
+                        reachability: failure,
+                    });
+                }
+            }
+        }
+        let reachability = reachability.unwrap_or(Reachability::Reachable {
+            latency_ms: (latency.as_secs_f64() * 10_000.0).round() / 10.0,
+        });
+        (
+            self.observation(Some(profile), clock, reachability, merged, problems),
+            retry_after,
+        )
+    }
+
+    fn observation(
+        &self,
+        profile: Option<Profile>,
+        clock: &dyn Clock,
+        reachability: Reachability,
+        reading: Reading,
+        problems: Vec<EndpointProblem>,
+    ) -> Observation {
+        let reachable = matches!(reachability, Reachability::Reachable { .. });
+        let reading = if reachable {
+            reading
         } else {
-            Vec::new()
-        },
-        samples: if reachable {
-            merged.samples
-        } else {
-            Vec::new()
-        },
-        actions: service.profile.actions(),
-    };
-    (observation, retry_after)
+            Reading::default()
+        };
+        Observation {
+            service: self.service.name.clone(),
+            profile: profile.map_or("unknown", Profile::name).to_string(),
+            observed_at: clock.now(),
+            reachability,
+            health: reading.health,
+            breakers: reading.breakers,
+            samples: reading.samples,
+            actions: match profile {
+                Some(p) if self.service.allow_actions => p.actions(),
+                _ => Vec::new(),
+            },
+            transitions: reading.transitions,
+            service_alerts: reading.service_alerts,
+            thresholds: reading.thresholds,
+            problems: if reachable { problems } else { Vec::new() },
+        }
+    }
+}
+
+/// A refusal is easier to fix when it says which secret could not be sent.
+fn with_secret_problems(secret_problems: &[String], failure: Reachability) -> Reachability {
+    match failure {
+        Reachability::Unauthorized { message } if !secret_problems.is_empty() => {
+            Reachability::Unauthorized {
+                message: format!("{message} ({})", secret_problems.join("; ")),
+            }
+        }
+        other => other,
+    }
 }
 
 type ReadOutcome = Result<(Reading, Duration, Option<Duration>), (Reachability, Option<Duration>)>;
 
 /// Turns one HTTP answer into a reading, or the precise reason it is not one.
-fn read_response(profile: Profile, endpoint: &str, url: &str, fetched: Fetched) -> ReadOutcome {
+pub(crate) fn read_response(
+    reader: &mut dyn ProfileReader,
+    endpoint: &str,
+    url: &str,
+    fetched: Fetched,
+    clock: &dyn Clock,
+) -> ReadOutcome {
     let Fetched {
         status,
         body,
+        content_type,
         latency,
         retry_after,
     } = fetched;
     let place = http::describe_place(url);
-    let parsed = profile.parse(endpoint, &body);
-    if status.is_success() {
-        return match parsed {
-            Ok(reading) => Ok((reading, latency, retry_after)),
-            Err(e) => Err((
-                Reachability::InvalidResponse {
-                    reason: e.reason,
-                    message: format!("{place}: {}", e.message),
-                },
-                retry_after,
-            )),
-        };
-    }
     if status == StatusCode::TOO_MANY_REQUESTS
         || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some())
     {
@@ -130,6 +257,24 @@ fn read_response(profile: Profile, endpoint: &str, url: &str, fetched: Fetched) 
             retry_after,
         ));
     }
+    let response = Response {
+        body: &body,
+        content_type: content_type.as_deref(),
+        received_at: clock.now(),
+    };
+    let parsed = reader.read(endpoint, &response);
+    if status.is_success() {
+        return match parsed {
+            Ok(reading) => Ok((reading, latency, retry_after)),
+            Err(e) => Err((
+                Reachability::InvalidResponse {
+                    reason: e.reason,
+                    message: format!("{place}: {}", e.message),
+                },
+                retry_after,
+            )),
+        };
+    }
     // Health endpoints often answer DOWN with a 503 and a perfectly good document:
     // that is the service talking, not failing to.
     if let Ok(reading) = parsed {
@@ -150,14 +295,6 @@ fn read_response(profile: Profile, endpoint: &str, url: &str, fetched: Fetched) 
         },
         retry_after,
     ))
-}
-
-fn merge(into: &mut Reading, from: Reading) {
-    if from.health.is_some() {
-        into.health = from.health;
-    }
-    into.breakers.extend(from.breakers);
-    into.samples.extend(from.samples);
 }
 
 /// How long to wait before the next round: the interval, stretched while failing, with
@@ -185,9 +322,11 @@ pub async fn run(
     observations: mpsc::Sender<Observation>,
     shutdown: CancellationToken,
 ) {
+    let interval = service.poll_interval;
+    let mut poller = ServicePoller::new(service);
     let mut consecutive_failures = 0u32;
     loop {
-        let round = poll_once(&client, &service, clock.as_ref());
+        let round = poller.poll_round(&client, clock.as_ref());
         let (observation, retry_after) = tokio::select! {
             _ = shutdown.cancelled() => return,
             result = round => result,
@@ -197,7 +336,7 @@ pub async fn run(
         } else {
             consecutive_failures = consecutive_failures.saturating_add(1);
             tracing::debug!(
-                service = %service.name,
+                service = %observation.service,
                 kind = observation.reachability.kind(),
                 message = observation.reachability.message().unwrap_or(""),
                 "poll failed"
@@ -206,12 +345,7 @@ pub async fn run(
         if observations.send(observation).await.is_err() {
             return; // the engine is gone
         }
-        let delay = next_delay(
-            service.poll_interval,
-            consecutive_failures,
-            retry_after,
-            fastrand::f64(),
-        );
+        let delay = next_delay(interval, consecutive_failures, retry_after, fastrand::f64());
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}

@@ -6,30 +6,29 @@ use std::time::Duration;
 use serde_json::json;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::ServiceConfig;
-use switchyard_core::model::Reachability;
+use switchyard_core::model::{Observation, Reachability};
 use switchyard_core::profiles::Profile;
-use switchyard_core::sources::{http, poller};
+use switchyard_core::sources::http;
+use switchyard_core::sources::poller::ServicePoller;
 
 use crate::support::*;
 
 fn service(base_url: String) -> ServiceConfig {
-    ServiceConfig {
-        name: "faulty".into(),
-        base_url,
-        profile: Profile::HealthContract,
-        tags: Vec::new(),
-        poll_interval: Duration::from_secs(2),
-        timeout: Duration::from_millis(500),
-        max_body_bytes: 1 << 20,
-        allow_actions: false,
-    }
+    let mut service = ServiceConfig::new("faulty", &base_url, Some(Profile::HealthContract));
+    service.timeout = Duration::from_millis(500);
+    service
+}
+
+async fn poll(target: &ServiceConfig) -> (Observation, Option<Duration>) {
+    ServicePoller::new(target.clone())
+        .poll_round(&http::build_client(), &SystemClock)
+        .await
 }
 
 #[tokio::test]
 async fn every_fault_gets_a_precise_reachability() {
     let fleet = steady_fleet(&["faulty"]).await;
     let target = service(base_url(&fleet, "faulty"));
-    let client = http::build_client();
 
     let cases = [
         (
@@ -62,7 +61,7 @@ async fn every_fault_gets_a_precise_reachability() {
     ];
     for (fault, kind, says) in cases {
         set(&fleet, "faulty", fault.clone()).await;
-        let (observation, retry_after) = poller::poll_once(&client, &target, &SystemClock).await;
+        let (observation, retry_after) = poll(&target).await;
         assert_eq!(
             observation.reachability.kind(),
             kind,
@@ -90,7 +89,7 @@ async fn every_fault_gets_a_precise_reachability() {
         json!({ "fault": "none", "status": "DOWN" }),
     )
     .await;
-    let (observation, _) = poller::poll_once(&client, &target, &SystemClock).await;
+    let (observation, _) = poll(&target).await;
     assert!(observation.is_reachable());
     assert_eq!(observation.health.unwrap().status.as_str(), "down");
     fleet.shutdown().await;
@@ -99,6 +98,6 @@ async fn every_fault_gets_a_precise_reachability() {
 #[tokio::test]
 async fn a_closed_port_is_refused_not_a_timeout() {
     let target = service(format!("http://127.0.0.1:{}", closed_port()));
-    let (observation, _) = poller::poll_once(&http::build_client(), &target, &SystemClock).await;
+    let (observation, _) = poll(&target).await;
     assert_eq!(observation.reachability.kind(), "refused");
 }

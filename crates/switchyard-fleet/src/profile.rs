@@ -1,0 +1,78 @@
+//! The contracts a simulated service can speak, by the names the
+//! configuration uses for them (CONTRACTS.md §1–§5).
+
+use std::fmt;
+
+/// One seed profile of CONTRACTS.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// §1: one standard health document per service.
+    HealthContract,
+    /// §2: liveness, readiness, detail, and an event pipeline behind a key.
+    HealthLevels,
+    /// §3: many named breakers, cache, metrics and alert thresholds.
+    BreakerRegistry,
+    /// §4: one breaker with a guarded reset and a history.
+    SingleBreaker,
+    /// §5: per-operation breakers, read-only.
+    EmergencyControls,
+}
+
+impl Profile {
+    /// Every seed profile, in the order of CONTRACTS.md.
+    pub const ALL: [Profile; 5] = [
+        Profile::HealthContract,
+        Profile::HealthLevels,
+        Profile::BreakerRegistry,
+        Profile::SingleBreaker,
+        Profile::EmergencyControls,
+    ];
+
+    /// The name the configuration's `profile = "…"` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::HealthContract => "health-contract",
+            Profile::HealthLevels => "health-levels",
+            Profile::BreakerRegistry => "breaker-registry",
+            Profile::SingleBreaker => "single-breaker",
+            Profile::EmergencyControls => "emergency-controls",
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    /// Case-insensitive with `-`, `_` and space alike, as for every enum word.
+    fn from_str(word: &str) -> Result<Self, Self::Err> {
+        let wanted = crate::words::fold(word);
+        Profile::ALL
+            .into_iter()
+            .find(|profile| crate::words::fold(profile.name()) == wanted)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown profile {word:?}; expected one of {}", known.join(", "))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_tolerantly() {
+        for profile in Profile::ALL {
+            assert_eq!(profile.name().parse(), Ok(profile));
+        }
+        assert_eq!("Breaker Registry".parse(), Ok(Profile::BreakerRegistry));
+        assert_eq!("HEALTH_LEVELS".parse(), Ok(Profile::HealthLevels));
+        assert!("prometheus".parse::<Profile>().is_err());
+    }
+}
