@@ -1,8 +1,35 @@
 // One row per service: status, name, where it lives, how fast it answered, how old the
 // value is, and what is wrong when something is.
+import type { Breaker } from "./bindings/Breaker";
 import type { Dependency } from "./bindings/Dependency";
+import type { EndpointProblem } from "./bindings/EndpointProblem";
 import type { ServiceState } from "./bindings/ServiceState";
-import { formatAge, formatLatency, isStale, statusView } from "./view";
+import { breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, statusView } from "./view";
+
+function BreakerList({ breakers }: { breakers: Breaker[] }) {
+  return (
+    <ul class="breakers" data-testid="breakers">
+      {breakers.map((b) => (
+        <li class={`breaker ${breakerTone(b.state)}`} title={b.reason ?? b.since ?? ""} key={b.name} data-breaker={b.name} data-state={b.state}>
+          <span class="breaker-name">{b.name}</span> {b.state.replace("_", " ")}
+          {b.failure_rate !== undefined && <span class="dep-latency"> · fails {formatRatio(b.failure_rate)}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ProblemList({ problems }: { problems: EndpointProblem[] }) {
+  return (
+    <ul class="problems">
+      {problems.map((p) => (
+        <li class="problem" key={p.endpoint}>
+          {p.endpoint}: {"message" in p.reachability ? p.reachability.message : p.reachability.kind}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function DependencyList({ dependencies }: { dependencies: Dependency[] }) {
   return (
@@ -53,7 +80,18 @@ function ServiceRow({ state, now }: { state: ServiceState; now: number }) {
             last good {formatAge(state.last_good.observed_at, now)}: {state.last_good.health?.status ?? "unknown"}
           </div>
         )}
+        {headlines(state).length > 0 && (
+          <div class="headlines">
+            {headlines(state).map((h) => (
+              <span class={`headline ${h.tone}`} key={h.label}>
+                {h.label} <strong>{h.value}</strong>
+              </span>
+            ))}
+          </div>
+        )}
         {shownHealth?.dependencies && <DependencyList dependencies={shownHealth.dependencies} />}
+        {state.last_good?.breakers && <BreakerList breakers={state.last_good.breakers} />}
+        {state.latest?.problems && <ProblemList problems={state.latest.problems} />}
       </td>
     </tr>
   );

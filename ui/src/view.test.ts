@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
-import { formatAge, formatLatency, isStale, sortWorstFirst, statusView, toneCounts, upsertService } from "./view";
+import { breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, toneCounts, upsertService } from "./view";
 
 function observation(partial: Partial<Observation>): Observation {
   return {
@@ -91,5 +91,35 @@ describe("lists", () => {
     expect(updated.map((s) => s.name)).toEqual(["a", "b"]);
     expect(updated[0]?.latest).toBe(down);
     expect(upsertService(list, service("c")).length).toBe(3);
+  });
+});
+
+describe("breakers and headlines", () => {
+  it("colours breaker states", () => {
+    expect(breakerTone("open")).toBe("bad");
+    expect(breakerTone("half_open")).toBe("warn");
+    expect(breakerTone("closed")).toBe("ok");
+    expect(breakerTone("something new")).toBe("unknown");
+  });
+
+  it("formats ratios as percentages", () => {
+    expect(formatRatio(0.125)).toBe("13 %");
+    expect(formatRatio(0.05)).toBe("5.0 %");
+    expect(formatRatio(undefined)).toBe("");
+  });
+
+  it("picks cache, queue and score figures, flagging the bad ones", () => {
+    const samples = [
+      { series: "cache.hit_rate", value: 0.42 },
+      { series: "queue.depth", value: 900 },
+      { series: "queue.capacity", value: 1000 },
+      { series: "health.score", value: 87 },
+    ];
+    const state = service("a", observation({ samples }), observation({ samples }));
+    expect(headlines(state)).toEqual([
+      { label: "cache hits", value: "42 %", tone: "warn" },
+      { label: "queue", value: "900 / 1000", tone: "bad" },
+      { label: "health score", value: "87", tone: "ok" },
+    ]);
   });
 });

@@ -94,3 +94,55 @@ export function upsertService(states: ServiceState[], next: ServiceState): Servi
   copy[index] = next;
   return copy;
 }
+
+/** Breaker states as their badge words and tones. */
+const BREAKER_TONE: Record<string, Tone> = {
+  closed: "ok",
+  half_open: "warn",
+  open: "bad",
+  forced_open: "bad",
+  disabled: "unknown",
+  metrics_only: "unknown",
+  unknown: "unknown",
+};
+
+export function breakerTone(state: string): Tone {
+  return BREAKER_TONE[state] ?? "unknown";
+}
+
+/** "12.5 %" for a ratio; nothing when the service had no rate to give. */
+export function formatRatio(ratio: number | undefined): string {
+  if (ratio === undefined) return "";
+  return `${(ratio * 100).toFixed(ratio < 0.1 ? 1 : 0)} %`;
+}
+
+/** The headline figures of a service, from the latest reachable observation. */
+export interface Headline {
+  label: string;
+  value: string;
+  tone: Tone;
+}
+
+export function headlines(state: ServiceState): Headline[] {
+  const samples = new Map((state.last_good?.samples ?? []).map((s) => [s.series, s.value]));
+  const out: Headline[] = [];
+  const hitRate = samples.get("cache.hit_rate");
+  if (hitRate !== undefined) {
+    out.push({ label: "cache hits", value: formatRatio(hitRate), tone: hitRate < 0.7 ? "warn" : "ok" });
+  }
+  const depth = samples.get("queue.depth");
+  if (depth !== undefined) {
+    const capacity = samples.get("queue.capacity");
+    const full = capacity !== undefined && capacity > 0 ? depth / capacity : undefined;
+    out.push({
+      label: "queue",
+      value: capacity !== undefined ? `${depth} / ${capacity}` : `${depth}`,
+      tone: full !== undefined && full >= 0.8 ? "bad" : "ok",
+    });
+  }
+  const score = samples.get("health.score");
+  if (score !== undefined) {
+    out.push({ label: "health score", value: `${score}`, tone: score < 40 ? "bad" : score < 70 ? "warn" : "ok" });
+  }
+  return out;
+}
