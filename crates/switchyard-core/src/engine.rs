@@ -60,7 +60,18 @@ impl ServiceState {
         }
         if observation.is_reachable() {
             self.consecutive_failures = 0;
-            self.last_good = Some(observation.clone());
+            let mut good = observation.clone();
+            // A round that did not read breakers or health (endpoint not due, or it
+            // failed) keeps the last known ones rather than showing none.
+            if let Some(previous) = self.last_good.take() {
+                if good.breakers.is_empty() {
+                    good.breakers = previous.breakers;
+                }
+                if good.health.is_none() {
+                    good.health = previous.health;
+                }
+            }
+            self.last_good = Some(good);
         } else {
             self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         }
@@ -176,6 +187,12 @@ async fn run(
                 let Some(state) = states.iter_mut().find(|s| s.name == observation.service) else {
                     continue;
                 };
+                let mut observation = observation;
+                if observation.is_reachable() {
+                    let previous = state.last_good.as_ref().map_or(&[][..], |o| o.breakers.as_slice());
+                    let derived = crate::transitions::derive(previous, &observation);
+                    observation.transitions.extend(derived);
+                }
                 if let Some(writer) = &writer {
                     writer.record(observation.clone());
                 }

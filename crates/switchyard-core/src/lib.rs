@@ -12,3 +12,4 @@ pub mod secrets;
 pub mod session;
 pub mod sources;
 pub mod store;
+pub mod transitions;

@@ -153,6 +153,30 @@ pub enum HealthStatus {
     Unknown,
 }
 
+impl BreakerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakerState::Closed => "closed",
+            BreakerState::Open => "open",
+            BreakerState::HalfOpen => "half_open",
+            BreakerState::ForcedOpen => "forced_open",
+            BreakerState::Disabled => "disabled",
+            BreakerState::MetricsOnly => "metrics_only",
+            BreakerState::Unknown => "unknown",
+        }
+    }
+}
+
+impl TransitionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransitionSource::Poll => "poll",
+            TransitionSource::Stream => "stream",
+            TransitionSource::Action => "action",
+        }
+    }
+}
+
 impl HealthStatus {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -13,7 +13,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use queries::HealthRecord;
+pub use queries::{HealthRecord, TransitionRecord};
 pub use writer::{StoreWriter, WriterStats};
 
 #[derive(Debug, thiserror::Error)]

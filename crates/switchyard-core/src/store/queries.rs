@@ -21,7 +21,37 @@ impl HealthRecord {
     }
 }
 
+/// One stored breaker transition.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct TransitionRecord {
+    pub breaker: String,
+    pub at_ms: i64,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub source: String,
+    pub reason: Option<String>,
+}
+
 impl Store {
+    /// A service's breaker transitions since `since`, oldest first.
+    pub async fn transitions(
+        &self,
+        service: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<TransitionRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, TransitionRecord>(
+            "SELECT t.breaker, t.at_ms, t.from_state, t.to_state, t.source, t.reason
+               FROM breaker_transitions t JOIN services s ON s.id = t.service_id
+              WHERE s.name = ? AND t.at_ms >= ?
+              ORDER BY t.at_ms, t.id",
+        )
+        .bind(service)
+        .bind(since.timestamp_millis())
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
     /// A service's poll rounds since `since`, oldest first.
     pub async fn health_history(
         &self,

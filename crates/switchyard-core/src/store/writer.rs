@@ -11,7 +11,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::model::{Observation, Reachability};
+use crate::model::{BreakerState, Observation, Reachability};
 
 const QUEUE_CAPACITY: usize = 4096;
 const MAX_BATCH: usize = 256;
@@ -167,6 +167,23 @@ async fn write_observation(
     .bind(detail)
     .execute(&mut **tx)
     .await?;
+
+    for transition in &observation.transitions {
+        sqlx::query(
+            "INSERT OR IGNORE INTO breaker_transitions
+               (service_id, breaker, at_ms, from_state, to_state, source, reason)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(service_id)
+        .bind(&transition.breaker)
+        .bind(transition.at.timestamp_millis())
+        .bind(transition.from.map(BreakerState::as_str))
+        .bind(transition.to.as_str())
+        .bind(transition.source.as_str())
+        .bind(transition.reason.as_deref())
+        .execute(&mut **tx)
+        .await?;
+    }
 
     for sample in &observation.samples {
         let series_id = series_id(tx, ids, service_id, &sample.series).await?;
