@@ -4,6 +4,9 @@
 
 use std::fmt::Write;
 
+use crate::internal_key::INTERNAL_KEY_ENV;
+use crate::profile::Profile;
+use crate::profiles::health_levels::INTERNAL_KEY_HEADER;
 use crate::RunningService;
 
 /// The configuration for `services`, with `poll_interval` and `timeout`
@@ -24,8 +27,24 @@ pub(crate) fn render(services: &[RunningService], poll_interval: &str, timeout: 
         let _ = writeln!(out, "base_url = {}", string(&service.base_url));
         let _ = writeln!(out, "profile = {}", string(service.profile));
         let _ = writeln!(out, "tags = [{}]", tags.join(", "));
+        if service.profile == Profile::HealthLevels.name() {
+            // A reference to the key, never the key: it changes with every
+            // fleet, and configurations hold no secrets.
+            let _ = writeln!(
+                out,
+                "headers = {{ {} = {} }}",
+                string(INTERNAL_KEY_HEADER),
+                string(&format!("env:{INTERNAL_KEY_ENV}"))
+            );
+        }
     }
     out
+}
+
+/// The comment line the binary prints above the configuration, so a user
+/// can export the key the configuration refers to.
+pub(crate) fn export_line(key: &str) -> String {
+    format!("# export {INTERNAL_KEY_ENV}={key}\n")
 }
 
 /// A TOML basic string: quoted, with quotes, backslashes and control
@@ -85,5 +104,26 @@ profile = \"health-contract\"
 tags = [\"demo\", \"trading\"]
 ";
         assert_eq!(render(&services, "2s", "1s"), expected);
+    }
+
+    #[test]
+    fn health_levels_services_refer_to_the_key_by_environment_variable() {
+        let services = [RunningService {
+            name: "events-api".to_owned(),
+            profile: "health-levels",
+            base_url: "http://127.0.0.1:40124".to_owned(),
+            tags: Vec::new(),
+        }];
+        let text = render(&services, "2s", "1s");
+        assert!(
+            text.ends_with(
+                "tags = []\nheaders = { \"X-Internal-Key\" = \"env:SWITCHYARD_FLEET_INTERNAL_KEY\" }\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            export_line("k"),
+            "# export SWITCHYARD_FLEET_INTERNAL_KEY=k\n"
+        );
     }
 }

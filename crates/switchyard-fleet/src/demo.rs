@@ -1,9 +1,13 @@
-//! The demo fleet: four services whose scripts and offsets are chosen so the
-//! console changes every 15–30 s somewhere, but never everywhere at once.
+//! The demo and seed fleets. The demo has four `health-contract` services
+//! whose scripts and offsets are chosen so the console changes every
+//! 15–30 s somewhere, but never everywhere at once, plus one service of
+//! every other seed profile running its demo timeline. The seed fleet is
+//! one service per seed profile.
 
 use std::time::Duration;
 
 use crate::condition::{DependencyCondition, ServiceCondition, Status};
+use crate::profile::Profile;
 use crate::script::{Phase, Script};
 use crate::{FleetSpec, ServiceSpec};
 
@@ -59,7 +63,42 @@ fn slow_redis() -> ServiceCondition {
         )
 }
 
-/// The demo fleet's specification.
+/// `execution-service`'s 75 s cycle: OK 40 s → DEGRADED 20 s → DOWN 15 s.
+pub(crate) fn execution_service_script() -> Script {
+    Script::cycle(vec![
+        Phase::new(secs(40), ServiceCondition::healthy()),
+        Phase::new(secs(20), slow_postgres()),
+        Phase::new(secs(15), redis_down()),
+    ])
+}
+
+/// One service of each profile other than `health-contract`, with its
+/// demo timeline.
+fn other_seed_services() -> Vec<ServiceSpec> {
+    [
+        (Profile::HealthLevels, "events-api", "events"),
+        (Profile::BreakerRegistry, "trading-api", "trading"),
+        (Profile::SingleBreaker, "trading-bot", "trading"),
+        (Profile::EmergencyControls, "wallet-api", "wallets"),
+    ]
+    .into_iter()
+    .map(|(profile, name, area)| ServiceSpec::seed(profile, name).with_tags(["demo", area]))
+    .collect()
+}
+
+/// One service per seed profile: `execution-service` and the four others.
+pub(crate) fn seed_spec() -> FleetSpec {
+    let mut services = vec![service(
+        "execution-service",
+        &["demo", "trading"],
+        execution_service_script(),
+    )];
+    services.extend(other_seed_services());
+    FleetSpec { services }
+}
+
+/// The demo fleet's specification: the four `health-contract` services
+/// below, then one service of each other seed profile.
 ///
 /// Changes fall (in seconds after start) at 10, 15, 35, 35, 40, 60, 65, 75,
 /// 85, 90, 105, 115, …: the gaps stay under about 15 s while no two services
@@ -67,15 +106,10 @@ fn slow_redis() -> ServiceCondition {
 pub(crate) fn spec() -> FleetSpec {
     FleetSpec {
         services: vec![
-            // 75 s cycle: OK 40 s → DEGRADED 20 s → DOWN 15 s.
             service(
                 "execution-service",
                 &["demo", "trading"],
-                Script::cycle(vec![
-                    Phase::new(secs(40), ServiceCondition::healthy()),
-                    Phase::new(secs(20), slow_postgres()),
-                    Phase::new(secs(15), redis_down()),
-                ]),
+                execution_service_script(),
             ),
             // 55 s cycle entered 20 s in: OK 30 s → DEGRADED 25 s.
             service(
@@ -107,7 +141,10 @@ pub(crate) fn spec() -> FleetSpec {
                 ])
                 .with_offset(secs(50)),
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(other_seed_services())
+        .collect(),
     }
 }
 
@@ -119,7 +156,13 @@ mod tests {
     /// do all services change at the same second.
     #[test]
     fn something_changes_often_but_not_everything_at_once() {
-        let scripts: Vec<Script> = spec().services.into_iter().map(|s| s.script).collect();
+        let scripts: Vec<Script> = spec()
+            .services
+            .into_iter()
+            .map(|s| s.script)
+            .filter(|script| script.profile() == Profile::HealthContract)
+            .collect();
+        assert_eq!(scripts.len(), 4);
         let mut last_change = 0;
         for second in 1..600 {
             let changed = scripts
@@ -136,6 +179,20 @@ mod tests {
                 );
                 last_change = second;
             }
+        }
+    }
+
+    #[test]
+    fn the_seed_fleet_has_one_service_per_profile() {
+        let profiles: Vec<Profile> = seed_spec()
+            .services
+            .iter()
+            .map(ServiceSpec::profile)
+            .collect();
+        assert_eq!(profiles, Profile::ALL);
+        let demo: Vec<Profile> = spec().services.iter().map(ServiceSpec::profile).collect();
+        for profile in Profile::ALL {
+            assert!(demo.contains(&profile), "{profile}");
         }
     }
 

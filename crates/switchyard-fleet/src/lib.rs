@@ -5,19 +5,27 @@
 //! independent implementation of CONTRACTS.md, so a parser mistake in the
 //! core shows up as a failing test instead of being shared by both sides.
 //!
-//! A [`Fleet`] is started from a [`FleetSpec`]; each service follows its
-//! [`Script`] until a test pins it through the control endpoint
-//! (`POST /_fleet/set`, `POST /_fleet/script`, `GET /_fleet/state`).
+//! A [`Fleet`] is started from a [`FleetSpec`]; each service speaks one
+//! seed [`Profile`] of CONTRACTS.md and follows its [`Script`] until a test
+//! pins it through the control endpoint (`POST /_fleet/set`,
+//! `POST /_fleet/script`, `GET /_fleet/state`).
 
+mod clock;
 mod condition;
 mod config_toml;
 mod control;
 mod demo;
+mod dynamics;
 mod faults;
-mod health_contract;
+mod gate;
+mod internal_key;
+mod profile;
+mod profiles;
+mod rate_limit;
 mod script;
 mod server;
 mod state;
+mod words;
 
 use std::collections::HashSet;
 use std::io;
@@ -31,8 +39,16 @@ use tokio::task::JoinHandle;
 
 pub use condition::{DependencyCondition, ServiceCondition, Status};
 pub use faults::Fault;
+pub use internal_key::INTERNAL_KEY_ENV;
+pub use profile::Profile;
 pub use script::{Phase, Script};
 
+use profiles::breaker_registry::BreakerRegistry;
+use profiles::emergency_controls::EmergencyControls;
+use profiles::health_contract::HealthContract;
+use profiles::health_levels::HealthLevels;
+use profiles::single_breaker::SingleBreaker;
+use profiles::Simulation;
 use state::ServiceState;
 
 /// How long [`Fleet::shutdown`] lets in-flight requests finish. A `slow`
@@ -52,15 +68,61 @@ pub struct ServiceSpec {
     /// Its name in the health document and the configuration, e.g. `execution-service`.
     pub name: String,
     pub tags: Vec<String>,
-    /// Its scripted dynamics; [`Script::steady`] is always OK.
+    /// Its scripted dynamics, which also name its profile;
+    /// [`Script::steady`] is a `health-contract` service, always OK.
     pub script: Script,
+}
+
+impl ServiceSpec {
+    /// A `health-contract` service following `script`.
+    pub fn health_contract(
+        name: impl Into<String>,
+        tags: impl IntoIterator<Item = impl Into<String>>,
+        script: Script,
+    ) -> Self {
+        ServiceSpec {
+            name: name.into(),
+            tags: tags.into_iter().map(Into::into).collect(),
+            script,
+        }
+    }
+
+    /// A `profile` service running its demo timeline ([`Script::seed`]),
+    /// untagged.
+    pub fn seed(profile: Profile, name: impl Into<String>) -> Self {
+        ServiceSpec {
+            name: name.into(),
+            tags: Vec::new(),
+            script: Script::seed(profile),
+        }
+    }
+
+    /// A `profile` service holding still ([`Script::quiet`]), untagged:
+    /// what tests start from.
+    pub fn quiet(profile: Profile, name: impl Into<String>) -> Self {
+        ServiceSpec {
+            script: Script::quiet(profile),
+            ..ServiceSpec::seed(profile, name)
+        }
+    }
+
+    /// This spec with `tags` instead.
+    pub fn with_tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The contract the service speaks, from its script.
+    pub fn profile(&self) -> Profile {
+        self.script.profile()
+    }
 }
 
 /// A service that is serving.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunningService {
     pub name: String,
-    /// The contract it speaks: `"health-contract"`.
+    /// The contract it speaks, e.g. `"health-contract"` or `"breaker-registry"`.
     pub profile: &'static str,
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub base_url: String,
@@ -72,6 +134,8 @@ pub struct RunningService {
 #[derive(Debug)]
 pub struct Fleet {
     services: Vec<RunningService>,
+    /// What `health-levels` services require in `X-Internal-Key`.
+    internal_key: Arc<str>,
     /// Set to true to start a graceful shutdown; dropping it does the same.
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -94,42 +158,88 @@ impl Fleet {
         // Should a later bind fail, returning drops `shutdown_tx`, which
         // stops the servers already spawned.
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let internal_key: Arc<str> = Arc::from(internal_key::generate());
         let mut services = Vec::with_capacity(spec.services.len());
         let mut tasks = Vec::with_capacity(spec.services.len());
         for service in spec.services {
             let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
             let address = listener.local_addr()?;
-            let state = Arc::new(ServiceState::new(service.name.clone(), service.script));
-            tasks.push(server::spawn(listener, state, shutdown_rx.clone()));
-            tracing::debug!(service = %service.name, %address, "simulated service listening");
+            let script = service.script;
+            let (lively, offset) = (script.lively(), script.offset_seconds());
+            let (name, stop) = (service.name.clone(), shutdown_rx.clone());
+            let profile = script.profile();
+            let task = match profile {
+                Profile::HealthContract => serve(listener, name, HealthContract::new(script), stop),
+                Profile::HealthLevels => {
+                    let model = HealthLevels::new(lively, offset, internal_key.clone());
+                    serve(listener, name, model, stop)
+                }
+                Profile::BreakerRegistry => {
+                    serve(listener, name, BreakerRegistry::new(lively, offset), stop)
+                }
+                Profile::SingleBreaker => {
+                    serve(listener, name, SingleBreaker::new(lively, offset), stop)
+                }
+                Profile::EmergencyControls => {
+                    serve(listener, name, EmergencyControls::new(lively, offset), stop)
+                }
+            };
+            tasks.push(task);
+            tracing::debug!(service = %service.name, %profile, %address, "simulated service listening");
             services.push(RunningService {
                 name: service.name,
-                profile: health_contract::PROFILE,
+                profile: profile.name(),
                 base_url: format!("http://{address}"),
                 tags: service.tags,
             });
         }
         Ok(Fleet {
             services,
+            internal_key,
             shutdown: shutdown_tx,
             tasks,
         })
     }
 
     /// Starts the demo fleet: `execution-service`, `market-data`,
-    /// `risk-engine` and `notifications`, changing every 15–30 s.
+    /// `risk-engine` and `notifications` (`health-contract`, changing every
+    /// 15–30 s), then `events-api` (`health-levels`), `trading-api`
+    /// (`breaker-registry`), `trading-bot` (`single-breaker`) and
+    /// `wallet-api` (`emergency-controls`) running their demo timelines.
     pub async fn start_demo() -> io::Result<Fleet> {
         Fleet::start(demo::spec()).await
+    }
+
+    /// Starts one service per seed profile with its demo timeline:
+    /// `execution-service`, `events-api`, `trading-api`, `trading-bot` and
+    /// `wallet-api`.
+    pub async fn start_seed() -> io::Result<Fleet> {
+        Fleet::start(demo::seed_spec()).await
     }
 
     pub fn services(&self) -> &[RunningService] {
         &self.services
     }
 
+    /// The key `health-levels` services require in `X-Internal-Key`
+    /// (new for every fleet). The configuration refers to it through
+    /// [`INTERNAL_KEY_ENV`] instead of holding it.
+    pub fn internal_key(&self) -> &str {
+        &self.internal_key
+    }
+
     /// A Switchyard TOML configuration watching this fleet, with
     /// `poll_interval` and `timeout` (e.g. `"2s"`, `"1s"`) as defaults.
+    /// `health-levels` services get `headers = { "X-Internal-Key" =
+    /// "env:SWITCHYARD_FLEET_INTERNAL_KEY" }`: a reference, never the key.
     pub fn config_toml(&self, poll_interval: &str, timeout: &str) -> String {
         config_toml::render(&self.services, poll_interval, timeout)
+    }
+
+    /// `# export SWITCHYARD_FLEET_INTERNAL_KEY=<key>` and a newline: the
+    /// comment to print above [`Fleet::config_toml`] so a user can copy it.
+    pub fn internal_key_export_line(&self) -> String {
+        config_toml::export_line(&self.internal_key)
     }
 
     /// Stops accepting, lets in-flight requests finish for up to two
@@ -145,6 +255,17 @@ impl Fleet {
             }
         }
     }
+}
+
+/// Starts serving `model` as service `name`.
+fn serve<M: Simulation>(
+    listener: TcpListener,
+    name: String,
+    model: M,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let state = Arc::new(ServiceState::new(name, model, stop.clone()));
+    server::spawn(listener, state, stop)
 }
 
 impl Drop for Fleet {

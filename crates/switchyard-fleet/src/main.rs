@@ -1,6 +1,7 @@
-//! `switchyard-fleet`: runs the demo fleet of simulated services on
-//! 127.0.0.1 until Ctrl-C or SIGTERM, optionally printing the Switchyard
-//! configuration that watches it.
+//! `switchyard-fleet`: runs a fleet of simulated services on 127.0.0.1
+//! until Ctrl-C or SIGTERM (by default one per seed profile, or the larger
+//! demo fleet), optionally printing the Switchyard configuration that
+//! watches it.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -19,15 +20,24 @@ Example:
   switchyard-fleet --print-config --poll-interval 2s --timeout 1s > fleet.toml
   switchyard-cli watch --config fleet.toml
 
+The printed configuration starts with a commented
+  # export SWITCHYARD_FLEET_INTERNAL_KEY=…
+line: health-levels services need that key, and the configuration only
+refers to the environment variable.
+
 Each service also answers POST /_fleet/set, POST /_fleet/script and
 GET /_fleet/state, e.g.
-  curl -X POST -d '{\"status\": \"DOWN\"}' http://127.0.0.1:PORT/_fleet/set"
+  curl -X POST -d '{\"status\": \"DOWN\"}' http://127.0.0.1:PORT/_fleet/set
+  curl -X POST -d '{\"fault\": \"hang\", \"endpoint\": \"/api/cache/stats\"}' \\
+       http://127.0.0.1:PORT/_fleet/set"
 )]
 struct Args {
-    /// Start the demo fleet (the default, and for now the only fleet).
+    /// Start the demo fleet (four health-contract services and one of each
+    /// other seed profile) instead of one service per seed profile.
     #[arg(long)]
     demo: bool,
-    /// Print a Switchyard configuration for the running fleet to stdout.
+    /// Print a Switchyard configuration for the running fleet to stdout,
+    /// after a commented `export` line carrying the internal key.
     #[arg(long)]
     print_config: bool,
     /// `[defaults] poll_interval` in the printed configuration.
@@ -51,11 +61,16 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    tracing::info!(demo_flag = args.demo, "starting the demo fleet");
-    let fleet = match Fleet::start_demo().await {
+    let (which, started) = if args.demo {
+        ("demo", Fleet::start_demo().await)
+    } else {
+        ("seed", Fleet::start_seed().await)
+    };
+    tracing::info!(fleet = which, "starting");
+    let fleet = match started {
         Ok(fleet) => fleet,
         Err(error) => {
-            tracing::error!(%error, "could not start the demo fleet");
+            tracing::error!(%error, fleet = which, "could not start the fleet");
             return ExitCode::FAILURE;
         }
     };
@@ -69,7 +84,8 @@ async fn main() -> ExitCode {
     }
 
     if args.print_config {
-        let config = fleet.config_toml(&args.poll_interval, &args.timeout);
+        let config = fleet.internal_key_export_line()
+            + &fleet.config_toml(&args.poll_interval, &args.timeout);
         // Flushed now: a reader of a pipe must see it while we keep serving.
         let mut stdout = std::io::stdout().lock();
         if let Err(error) = stdout

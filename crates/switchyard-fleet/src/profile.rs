@@ -57,7 +57,10 @@ impl std::str::FromStr for Profile {
             .find(|profile| crate::words::fold(profile.name()) == wanted)
             .ok_or_else(|| {
                 let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
-                format!("unknown profile {word:?}; expected one of {}", known.join(", "))
+                format!(
+                    "unknown profile {word:?}; expected one of {}",
+                    known.join(", ")
+                )
             })
     }
 }

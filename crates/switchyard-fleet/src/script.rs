@@ -1,5 +1,9 @@
-//! The scripted dynamics of a simulated service: a cyclic timeline of phases,
-//! each holding a [`ServiceCondition`] for a while.
+//! The scripted dynamics of a simulated service. A script also names the
+//! profile the service speaks, since a script is written in one profile's
+//! terms: for `health-contract` it is a cyclic timeline of phases, each
+//! holding a [`ServiceCondition`] for a while; for the other seed profiles
+//! it is either their demo timeline ([`Script::seed`]) or stillness
+//! ([`Script::quiet`]), both defined with the profile's model.
 //!
 //! Pure logic: the caller passes the elapsed time (measured with
 //! `tokio::time::Instant`, so paused-time tests drive it), and the same
@@ -8,6 +12,7 @@
 use std::time::Duration;
 
 use crate::condition::ServiceCondition;
+use crate::profile::Profile;
 
 /// One stretch of the timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +39,11 @@ pub struct Script {
     /// Shifts where in the cycle a service starts, so services sharing a
     /// script (or similar ones) do not all change at the same instant.
     offset: Duration,
+    /// The contract the service speaks.
+    profile: Profile,
+    /// For the profiles other than `health-contract`: whether their demo
+    /// timeline runs (breakers trip, queues surge) or everything holds still.
+    lively: bool,
 }
 
 impl Script {
@@ -45,10 +55,47 @@ impl Script {
                 ServiceCondition::healthy(),
             )],
             offset: Duration::ZERO,
+            profile: Profile::HealthContract,
+            lively: false,
         }
     }
 
-    /// Cycles through `phases` in order. Phases of zero duration are dropped
+    /// `profile`'s demo dynamics: for `health-contract` a 75 s cycle of
+    /// OK → DEGRADED (slow postgres) → DOWN (redis refused); for the others
+    /// the timeline their model documents (breakers tripping and
+    /// recovering, a cache clear, a queue surge, a trading halt).
+    pub fn seed(profile: Profile) -> Self {
+        match profile {
+            Profile::HealthContract => crate::demo::execution_service_script(),
+            _ => Script {
+                lively: true,
+                profile,
+                ..Script::steady()
+            },
+        }
+    }
+
+    /// `profile` holding still: healthy, nothing trips, nothing drifts.
+    /// The control endpoint (and the service's own endpoints, such as a
+    /// reset) still change it. For `health-contract` this is [`Script::steady`].
+    pub fn quiet(profile: Profile) -> Self {
+        Script {
+            profile,
+            ..Script::steady()
+        }
+    }
+
+    /// The contract this script drives.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// Whether a seed profile's demo timeline runs (see [`Script::seed`]).
+    pub(crate) fn lively(&self) -> bool {
+        self.lively
+    }
+
+    /// A `health-contract` script cycling through `phases` in order. Phases of zero duration are dropped
     /// (they could never be observed); with nothing left this is
     /// [`Script::steady`].
     pub fn cycle(phases: Vec<Phase>) -> Self {
@@ -61,7 +108,7 @@ impl Script {
         }
         Script {
             phases,
-            offset: Duration::ZERO,
+            ..Script::steady()
         }
     }
 
@@ -77,6 +124,11 @@ impl Script {
 
     pub fn offset(&self) -> Duration {
         self.offset
+    }
+
+    /// The offset in whole seconds, as the seed profiles' timelines count.
+    pub(crate) fn offset_seconds(&self) -> u64 {
+        self.offset.as_secs()
     }
 
     /// The length of one full cycle.
@@ -211,6 +263,20 @@ mod tests {
             ServiceCondition::healthy().with_status(Status::Down),
         )]);
         assert_eq!(zero.condition_at(secs(3)).status, Status::Ok);
+    }
+
+    #[test]
+    fn scripts_name_their_profile() {
+        assert_eq!(Script::steady().profile(), Profile::HealthContract);
+        assert_eq!(Script::cycle(Vec::new()).profile(), Profile::HealthContract);
+        for profile in Profile::ALL {
+            assert_eq!(Script::seed(profile).profile(), profile);
+            assert_eq!(Script::quiet(profile).profile(), profile);
+            assert!(!Script::quiet(profile).lively());
+        }
+        assert!(Script::seed(Profile::BreakerRegistry).lively());
+        assert_eq!(Script::quiet(Profile::HealthContract), Script::steady());
+        assert!(Script::seed(Profile::HealthContract).phases().len() > 1);
     }
 
     #[test]

@@ -1,36 +1,36 @@
-//! Serves one simulated service: its routes, and the task that runs them on
-//! an already bound listener until the fleet shuts down.
+//! Serves one simulated service: its profile's routes behind the gate, the
+//! control routes beside them, and the task that runs them on an already
+//! bound listener until the fleet shuts down.
 
 use std::sync::Arc;
 
-use axum::routing::{get, post};
-use axum::Router;
+use axum::middleware;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::profiles::Simulation;
 use crate::state::ServiceState;
-use crate::{control, health_contract};
-
-fn router(state: Arc<ServiceState>) -> Router {
-    Router::new()
-        .route("/health", get(health_contract::health))
-        .route("/_fleet/set", post(control::set))
-        .route("/_fleet/script", post(control::script))
-        .route("/_fleet/state", get(control::state))
-        .with_state(state)
-}
+use crate::{control, gate};
 
 /// Serves `state` on `listener` until `shutdown` turns true or its sender is
 /// dropped; the latter makes a fleet that never got built (or was dropped)
 /// stop its servers without anyone having to ask.
-pub(crate) fn spawn(
+pub(crate) fn spawn<M: Simulation>(
     listener: TcpListener,
-    state: Arc<ServiceState>,
+    state: Arc<ServiceState<M>>,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let name = state.name.clone();
-    let app = router(state);
+    // `route_layer`: only matched profile routes pass the gate, so a 404
+    // is neither counted nor faulted.
+    let app = M::routes()
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            gate::gate::<M>,
+        ))
+        .merge(control::routes::<M>())
+        .with_state(state);
     tokio::spawn(async move {
         let stop = async move {
             // Err means the sender is gone: stop as well.

@@ -1,123 +1,270 @@
 //! The live state of one simulated service, shared by its HTTP handlers:
-//! its script and start time, what the control endpoint has pinned, and the
-//! count of health polls.
+//! its profile's model, what the control endpoint has set, the request
+//! counts, and the clock that drives the model.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::time::Instant;
+use serde_json::{Map, Value};
+use tokio::sync::watch;
 
-use crate::condition::ServiceCondition;
-use crate::faults::{Fault, DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_SLOW_DELAY};
-use crate::script::Script;
+use crate::clock::Clock;
+use crate::control::request::{ControlChanges, ProfileChanges};
+use crate::faults::{
+    Fault, FaultParams, FaultTable, DEFAULT_RETRY_AFTER_SECONDS, DEFAULT_SLOW_DELAY,
+    DEFAULT_STATUS_CODE,
+};
+use crate::profiles::Simulation;
+use crate::rate_limit::{RateWindow, Standing, ADVERTISED_LIMIT};
+
+/// Distinct paths counted one by one; past this, further paths (say, a
+/// scan of breaker names) are counted together so the map stays bounded.
+const COUNTED_PATHS: usize = 256;
+const OTHER_PATHS: &str = "(other)";
 
 /// What the control endpoint has set. The default is "the script drives,
-/// no fault", which is also what resuming the script restores.
+/// no fault, no budget", which is also what resuming the script restores.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Control {
-    /// `Some` while the service is pinned: the script no longer drives it.
-    pub(crate) pinned: Option<ServiceCondition>,
-    pub(crate) fault: Fault,
+    /// True while the script is not driving the service: its model stands
+    /// still apart from what requests and the control endpoint do to it.
+    pub(crate) pinned: bool,
+    pub(crate) faults: FaultTable,
     /// How long `slow` waits; `None` means [`DEFAULT_SLOW_DELAY`].
     pub(crate) delay: Option<Duration>,
     /// `Retry-After` of `rate_limited`; `None` means the default.
     pub(crate) retry_after_seconds: Option<u64>,
+    /// The code `status` answers; `None` means the default.
+    pub(crate) status_code: Option<u16>,
+    /// Requests per second before `429`; `None` means no budget.
+    pub(crate) rate_limit_per_second: Option<u32>,
 }
 
-/// A consistent view of the state at one instant, taken under the lock so a
-/// handler never mixes a condition with another moment's fault.
-#[derive(Clone, Debug)]
-pub(crate) struct Snapshot {
-    pub(crate) condition: ServiceCondition,
-    pub(crate) pinned: bool,
-    pub(crate) fault: Fault,
-    pub(crate) delay: Duration,
-    pub(crate) retry_after_seconds: u64,
-    pub(crate) elapsed: Duration,
-    pub(crate) health_requests: u64,
-}
-
-pub(crate) struct ServiceState {
-    pub(crate) name: String,
-    script: Script,
-    /// A tokio instant so that tests with paused time move the script.
-    started: Instant,
-    /// A std mutex: it is held only to copy or replace a few fields, never
-    /// across an await.
-    control: Mutex<Control>,
-    health_requests: AtomicU64,
-}
-
-impl ServiceState {
-    pub(crate) fn new(name: String, script: Script) -> Self {
-        ServiceState {
-            name,
-            script,
-            started: Instant::now(),
-            control: Mutex::new(Control::default()),
-            health_requests: AtomicU64::new(0),
-        }
-    }
-
-    /// Time since the service started, on the tokio clock.
-    pub(crate) fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-
-    /// Counts one `GET /health`, whatever fault answers it.
-    pub(crate) fn count_health_request(&self) {
-        self.health_requests.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn snapshot(&self) -> Snapshot {
-        let control = self.lock();
-        self.snapshot_of(&control)
-    }
-
-    /// Changes the control state. `change` gets the control and the
-    /// condition currently in force (pinned or scripted), so a change can
-    /// start from what the service shows now. Answers the resulting state.
-    pub(crate) fn update(&self, change: impl FnOnce(&mut Control, &ServiceCondition)) -> Snapshot {
-        let mut control = self.lock();
-        let current = self.current_condition(&control);
-        change(&mut control, &current);
-        self.snapshot_of(&control)
-    }
-
-    fn snapshot_of(&self, control: &Control) -> Snapshot {
-        Snapshot {
-            condition: self.current_condition(control),
-            pinned: control.pinned.is_some(),
-            fault: control.fault,
-            delay: control.delay.unwrap_or(DEFAULT_SLOW_DELAY),
-            retry_after_seconds: control
+impl Control {
+    fn params(&self) -> FaultParams {
+        FaultParams {
+            delay: self.delay.unwrap_or(DEFAULT_SLOW_DELAY),
+            retry_after_seconds: self
                 .retry_after_seconds
                 .unwrap_or(DEFAULT_RETRY_AFTER_SECONDS),
-            elapsed: self.elapsed(),
-            health_requests: self.health_requests.load(Ordering::Relaxed),
+            status_code: self.status_code.unwrap_or(DEFAULT_STATUS_CODE),
+        }
+    }
+}
+
+/// How the gate should treat one request, decided under the lock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Admission {
+    pub(crate) fault: Fault,
+    pub(crate) params: FaultParams,
+    /// `None` when no rate-limit headers are due.
+    pub(crate) standing: Option<Standing>,
+}
+
+struct Inner<M> {
+    model: M,
+    control: Control,
+    /// Requests per path, whatever they answered.
+    requests: BTreeMap<String, u64>,
+    window: RateWindow,
+}
+
+pub(crate) struct ServiceState<M> {
+    pub(crate) name: String,
+    pub(crate) clock: Clock,
+    /// Turns true (or closes) when the fleet stops; held requests watch it.
+    stop: watch::Receiver<bool>,
+    /// A std mutex: it is held only to step the model and copy values,
+    /// never across an await.
+    inner: Mutex<Inner<M>>,
+}
+
+impl<M: Simulation> ServiceState<M> {
+    pub(crate) fn new(name: String, model: M, stop: watch::Receiver<bool>) -> Self {
+        ServiceState {
+            name,
+            clock: Clock::start(),
+            stop,
+            inner: Mutex::new(Inner {
+                model,
+                control: Control::default(),
+                requests: BTreeMap::new(),
+                window: RateWindow::default(),
+            }),
         }
     }
 
-    fn current_condition(&self, control: &Control) -> ServiceCondition {
-        match &control.pinned {
-            Some(condition) => condition.clone(),
-            None => self.script.condition_at(self.elapsed()).clone(),
+    /// Runs `f` on the model brought up to now (unless pinned), with the
+    /// time since start.
+    pub(crate) fn with_model<R>(&self, f: impl FnOnce(&mut M, Duration) -> R) -> R {
+        let mut inner = self.lock();
+        let now = self.clock.elapsed();
+        inner.bring_up_to(now);
+        f(&mut inner.model, now)
+    }
+
+    /// Counts a request for `path` and decides its fault and budget.
+    pub(crate) fn admit(&self, path: &str) -> Admission {
+        let mut inner = self.lock();
+        let counted = if inner.requests.contains_key(path) || inner.requests.len() < COUNTED_PATHS {
+            path
+        } else {
+            OTHER_PATHS
+        };
+        *inner.requests.entry(counted.to_owned()).or_insert(0) += 1;
+        let advertised = M::ADVERTISES_RATE_LIMIT.then_some(ADVERTISED_LIMIT);
+        let enforced = inner.control.rate_limit_per_second;
+        let standing = inner
+            .window
+            .admit(self.clock.elapsed(), enforced, advertised);
+        Admission {
+            fault: inner.control.faults.for_path(path),
+            params: inner.control.params(),
+            standing,
+        }
+    }
+
+    /// Applies `POST /_fleet/set`: pins the service, then changes it. All or
+    /// nothing: on an error nothing has changed.
+    pub(crate) fn set(
+        &self,
+        control: ControlChanges,
+        changes: &ProfileChanges,
+    ) -> Result<Value, String> {
+        let refused: Vec<&str> = changes
+            .named()
+            .into_iter()
+            .filter(|field| !M::ACCEPTS.contains(field))
+            .collect();
+        if !refused.is_empty() {
+            return Err(format!(
+                "{} does not apply to a {} service (it accepts {})",
+                refused.join(", "),
+                M::PROFILE,
+                M::ACCEPTS.join(", ")
+            ));
+        }
+        let mut inner = self.lock();
+        let now = self.clock.elapsed();
+        inner.bring_up_to(now);
+        // Changed on a copy, so a refused change leaves no trace.
+        let mut model = inner.model.clone();
+        if !inner.control.pinned {
+            model.pin(now);
+        }
+        model.apply(changes, now)?;
+        inner.model = model;
+        inner.control.pinned = true;
+        control.apply(&mut inner.control);
+        Ok(self.view_of(&inner, now))
+    }
+
+    /// Applies `POST /_fleet/script`.
+    pub(crate) fn run_script(&self, running: bool) -> Value {
+        let mut inner = self.lock();
+        let now = self.clock.elapsed();
+        if running {
+            // Resuming undoes everything `set` did, faults included: the
+            // script is back in sole charge.
+            inner.model.resume();
+            inner.control = Control::default();
+            inner.bring_up_to(now);
+        } else if !inner.control.pinned {
+            inner.bring_up_to(now);
+            inner.model.pin(now);
+            inner.control.pinned = true;
+        }
+        self.view_of(&inner, now)
+    }
+
+    /// `GET /_fleet/state`.
+    pub(crate) fn view(&self) -> Value {
+        let mut inner = self.lock();
+        let now = self.clock.elapsed();
+        inner.bring_up_to(now);
+        self.view_of(&inner, now)
+    }
+
+    fn view_of(&self, inner: &Inner<M>, now: Duration) -> Value {
+        let mut view = Map::new();
+        view.insert("service".to_owned(), Value::from(self.name.as_str()));
+        view.insert("profile".to_owned(), Value::from(M::PROFILE.name()));
+        view.extend(inner.model.view(&self.clock));
+        let control = &inner.control;
+        let params = control.params();
+        let by_path: Map<String, Value> = control
+            .faults
+            .by_path
+            .iter()
+            .map(|(path, fault)| (path.clone(), Value::from(fault.as_str())))
+            .collect();
+        let requests: Map<String, Value> = inner
+            .requests
+            .iter()
+            .map(|(path, count)| (path.clone(), Value::from(*count)))
+            .collect();
+        let fields = [
+            ("pinned", Value::from(control.pinned)),
+            ("fault", Value::from(control.faults.everywhere.as_str())),
+            ("faults", Value::Object(by_path)),
+            (
+                "delay_ms",
+                Value::from(u64::try_from(params.delay.as_millis()).unwrap_or(u64::MAX)),
+            ),
+            (
+                "retry_after_seconds",
+                Value::from(params.retry_after_seconds),
+            ),
+            ("status_code", Value::from(params.status_code)),
+            (
+                "rate_limit_per_second",
+                control
+                    .rate_limit_per_second
+                    .map_or(Value::Null, Value::from),
+            ),
+            (
+                "health_requests",
+                Value::from(inner.requests.get("/health").copied().unwrap_or(0)),
+            ),
+            ("requests", Value::Object(requests)),
+            ("uptime_seconds", Value::from(now.as_secs_f64())),
+        ];
+        view.extend(fields.map(|(name, value)| (name.to_owned(), value)));
+        Value::Object(view)
+    }
+
+    /// Resolves when the fleet stops (or was dropped without stopping).
+    pub(crate) fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stop = self.stop.clone();
+        async move {
+            // Err means the sender is gone: that is a stop as well.
+            let _ = stop.wait_for(|stop| *stop).await;
         }
     }
 
     /// A poisoned lock only means a handler panicked mid-update; the fields
     /// are plain values that are still usable, so keep serving.
-    fn lock(&self) -> MutexGuard<'_, Control> {
-        self.control.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Inner<M>> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<M: Simulation> Inner<M> {
+    fn bring_up_to(&mut self, now: Duration) {
+        if !self.control.pinned {
+            self.model.advance_to(now);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::condition::Status;
-    use crate::script::Phase;
+    use crate::condition::{ServiceCondition, Status};
+    use crate::profiles::health_contract::HealthContract;
+    use crate::script::{Phase, Script};
 
     fn ok_then_down() -> Script {
         Script::cycle(vec![
@@ -129,26 +276,56 @@ mod tests {
         ])
     }
 
+    fn service() -> ServiceState<HealthContract> {
+        // The sender is dropped at once: nothing here waits for a stop.
+        let (_, stop) = watch::channel(false);
+        ServiceState::new(
+            "clocked".to_owned(),
+            HealthContract::new(ok_then_down()),
+            stop,
+        )
+    }
+
+    fn status(state: &ServiceState<HealthContract>) -> Value {
+        state.view()["status"].clone()
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_script_follows_the_tokio_clock() {
-        let state = ServiceState::new("clocked".to_owned(), ok_then_down());
-        assert_eq!(state.snapshot().condition.status, Status::Ok);
+        let state = service();
+        assert_eq!(status(&state), "OK");
         tokio::time::advance(Duration::from_secs(40)).await;
-        assert_eq!(state.snapshot().condition.status, Status::Down);
+        assert_eq!(status(&state), "DOWN");
         tokio::time::advance(Duration::from_secs(20)).await;
-        assert_eq!(state.snapshot().condition.status, Status::Ok);
+        assert_eq!(status(&state), "OK");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_pinned_service_ignores_the_clock_until_resumed() {
-        let state = ServiceState::new("pinned".to_owned(), ok_then_down());
-        state.update(|control, current| control.pinned = Some(current.clone()));
+        let state = service();
+        state.run_script(false);
         tokio::time::advance(Duration::from_secs(45)).await;
-        let snapshot = state.snapshot();
-        assert!(snapshot.pinned);
-        assert_eq!(snapshot.condition.status, Status::Ok);
+        let view = state.view();
+        assert_eq!(view["pinned"], true);
+        assert_eq!(view["status"], "OK");
 
-        let resumed = state.update(|control, _| *control = Control::default());
-        assert_eq!(resumed.condition.status, Status::Down);
+        let resumed = state.run_script(true);
+        assert_eq!(resumed["status"], "DOWN");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_are_counted_per_path_and_bounded() {
+        let state = service();
+        for _ in 0..3 {
+            state.admit("/health");
+        }
+        for n in 0..COUNTED_PATHS + 10 {
+            state.admit(&format!("/x/{n}"));
+        }
+        let view = state.view();
+        assert_eq!(view["health_requests"], 3);
+        let requests = view["requests"].as_object().cloned().unwrap_or_default();
+        assert_eq!(requests.len(), COUNTED_PATHS + 1);
+        assert_eq!(requests[OTHER_PATHS], 11);
     }
 }

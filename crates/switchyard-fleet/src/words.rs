@@ -16,7 +16,10 @@ pub(crate) fn pick<T: Copy>(word: &str, choices: &[(&str, T)], what: &str) -> Re
         .map(|(_, value)| *value)
         .ok_or_else(|| {
             let known: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
-            format!("unknown {what} {word:?}; expected one of {}", known.join(", "))
+            format!(
+                "unknown {what} {word:?}; expected one of {}",
+                known.join(", ")
+            )
         })
 }
 
@@ -28,7 +31,10 @@ mod tests {
     fn folding_treats_separators_alike() {
         assert_eq!(fold(" Half Open "), "half_open");
         assert_eq!(fold("HALF-OPEN"), "half_open");
-        assert_eq!(pick("half open", &[("HALF_OPEN", 1), ("OPEN", 2)], "state"), Ok(1));
+        assert_eq!(
+            pick("half open", &[("HALF_OPEN", 1), ("OPEN", 2)], "state"),
+            Ok(1)
+        );
         assert!(pick("shut", &[("OPEN", 2)], "state").is_err());
     }
 }

@@ -183,7 +183,9 @@ impl Cache {
         }
         if let Some(memory) = patch.memory_mb {
             if memory < 0.0 {
-                return Err(format!("cache.memory_mb must not be negative, got {memory}"));
+                return Err(format!(
+                    "cache.memory_mb must not be negative, got {memory}"
+                ));
             }
         }
         if let Some(keys) = patch.keys {

@@ -1,13 +1,18 @@
-//! Injected faults: the ways a `GET /health` answer can go wrong on purpose,
-//! so that tests see every reachability status a parser must report.
+//! Injected faults: the ways an answer can go wrong on purpose, so that
+//! tests see every reachability status a parser must report. A fault is set
+//! for every path of a service or for one path, and never touches the
+//! control endpoints.
 
+mod bodies;
+mod respond;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+pub(crate) use respond::{canned, distort, shutting_down};
 
 /// How long `slow` waits when no `delay_ms` was set: well past the
 /// contract's default 5 s timeout.
@@ -16,48 +21,59 @@ pub const DEFAULT_SLOW_DELAY: Duration = Duration::from_millis(10_000);
 /// The `Retry-After` of `rate_limited` when no `retry_after_seconds` was set.
 pub const DEFAULT_RETRY_AFTER_SECONDS: u64 = 5;
 
-/// Size of the body `huge` sends: three times the contract's default 1 MiB cap.
-const HUGE_BODY_BYTES: usize = 3 * 1024 * 1024;
+/// The code `status` answers when no `status_code` was set.
+pub const DEFAULT_STATUS_CODE: u16 = 503;
 
-/// One fault applied to `GET /health`.
+/// One fault.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String")]
+#[serde(try_from = "String", into = "&'static str")]
 pub enum Fault {
     /// Answer normally.
     #[default]
-    #[serde(rename = "none")]
     None,
     /// 500 with a text body.
-    #[serde(rename = "http_500")]
     Http500,
-    /// 200 with a body that is not JSON.
-    #[serde(rename = "malformed")]
+    /// The real answer cut off halfway: not JSON.
     Malformed,
-    /// 200 JSON with `status` a number and `dependencies` a string.
-    #[serde(rename = "wrong_type")]
+    /// JSON whose top-level fields have the wrong types (`status` a number,
+    /// objects as strings); `service` keeps its name.
     WrongType,
-    /// 200 with a ~3 MiB JSON body.
-    #[serde(rename = "huge")]
+    /// The real answer padded to exactly 50 MiB of valid JSON, streamed,
+    /// with a Content-Length.
     Huge,
+    /// As `huge`, without Content-Length (chunked), so only a streaming
+    /// cap can stop it.
+    HugeChunked,
     /// Waits the delay before answering normally.
-    #[serde(rename = "slow")]
     Slow,
+    /// Accepts the request and never answers (until the fleet stops).
+    Hang,
+    /// Sends the headers (with the full Content-Length) and half the body,
+    /// then drops the connection.
+    CloseMidBody,
+    /// The real answer one byte per second.
+    Drip,
+    /// The configured `status_code` (any) with a small JSON error body.
+    Status,
     /// 401.
-    #[serde(rename = "unauthorized")]
     Unauthorized,
     /// 429 with `Retry-After`.
-    #[serde(rename = "rate_limited")]
     RateLimited,
 }
 
 impl Fault {
-    const ALL: [Fault; 8] = [
+    pub(crate) const ALL: [Fault; 13] = [
         Fault::None,
         Fault::Http500,
         Fault::Malformed,
         Fault::WrongType,
         Fault::Huge,
+        Fault::HugeChunked,
         Fault::Slow,
+        Fault::Hang,
+        Fault::CloseMidBody,
+        Fault::Drip,
+        Fault::Status,
         Fault::Unauthorized,
         Fault::RateLimited,
     ];
@@ -70,7 +86,12 @@ impl Fault {
             Fault::Malformed => "malformed",
             Fault::WrongType => "wrong_type",
             Fault::Huge => "huge",
+            Fault::HugeChunked => "huge_chunked",
             Fault::Slow => "slow",
+            Fault::Hang => "hang",
+            Fault::CloseMidBody => "close_mid_body",
+            Fault::Drip => "drip",
+            Fault::Status => "status",
             Fault::Unauthorized => "unauthorized",
             Fault::RateLimited => "rate_limited",
         }
@@ -89,7 +110,7 @@ impl std::str::FromStr for Fault {
     /// Case-insensitive with `-`, `_` and space alike, the contract's rule
     /// for enum words (`HTTP-500`, `Rate Limited`).
     fn from_str(word: &str) -> Result<Self, Self::Err> {
-        let normalised = word.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        let normalised = crate::words::fold(word);
         Fault::ALL
             .into_iter()
             .find(|fault| fault.as_str() == normalised)
@@ -111,86 +132,52 @@ impl TryFrom<String> for Fault {
     }
 }
 
-/// The answer to `GET /health` under `fault`, given the document the service
-/// would send without one. `slow` has already waited by the time this runs
-/// (the handler owns the clock), so here it answers normally.
-pub(crate) fn respond(fault: Fault, document: Value, retry_after_seconds: u64) -> Response {
-    match fault {
-        Fault::None | Fault::Slow => axum::Json(document).into_response(),
-        Fault::Http500 => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error (simulated by switchyard-fleet)\n",
-        )
-            .into_response(),
-        Fault::Malformed => json_bytes(malformed(&document)),
-        Fault::WrongType => axum::Json(wrong_type(document)).into_response(),
-        Fault::Huge => json_bytes(huge(document)),
-        Fault::Unauthorized => (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
-            "Unauthorized (simulated by switchyard-fleet)\n",
-        )
-            .into_response(),
-        Fault::RateLimited => (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds))],
-            "Too Many Requests (simulated by switchyard-fleet)\n",
-        )
-            .into_response(),
+impl From<Fault> for &'static str {
+    fn from(fault: Fault) -> Self {
+        fault.as_str()
     }
 }
 
-/// A 200 claiming `application/json` whatever the bytes are: that claim is
-/// what makes malformed and oversized bodies a realistic trap. A byte vector
-/// is a full body, so hyper sends its Content-Length.
-fn json_bytes(body: Vec<u8>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
+/// Which fault answers which path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FaultTable {
+    /// For every path without an entry of its own.
+    pub(crate) everywhere: Fault,
+    /// Per path, e.g. `/api/cache/stats`; `none` here exempts a path from
+    /// a fault set everywhere.
+    pub(crate) by_path: BTreeMap<String, Fault>,
 }
 
-/// The real document cut off halfway, the way a crashed writer leaves it.
-/// A strict prefix of a JSON object has lost its closing brace, so it is
-/// never valid JSON.
-fn malformed(document: &Value) -> Vec<u8> {
-    let text = document.to_string();
-    let mut cut = text.len() / 2;
-    // Service names may hold multi-byte characters; cut on a boundary.
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
+impl FaultTable {
+    /// Sets `fault` on `endpoint`, or everywhere when `None`; the latter
+    /// replaces every per-path fault, so "set X" means X on every path.
+    pub(crate) fn set(&mut self, fault: Fault, endpoint: Option<String>) {
+        match endpoint {
+            Some(path) => {
+                self.by_path.insert(path, fault);
+            }
+            None => {
+                self.everywhere = fault;
+                self.by_path.clear();
+            }
+        }
     }
-    let mut bytes = text.into_bytes();
-    bytes.truncate(cut);
-    bytes
+
+    /// The fault in force for `path`.
+    pub(crate) fn for_path(&self, path: &str) -> Fault {
+        self.by_path.get(path).copied().unwrap_or(self.everywhere)
+    }
 }
 
-/// The real document with `status` a number and `dependencies` a string.
-fn wrong_type(mut document: Value) -> Value {
-    if let Some(object) = document.as_object_mut() {
-        object.insert("status".to_owned(), Value::from(1));
-        object.insert(
-            "dependencies".to_owned(),
-            Value::from("redis=OK,postgres=OK"),
-        );
-    }
-    document
-}
-
-/// The real document padded past 3 MiB. It stays valid JSON, so only a body
-/// cap (not a parse error) can reject it.
-fn huge(mut document: Value) -> Vec<u8> {
-    if let Some(object) = document.as_object_mut() {
-        object.insert(
-            "padding".to_owned(),
-            Value::from("x".repeat(HUGE_BODY_BYTES)),
-        );
-    }
-    document.to_string().into_bytes()
+/// The numbers some faults need, set once per service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FaultParams {
+    /// How long `slow` waits.
+    pub(crate) delay: Duration,
+    /// The `Retry-After` of `rate_limited`.
+    pub(crate) retry_after_seconds: u64,
+    /// The code `status` answers.
+    pub(crate) status_code: u16,
 }
 
 #[cfg(test)]
@@ -202,6 +189,7 @@ mod tests {
         assert_eq!("HTTP-500".parse(), Ok(Fault::Http500));
         assert_eq!("Rate Limited".parse(), Ok(Fault::RateLimited));
         assert_eq!("wrong_type".parse(), Ok(Fault::WrongType));
+        assert_eq!("close-mid-body".parse(), Ok(Fault::CloseMidBody));
         assert!("explode".parse::<Fault>().is_err());
     }
 
@@ -215,16 +203,16 @@ mod tests {
     }
 
     #[test]
-    fn malformed_body_is_not_json() {
-        let document = serde_json::json!({"service": "a", "status": "OK"});
-        let body = malformed(&document);
-        assert!(serde_json::from_slice::<Value>(&body).is_err());
-    }
-
-    #[test]
-    fn huge_body_is_valid_json_over_three_mebibytes() {
-        let body = huge(serde_json::json!({"status": "OK"}));
-        assert!(body.len() > HUGE_BODY_BYTES);
-        assert!(serde_json::from_slice::<Value>(&body).is_ok());
+    fn per_path_faults_override_and_everywhere_replaces_them() {
+        let mut table = FaultTable::default();
+        table.set(Fault::Hang, Some("/api/cache/stats".to_owned()));
+        assert_eq!(table.for_path("/api/cache/stats"), Fault::Hang);
+        assert_eq!(table.for_path("/health"), Fault::None);
+        table.set(Fault::None, Some("/health".to_owned()));
+        table.set(Fault::Http500, None);
+        assert_eq!(table.for_path("/api/cache/stats"), Fault::Http500);
+        table.set(Fault::None, Some("/health".to_owned()));
+        assert_eq!(table.for_path("/health"), Fault::None);
+        assert_eq!(table.for_path("/other"), Fault::Http500);
     }
 }

@@ -63,29 +63,62 @@ async fn health_requests_are_counted() {
 }
 
 #[tokio::test]
-async fn demo_fleet_has_four_healthy_services() {
+async fn demo_fleet_has_four_healthy_services_and_one_of_each_other_profile() {
     let fleet = Fleet::start_demo().await.expect("the demo fleet starts");
-    let names: Vec<&str> = fleet.services().iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<(&str, &str)> = fleet
+        .services()
+        .iter()
+        .map(|s| (s.name.as_str(), s.profile))
+        .collect();
     assert_eq!(
         names,
         [
-            "execution-service",
-            "market-data",
-            "risk-engine",
-            "notifications"
+            ("execution-service", "health-contract"),
+            ("market-data", "health-contract"),
+            ("risk-engine", "health-contract"),
+            ("notifications", "health-contract"),
+            ("events-api", "health-levels"),
+            ("trading-api", "breaker-registry"),
+            ("trading-bot", "single-breaker"),
+            ("wallet-api", "emergency-controls"),
         ]
     );
     for service in fleet.services() {
-        assert_eq!(service.profile, "health-contract");
         assert!(
             service.tags.iter().any(|tag| tag == "demo"),
             "{}",
             service.name
         );
+        if service.profile != "health-contract" {
+            continue;
+        }
         let document: Value = health(service).await;
         assert_eq!(document["service"], service.name.as_str());
         // Every demo script starts in an OK phase.
         assert_eq!(document["status"], "OK", "{}", service.name);
+    }
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn seed_fleet_has_one_service_per_profile() {
+    let fleet = Fleet::start_seed().await.expect("the seed fleet starts");
+    let profiles: Vec<&str> = fleet.services().iter().map(|s| s.profile).collect();
+    assert_eq!(
+        profiles,
+        [
+            "health-contract",
+            "health-levels",
+            "breaker-registry",
+            "single-breaker",
+            "emergency-controls"
+        ]
+    );
+    // The health-contract service keeps what other crates' tests rely on.
+    let document = health(&fleet.services()[0]).await;
+    assert!(document["metrics"]["orders_executed_total"].is_number());
+    for name in ["redis", "postgres", "exchange_api"] {
+        assert!(document["dependencies"][name].is_object(), "{name}");
     }
     fleet.shutdown().await;
 }
