@@ -1,0 +1,3 @@
+//! Parse benchmarks of every profile's largest document (being written).
+
+fn main() {}
