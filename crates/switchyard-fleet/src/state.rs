@@ -313,6 +313,28 @@ mod tests {
         assert_eq!(resumed["status"], "DOWN");
     }
 
+    /// A seed model follows the tokio clock too, and freezes while pinned.
+    #[tokio::test(start_paused = true)]
+    async fn seed_dynamics_follow_the_tokio_clock_and_freeze_when_pinned() {
+        use crate::profiles::breaker_registry::BreakerRegistry;
+        let (_, stop) = watch::channel(false);
+        let state = ServiceState::new("registry".to_owned(), BreakerRegistry::new(true, 0), stop);
+        let exchange = |state: &ServiceState<BreakerRegistry>| {
+            state.view()["breakers"]["exchange_api"]["state"].clone()
+        };
+        tokio::time::advance(Duration::from_secs(32)).await;
+        assert_eq!(exchange(&state), "CLOSED");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(exchange(&state), "OPEN");
+        state.run_script(false);
+        tokio::time::advance(Duration::from_secs(500)).await;
+        assert_eq!(exchange(&state), "OPEN", "pinned");
+        // Resumed at 533 s, it catches up: the second burst (320–400 s)
+        // tripped it again, and a probe closed it at 429 s.
+        state.run_script(true);
+        assert_eq!(exchange(&state), "CLOSED");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn requests_are_counted_per_path_and_bounded() {
         let state = service();

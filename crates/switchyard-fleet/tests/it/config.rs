@@ -1,6 +1,6 @@
 //! `config_toml` describes the running fleet, ports included.
 
-use switchyard_fleet::Script;
+use switchyard_fleet::{Fleet, Script};
 
 use crate::support::{fleet, health};
 
@@ -36,4 +36,96 @@ async fn config_toml_lists_every_service_with_its_real_port() {
         assert_eq!(health(service).await["service"], service.name.as_str());
     }
     fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn health_levels_services_refer_to_the_internal_key_by_environment_variable() {
+    let fleet = Fleet::start_seed().await.expect("the seed fleet starts");
+    let text = fleet.config_toml("2s", "1s");
+    assert!(
+        !text.contains(fleet.internal_key()),
+        "the key never appears"
+    );
+    let config: toml::Table = toml::from_str(&text).expect("valid TOML");
+    let entries = config["service"].as_array().expect("[[service]] entries");
+    for (entry, service) in entries.iter().zip(fleet.services()) {
+        assert_eq!(entry["profile"].as_str(), Some(service.profile));
+        let headers = entry.get("headers");
+        if service.profile == "health-levels" {
+            let headers = headers.and_then(|h| h.as_table()).expect("a headers table");
+            assert_eq!(
+                headers["X-Internal-Key"].as_str(),
+                Some("env:SWITCHYARD_FLEET_INTERNAL_KEY")
+            );
+        } else {
+            assert!(headers.is_none(), "{}", service.name);
+        }
+    }
+    assert_eq!(
+        fleet.internal_key_export_line(),
+        format!(
+            "# export SWITCHYARD_FLEET_INTERNAL_KEY={}\n",
+            fleet.internal_key()
+        )
+    );
+    fleet.shutdown().await;
+}
+
+/// The binary with `--print-config` starts the seed fleet and prints the
+/// export line, then the configuration.
+#[tokio::test]
+async fn the_binary_prints_the_export_line_above_the_configuration() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard-fleet"))
+        .arg("--print-config")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut text = String::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        // Five services, each ending with its `tags` line (and the
+        // health-levels one with `headers` right after, before the next).
+        let mut services_done = 0;
+        while services_done < 5 {
+            let Some(line) = lines.next_line().await.expect("stdout reads") else {
+                break;
+            };
+            if line.starts_with("tags = ") {
+                services_done += 1;
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+    })
+    .await;
+    child.kill().await.expect("the binary stops");
+    assert!(read.is_ok(), "the configuration came within 30 s: {text}");
+
+    let first = text.lines().next().unwrap_or_default();
+    let key = first
+        .strip_prefix("# export SWITCHYARD_FLEET_INTERNAL_KEY=")
+        .expect("the export line comes first");
+    assert!(key.len() >= 32, "{first}");
+    let config: toml::Table = toml::from_str(&text).expect("valid TOML");
+    let profiles: Vec<&str> = config["service"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|entry| entry["profile"].as_str())
+        .collect();
+    assert_eq!(
+        profiles,
+        [
+            "health-contract",
+            "health-levels",
+            "breaker-registry",
+            "single-breaker",
+            "emergency-controls"
+        ]
+    );
 }

@@ -1,8 +1,13 @@
 //! Integration tests: real fleets on 127.0.0.1, driven over HTTP with reqwest.
 //! One binary with modules, so the crate links a single test executable.
 
+mod breaker_registry;
 mod config;
 mod control;
+mod emergency_controls;
+mod endpoint_faults;
 mod faults;
 mod health;
+mod health_levels;
+mod single_breaker;
 mod support;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use switchyard_fleet::{
-    DependencyCondition, Fleet, FleetSpec, Phase, RunningService, Script, ServiceCondition,
-    ServiceSpec, Status,
+    DependencyCondition, Fleet, FleetSpec, Phase, Profile, RunningService, Script,
+    ServiceCondition, ServiceSpec, Status,
 };
 
 /// A fleet of services with the given names and scripts, tagged `test`.
@@ -30,6 +30,43 @@ pub async fn steady(name: &str) -> (Fleet, RunningService) {
     let fleet = fleet(vec![(name, Script::steady())]).await;
     let service = fleet.services()[0].clone();
     (fleet, service)
+}
+
+/// One `profile` service holding still, named after its profile.
+pub async fn quiet(profile: Profile) -> (Fleet, RunningService) {
+    let spec = ServiceSpec::quiet(profile, profile.name()).with_tags(["test"]);
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![spec],
+    })
+    .await
+    .expect("the fleet starts");
+    let service = fleet.services()[0].clone();
+    (fleet, service)
+}
+
+/// `GET {path}`: the status and the JSON body (`null` when not JSON).
+pub async fn get_json(service: &RunningService, path: &str) -> (StatusCode, Value) {
+    let response = get(service, path).await;
+    let status = response.status();
+    let body = response.bytes().await.expect("a body");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// `GET {path}` that must answer 200 JSON.
+pub async fn ok_json(service: &RunningService, path: &str) -> Value {
+    let (status, body) = get_json(service, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body
+}
+
+/// `DELETE {path}`: the status.
+pub async fn delete(service: &RunningService, path: &str) -> StatusCode {
+    client()
+        .delete(format!("{}{path}", service.base_url))
+        .send()
+        .await
+        .expect("the service answers")
+        .status()
 }
 
 /// A script that holds "DEGRADED, postgres slow" for an hour: long enough
@@ -89,7 +126,8 @@ pub async fn post(service: &RunningService, path: &str, body: &str) -> (StatusCo
         .await
         .expect("the service answers");
     let status = response.status();
-    (status, response.json().await.expect("a JSON answer"))
+    let body = response.bytes().await.expect("a body");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// `POST /_fleet/set` that must succeed; answers the resulting state.
