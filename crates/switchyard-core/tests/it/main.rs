@@ -3,4 +3,5 @@
 
 mod engine_store;
 mod faults;
+mod standard_profiles;
 mod support;
