@@ -9,6 +9,7 @@ use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{self, Config, ConfigSource};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::engine::EngineHandle;
+use switchyard_core::secrets::{HeaderSource, SecretRef};
 use switchyard_core::session::SessionInfo;
 use switchyard_core::store::Store;
 use switchyard_fleet::Fleet;
@@ -64,9 +65,11 @@ impl Session {
                 Ok(fleet) => {
                     let parsed =
                         Config::parse(&fleet.config_toml(DEMO_POLL_INTERVAL, DEMO_TIMEOUT));
+                    let key = fleet.internal_key().to_string();
                     session._fleet = Some(fleet);
                     parsed.map(|mut c| {
                         c.storage.path = "demo-history.db".into();
+                        give_demo_key(&mut c, &key);
                         c
                     })
                 }
@@ -82,7 +85,8 @@ impl Session {
             Err(e) => {
                 tracing::error!(error = %e, "configuration refused");
                 info.error = Some(format!(
-                    "{e}. Fix the configuration and restart, or run with --demo."
+                    "{} Fix the configuration and restart, or run with --demo.",
+                    sentence(&e)
                 ));
                 session.info = info;
                 return session;
@@ -102,7 +106,8 @@ impl Session {
                     Err(e) => {
                         tracing::error!(error = %e, "history disabled");
                         info.error = Some(format!(
-                            "{e}. Live values are shown, but no history is kept."
+                            "{} Live values are shown, but no history is kept.",
+                            sentence(&e)
                         ));
                         None
                     }
@@ -147,6 +152,22 @@ impl Session {
         }
         if let Some(store) = &self.store {
             store.close().await;
+        }
+    }
+}
+
+/// The demo fleet's config refers to its internal key by environment variable, as a
+/// real config must. The demo lives in this process, so it hands the key over directly
+/// instead of putting a secret into the process environment.
+fn give_demo_key(config: &mut Config, key: &str) {
+    let reference = HeaderSource::Secret(SecretRef::Env(
+        switchyard_fleet::INTERNAL_KEY_ENV.to_string(),
+    ));
+    for service in &mut config.services {
+        for (_, source) in &mut service.headers {
+            if *source == reference {
+                *source = HeaderSource::Literal(key.to_string());
+            }
         }
     }
 }

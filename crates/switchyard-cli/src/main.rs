@@ -21,6 +21,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Probe(commands::probe::ProbeArgs),
+    CheckConfig(commands::check_config::CheckConfigArgs),
     Watch(commands::watch::WatchArgs),
 }
 
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Probe(args) => commands::probe::run(args).await,
+            Command::CheckConfig(args) => commands::check_config::run(args),
             Command::Watch(args) => commands::watch::run(args).await,
         }
     });

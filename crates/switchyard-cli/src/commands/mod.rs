@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub mod check_config;
 pub mod probe;
 pub mod watch;

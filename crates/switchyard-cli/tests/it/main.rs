@@ -144,3 +144,40 @@ async fn watch_collects_into_the_database() {
     store.close().await;
     fleet.shutdown().await;
 }
+
+#[test]
+fn check_config_resolves_references_without_printing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fleet.toml");
+    std::fs::write(
+        &file,
+        "[[service]]\nname = \"events\"\nbase_url = \"http://127.0.0.1:1\"\nprofile = \"health-levels\"\n\
+         headers = { \"X-Internal-Key\" = \"env:SWITCHYARD_IT_EVENTS_KEY\" }\n",
+    )
+    .unwrap();
+    let check = |value: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard-cli"));
+        command.args(["check-config", file.to_str().unwrap()]);
+        match value {
+            Some(v) => command.env("SWITCHYARD_IT_EVENTS_KEY", v),
+            None => command.env_remove("SWITCHYARD_IT_EVENTS_KEY"),
+        };
+        command.output().expect("the CLI runs")
+    };
+
+    let resolved = check(Some("canary-check-config-91"));
+    let stdout = String::from_utf8_lossy(&resolved.stdout);
+    assert_eq!(resolved.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("X-Internal-Key = env:SWITCHYARD_IT_EVENTS_KEY: resolves"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("canary") && !String::from_utf8_lossy(&resolved.stderr).contains("canary")
+    );
+
+    let missing = check(None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stdout)
+        .contains("environment variable SWITCHYARD_IT_EVENTS_KEY is not set"));
+}

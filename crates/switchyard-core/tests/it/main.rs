@@ -3,5 +3,6 @@
 
 mod engine_store;
 mod faults;
+mod secrets;
 mod standard_profiles;
 mod support;
