@@ -4,5 +4,6 @@
 mod engine_store;
 mod faults;
 mod secrets;
+mod seed_profiles;
 mod standard_profiles;
 mod support;
