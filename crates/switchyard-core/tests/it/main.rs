@@ -2,6 +2,7 @@
 //! real SQLite file. One binary, several modules, so linking stays cheap.
 
 mod engine_store;
+mod fault_matrix;
 mod faults;
 mod secrets;
 mod seed_profiles;
