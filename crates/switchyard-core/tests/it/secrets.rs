@@ -31,3 +31,97 @@ fn an_env_reference_reads_the_process_environment() {
     assert_eq!(secret.expose_secret(), std::env::var("PATH").unwrap());
     assert!(!format!("{secret:?}").contains(&std::env::var("PATH").unwrap()));
 }
+
+mod hygiene {
+    //! A real key, used for real, must not reach the database or the logs.
+
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::json;
+    use switchyard_core::clock::SystemClock;
+    use switchyard_core::config::Config;
+    use switchyard_core::engine::EngineHandle;
+    use switchyard_core::secrets::HeaderSource;
+    use switchyard_core::store::Store;
+    use switchyard_fleet::{Fleet, FleetSpec, Profile as SimProfile, ServiceSpec};
+
+    use crate::support::{set, wait_for};
+
+    /// Collects everything the tracing subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut bytes) = self.0.lock() {
+                bytes.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_internal_key_never_reaches_the_database_or_the_logs() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        // Everything, at the most verbose level, including reqwest's and hyper's own logs.
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .try_init();
+
+        let fleet = Fleet::start(FleetSpec {
+            services: vec![ServiceSpec::quiet(SimProfile::HealthLevels, "events")],
+        })
+        .await
+        .unwrap();
+        let key = fleet.internal_key().to_string();
+        let mut config = Config::parse(&fleet.config_toml("200ms", "150ms")).unwrap();
+        config.services[0].headers[0].1 = HeaderSource::Literal(key.clone());
+        set(
+            &fleet,
+            "events",
+            json!({"queue": {"depth": 12, "capacity": 1000}}),
+        )
+        .await;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("history.db")).await.unwrap();
+        let engine =
+            EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
+        let mut events = engine.subscribe();
+        // The keyed endpoint answered: its queue capacity is only there with the key.
+        for _ in 0..3 {
+            wait_for(&mut events, "events", "pipeline metrics", |s| {
+                s.latest
+                    .as_ref()
+                    .is_some_and(|o| o.samples.iter().any(|x| x.series == "queue.capacity"))
+            })
+            .await;
+        }
+        engine.shutdown().await;
+        store.close().await;
+        fleet.shutdown().await;
+
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !contains(&bytes, key.as_bytes()),
+                "the key is in {}",
+                path.display()
+            );
+        }
+        let logs = logs.0.lock().unwrap().clone();
+        assert!(!logs.is_empty(), "the subscriber captured the run");
+        assert!(!contains(&logs, key.as_bytes()), "the key is in the logs");
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+}
