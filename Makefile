@@ -54,7 +54,7 @@ ui-check: ui-deps
 # Unit, integration and end-to-end tests: the window needs a display, so all of them
 # run under Xvfb, in a private D-Bus session that ends with them.
 rust-test:
-	$(XVFB) $(CARGO) test --workspace
+	RUST_BACKTRACE=1 $(XVFB) $(CARGO) test --workspace
 
 # Regenerate ui/src/bindings from the Rust model (a test fails while they are stale).
 bindings:

@@ -105,6 +105,7 @@ describe("breakers and headlines", () => {
   it("formats ratios as percentages", () => {
     expect(formatRatio(0.125)).toBe("13 %");
     expect(formatRatio(0.05)).toBe("5.0 %");
+    expect(formatRatio(0)).toBe("0 %");
     expect(formatRatio(undefined)).toBe("");
   });
 

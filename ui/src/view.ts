@@ -113,6 +113,7 @@ export function breakerTone(state: string): Tone {
 /** "12.5 %" for a ratio; nothing when the service had no rate to give. */
 export function formatRatio(ratio: number | undefined): string {
   if (ratio === undefined) return "";
+  if (ratio === 0) return "0 %";
   return `${(ratio * 100).toFixed(ratio < 0.1 ? 1 : 0)} %`;
 }
 
