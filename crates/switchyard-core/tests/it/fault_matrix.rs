@@ -47,10 +47,17 @@ async fn health_requests(fleet: &Fleet) -> u64 {
 }
 
 /// Waits until every bystander has sent `rounds` more updates.
-async fn bystanders_keep_updating(events: &mut broadcast::Receiver<EngineEvent>, rounds: usize, during: &str) {
+async fn bystanders_keep_updating(
+    events: &mut broadcast::Receiver<EngineEvent>,
+    rounds: usize,
+    during: &str,
+) {
     let mut counts: HashMap<String, usize> = HashMap::new();
     let outcome = tokio::time::timeout(PATIENCE, async {
-        while BYSTANDERS.iter().any(|b| counts.get(*b).copied().unwrap_or(0) < rounds) {
+        while BYSTANDERS
+            .iter()
+            .any(|b| counts.get(*b).copied().unwrap_or(0) < rounds)
+        {
             if let Ok(EngineEvent::ServiceUpdated { state }) = events.recv().await {
                 let fresh = state.latest.as_ref().is_some_and(|o| o.is_reachable());
                 if state.name != VICTIM && fresh {
@@ -60,7 +67,10 @@ async fn bystanders_keep_updating(events: &mut broadcast::Receiver<EngineEvent>,
         }
     })
     .await;
-    assert!(outcome.is_ok(), "bystanders stalled during {during}: {counts:?}");
+    assert!(
+        outcome.is_ok(),
+        "bystanders stalled during {during}: {counts:?}"
+    );
 }
 
 #[tokio::test]
@@ -81,55 +91,121 @@ async fn every_fault_marks_one_service_and_spares_the_rest() {
     let config = Config::parse(&fleet.config_toml("300ms", "200ms")).unwrap();
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
     let mut events = engine.subscribe();
-    wait_for(&mut events, VICTIM, "a first good poll", |s| health_word(s) == Some("ok")).await;
+    wait_for(&mut events, VICTIM, "a first good poll", |s| {
+        health_word(s) == Some("ok")
+    })
+    .await;
 
     // (fault body, expected kind, what the message must say)
     let matrix = [
-        (json!({"fault": "hang"}), "timeout", "did not answer within 200ms"),
-        (json!({"fault": "slow", "delay_ms": 1000}), "timeout", "did not answer within 200ms"),
-        (json!({"fault": "drip"}), "timeout", "did not answer within 200ms"),
-        (json!({"fault": "close_mid_body"}), "invalid_response", "broke off"),
-        (json!({"fault": "status", "status_code": 418}), "http_error", "HTTP 418"),
+        (
+            json!({"fault": "hang"}),
+            "timeout",
+            "did not answer within 200ms",
+        ),
+        (
+            json!({"fault": "slow", "delay_ms": 1000}),
+            "timeout",
+            "did not answer within 200ms",
+        ),
+        (
+            json!({"fault": "drip"}),
+            "timeout",
+            "did not answer within 200ms",
+        ),
+        (
+            json!({"fault": "close_mid_body"}),
+            "invalid_response",
+            "broke off",
+        ),
+        (
+            json!({"fault": "status", "status_code": 418}),
+            "http_error",
+            "HTTP 418",
+        ),
         (json!({"fault": "http_500"}), "http_error", "HTTP 500"),
-        (json!({"fault": "malformed"}), "invalid_response", "not JSON"),
-        (json!({"fault": "wrong_type"}), "invalid_response", "is a number, expected a string"),
+        (
+            json!({"fault": "malformed"}),
+            "invalid_response",
+            "not JSON",
+        ),
+        (
+            json!({"fault": "wrong_type"}),
+            "invalid_response",
+            "is a number, expected a string",
+        ),
         (json!({"fault": "huge"}), "too_large", "over the 1 MiB cap"),
-        (json!({"fault": "huge_chunked"}), "too_large", "over the 1 MiB cap"),
+        (
+            json!({"fault": "huge_chunked"}),
+            "too_large",
+            "over the 1 MiB cap",
+        ),
         (json!({"fault": "unauthorized"}), "unauthorized", "HTTP 401"),
-        (json!({"fault": "rate_limited", "retry_after_seconds": 2}), "rate_limited", "next poll in 2s"),
+        (
+            json!({"fault": "rate_limited", "retry_after_seconds": 2}),
+            "rate_limited",
+            "next poll in 2s",
+        ),
     ];
     for (fault, kind, says) in matrix {
         let started = Instant::now();
         set(&fleet, VICTIM, fault.clone()).await;
-        let marked = wait_for(&mut events, VICTIM, kind, |s| reachability_kind(s) == Some(kind)).await;
+        let marked = wait_for(&mut events, VICTIM, kind, |s| {
+            reachability_kind(s) == Some(kind)
+        })
+        .await;
         let took = started.elapsed();
         // The next poll starts within an interval (+10 % jitter) and ends within the timeout.
         let bound = INTERVAL.mul_f64(1.1) + TIMEOUT + Duration::from_millis(700);
-        assert!(took <= bound, "{fault}: marked after {took:?}, bound {bound:?}");
+        assert!(
+            took <= bound,
+            "{fault}: marked after {took:?}, bound {bound:?}"
+        );
 
         let latest = marked.latest.as_ref().unwrap();
         let message = latest.reachability.message().unwrap_or_default();
         assert!(message.contains(says), "{fault}: message {message:?}");
-        let good = marked.last_good.as_ref().expect("last good values are kept");
+        let good = marked
+            .last_good
+            .as_ref()
+            .expect("last good values are kept");
         assert_eq!(good.health.as_ref().map(|h| h.status.as_str()), Some("ok"));
-        assert!(good.observed_at < latest.observed_at, "{fault}: the kept values are older, with their age");
+        assert!(
+            good.observed_at < latest.observed_at,
+            "{fault}: the kept values are older, with their age"
+        );
 
         if let Reachability::RateLimited { .. } = latest.reachability {
             // Retry-After is a floor: the next request comes no sooner, and only one comes.
             let before = health_requests(&fleet).await;
-            let next = wait_for(&mut events, VICTIM, "the next poll after Retry-After", |_| true).await;
+            let next = wait_for(
+                &mut events,
+                VICTIM,
+                "the next poll after Retry-After",
+                |_| true,
+            )
+            .await;
             let gap = next.latest.as_ref().unwrap().observed_at - latest.observed_at;
-            assert!(gap >= chrono::Duration::milliseconds(2000), "polled again after {gap}");
+            assert!(
+                gap >= chrono::Duration::milliseconds(2000),
+                "polled again after {gap}"
+            );
             assert_eq!(health_requests(&fleet).await, before + 1);
         }
 
         bystanders_keep_updating(&mut events, 2, &fault.to_string()).await;
         set(&fleet, VICTIM, json!({"fault": "none"})).await;
-        wait_for(&mut events, VICTIM, "recovery", |s| health_word(s) == Some("ok")).await;
+        wait_for(&mut events, VICTIM, "recovery", |s| {
+            health_word(s) == Some("ok")
+        })
+        .await;
     }
 
     engine.shutdown().await;
     fleet.shutdown().await;
     let panics = panics.lock().unwrap().clone();
-    assert!(panics.is_empty(), "panics during the fault matrix: {panics:#?}");
+    assert!(
+        panics.is_empty(),
+        "panics during the fault matrix: {panics:#?}"
+    );
 }
