@@ -13,9 +13,10 @@ use ts_rs::TS;
 
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
-use crate::model::Observation;
+use crate::model::{Breaker, Observation, StreamStatus, Transition, TransitionSource};
 use crate::profiles::Profile;
-use crate::sources::{http, poller};
+use crate::sources::ws::{StreamEvent, StreamUpdate};
+use crate::sources::{http, poller, ws};
 use crate::store::{StoreWriter, WriterStats};
 
 /// What the console knows about one service right now.
@@ -35,6 +36,10 @@ pub struct ServiceState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_good: Option<Observation>,
     pub consecutive_failures: u32,
+    /// The service's stream sessions, one per configured stream.
+    #[ts(as = "Option<Vec<StreamStatus>>", optional)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<StreamStatus>,
 }
 
 impl ServiceState {
@@ -51,7 +56,49 @@ impl ServiceState {
             latest: None,
             last_good: None,
             consecutive_failures: 0,
+            streams: service
+                .streams
+                .iter()
+                .map(|stream| StreamStatus::new(&stream.path, chrono::Utc::now()))
+                .collect(),
         }
+    }
+
+    /// A stream's news about one breaker: merged into the last known breakers (the next
+    /// poll confirms or corrects it). Returns the transition, if the state changed.
+    fn apply_stream_breaker(
+        &mut self,
+        breaker: Breaker,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Transition> {
+        let good = self.last_good.as_mut()?;
+        let transition = match good.breakers.iter_mut().find(|b| b.name == breaker.name) {
+            Some(known) => {
+                let from = known.state;
+                *known = Breaker {
+                    // Keep what the stream does not carry.
+                    failure_rate: breaker.failure_rate.or(known.failure_rate),
+                    success_count: breaker.success_count.or(known.success_count),
+                    call_count: breaker.call_count.or(known.call_count),
+                    since: breaker.since.clone().or_else(|| known.since.clone()),
+                    reason: breaker.reason.clone().or_else(|| known.reason.clone()),
+                    ..breaker.clone()
+                };
+                (from != breaker.state).then_some(from)
+            }
+            None => {
+                good.breakers.push(breaker.clone());
+                None
+            }
+        };
+        transition.map(|from| Transition {
+            breaker: breaker.name,
+            from: Some(from),
+            to: breaker.state,
+            at,
+            source: TransitionSource::Stream,
+            reason: None,
+        })
     }
 
     fn apply(&mut self, observation: Observation) {
@@ -128,12 +175,28 @@ impl EngineHandle {
             ));
         }
         drop(observation_tx);
+        let (stream_tx, stream_rx) = mpsc::channel(1024);
+        for service in &config.services {
+            for stream in &service.streams {
+                pollers.spawn(ws::run(
+                    service.clone(),
+                    stream.clone(),
+                    clock.clone(),
+                    stream_tx.clone(),
+                    shutdown.clone(),
+                ));
+            }
+        }
+        drop(stream_tx);
 
         let states: Vec<ServiceState> = config.services.iter().map(ServiceState::new).collect();
         let task = tokio::spawn(run(
             states,
-            observation_rx,
-            command_rx,
+            Inputs {
+                observations: observation_rx,
+                streams: stream_rx,
+                commands: command_rx,
+            },
             events.clone(),
             writer,
             pollers,
@@ -169,15 +232,26 @@ impl EngineHandle {
     }
 }
 
+/// Everything the engine task listens to.
+struct Inputs {
+    observations: mpsc::Receiver<Observation>,
+    streams: mpsc::Receiver<StreamEvent>,
+    commands: mpsc::Receiver<Command>,
+}
+
 async fn run(
     mut states: Vec<ServiceState>,
-    mut observations: mpsc::Receiver<Observation>,
-    mut commands: mpsc::Receiver<Command>,
+    inputs: Inputs,
     events: broadcast::Sender<EngineEvent>,
     writer: Option<StoreWriter>,
     mut pollers: JoinSet<()>,
     shutdown: CancellationToken,
 ) -> Option<WriterStats> {
+    let Inputs {
+        mut observations,
+        mut streams,
+        mut commands,
+    } = inputs;
     loop {
         tokio::select! {
             // Observations first: a burst of them must not wait behind snapshot requests.
@@ -198,6 +272,27 @@ async fn run(
                 }
                 state.apply(observation);
                 // No subscribers is fine: the CLI may only want the history.
+                let _ = events.send(EngineEvent::ServiceUpdated { state: state.clone() });
+            }
+            Some(event) = streams.recv() => {
+                let Some(state) = states.iter_mut().find(|s| s.name == event.service) else {
+                    continue;
+                };
+                match event.update {
+                    StreamUpdate::Status(status) => {
+                        match state.streams.iter_mut().find(|s| s.path == status.path) {
+                            Some(slot) => *slot = status,
+                            None => state.streams.push(status),
+                        }
+                    }
+                    StreamUpdate::Breaker { breaker, at } => {
+                        if let Some(transition) = state.apply_stream_breaker(breaker, at) {
+                            if let Some(writer) = &writer {
+                                writer.record_transitions(&state.name, &state.profile, vec![transition]);
+                            }
+                        }
+                    }
+                }
                 let _ = events.send(EngineEvent::ServiceUpdated { state: state.clone() });
             }
             Some(command) = commands.recv() => match command {

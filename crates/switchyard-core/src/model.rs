@@ -332,3 +332,69 @@ pub enum ActionKind {
     /// Evict the entries matching a pattern.
     InvalidateCachePattern,
 }
+
+/// Where a stream session stands, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamState {
+    Connecting,
+    Live,
+    /// No message for twice the heartbeat: reconnecting.
+    Stale,
+    /// Refused with close code 1008: retried on the slow path.
+    ChannelFull,
+    /// Over its message-rate cap: the excess is dropped and counted.
+    Flooding,
+    /// Waiting before the next connection attempt.
+    BackingOff,
+}
+
+/// One stream session's state and counters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct StreamStatus {
+    /// The stream's path, e.g. `/api/ws/breakers`.
+    pub path: String,
+    pub state: StreamState,
+    #[ts(type = "string")]
+    pub since: DateTime<Utc>,
+    pub messages_per_second: u32,
+    pub received: u64,
+    /// Not JSON, binary, or no `type`.
+    pub invalid: u64,
+    /// JSON of a type this console does not know.
+    pub unknown: u64,
+    /// Frames over the size cap (the connection is then dropped and re-made).
+    pub oversized: u64,
+    /// Messages dropped over the rate cap.
+    pub dropped: u64,
+    /// `{"type": "error"}` messages from the server.
+    pub server_errors: u64,
+    pub connection_attempts: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When backing off: when the next attempt is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "string")]
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+impl StreamStatus {
+    pub fn new(path: &str, now: DateTime<Utc>) -> Self {
+        StreamStatus {
+            path: path.to_string(),
+            state: StreamState::Connecting,
+            since: now,
+            messages_per_second: 0,
+            received: 0,
+            invalid: 0,
+            unknown: 0,
+            oversized: 0,
+            dropped: 0,
+            server_errors: 0,
+            connection_attempts: 0,
+            last_error: None,
+            retry_at: None,
+        }
+    }
+}

@@ -125,6 +125,32 @@ pub fn header_value(source: &HeaderSource) -> Result<reqwest::header::HeaderValu
     Ok(value)
 }
 
+/// Resolves every header of a service once. An unresolvable reference is logged (by
+/// reference) and the header left out; the returned problems say which, for status
+/// messages when the service then refuses us.
+pub fn resolve_headers(
+    service: &str,
+    headers: &[(String, HeaderSource)],
+) -> (reqwest::header::HeaderMap, Vec<String>) {
+    let mut map = reqwest::header::HeaderMap::new();
+    let mut problems = Vec::new();
+    for (name, source) in headers {
+        let Ok(header) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) else {
+            continue;
+        };
+        match header_value(source) {
+            Ok(value) => {
+                map.insert(header, value);
+            }
+            Err(e) => {
+                tracing::warn!(service, header = %name, problem = %e, "header not sent");
+                problems.push(format!("{name} not sent: {e}"));
+            }
+        }
+    }
+    (map, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,37 @@ pub struct ServiceConfig {
     pub headers: Vec<(String, HeaderSource)>,
     pub prometheus: Option<PrometheusSettings>,
     pub mapping: Option<MappingSettings>,
+    /// WebSocket streams to subscribe to (`[[service.stream]]`).
+    pub streams: Vec<StreamConfig>,
+}
+
+/// One `[[service.stream]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamConfig {
+    /// Path on the service, e.g. `/api/ws/breakers`; `ws://` or `wss://` follows the base URL.
+    pub path: String,
+    /// Channels to subscribe to, each sent as `{"type":"subscribe","channel":…}`.
+    pub subscribe: Vec<String>,
+    /// How often the server speaks at least; silent for twice this means stale.
+    pub heartbeat: Duration,
+    /// Larger frames or messages are refused and counted.
+    pub max_message_bytes: u64,
+    /// More messages per second than this are dropped and counted (flooding).
+    pub max_messages_per_second: u32,
+    pub reconnect: crate::sources::ws::Backoff,
+}
+
+impl StreamConfig {
+    pub fn new(path: &str) -> StreamConfig {
+        StreamConfig {
+            path: path.to_string(),
+            subscribe: Vec::new(),
+            heartbeat: Duration::from_secs(30),
+            max_message_bytes: 1 << 20,
+            max_messages_per_second: 500,
+            reconnect: crate::sources::ws::Backoff::default(),
+        }
+    }
 }
 
 impl ServiceConfig {
@@ -102,6 +133,7 @@ impl ServiceConfig {
             headers: Vec::new(),
             prometheus: None,
             mapping: None,
+            streams: Vec::new(),
         }
     }
 }

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::suggest::closest;
 use super::units::{parse_duration, parse_size};
-use super::{Config, ConfigError, ServiceConfig, StorageConfig};
+use super::{Config, ConfigError, ServiceConfig, StorageConfig, StreamConfig};
 use crate::profiles::json_mapping::{self, MappingSettings};
 use crate::profiles::prometheus::{PrometheusSettings, SeriesMapping};
 use crate::profiles::Profile;
@@ -66,6 +66,21 @@ struct RawService {
     headers: BTreeMap<String, Spanned<String>>,
     prometheus: Option<Spanned<RawPrometheus>>,
     mapping: Option<Spanned<RawMapping>>,
+    #[serde(default)]
+    stream: Vec<Spanned<RawStream>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStream {
+    path: String,
+    #[serde(default)]
+    subscribe: Vec<String>,
+    heartbeat: Option<String>,
+    max_message: Option<String>,
+    max_rate: Option<u32>,
+    reconnect_min: Option<String>,
+    reconnect_max: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -289,6 +304,11 @@ fn validate_service(
             format!("service `{name}`: the json-mapping profile needs a [service.mapping] section"),
         ));
     }
+    let streams = raw
+        .stream
+        .iter()
+        .map(|stream| validate_stream(source, stream, &name))
+        .collect::<Result<_, _>>()?;
     Ok(ServiceConfig {
         name,
         base_url,
@@ -301,7 +321,54 @@ fn validate_service(
         headers,
         prometheus,
         mapping,
+        streams,
     })
+}
+
+fn validate_stream(
+    source: &Source,
+    spanned: &Spanned<RawStream>,
+    name: &str,
+) -> Result<StreamConfig, ConfigError> {
+    let raw = spanned.get_ref();
+    let fail = |message: String| {
+        source.error_at(
+            spanned,
+            format!("service `{name}`: stream {}: {message}", raw.path),
+        )
+    };
+    if !raw.path.starts_with('/') {
+        return Err(fail("path must start with /".into()));
+    }
+    let mut stream = StreamConfig::new(&raw.path);
+    stream.subscribe.clone_from(&raw.subscribe);
+    let duration = |text: &Option<String>, key: &str| -> Result<Option<Duration>, ConfigError> {
+        text.as_deref()
+            .map(|t| parse_duration(t).map_err(|e| fail(format!("{key}: {e}"))))
+            .transpose()
+    };
+    if let Some(heartbeat) = duration(&raw.heartbeat, "heartbeat")? {
+        stream.heartbeat = heartbeat;
+    }
+    if let Some(size) = &raw.max_message {
+        stream.max_message_bytes =
+            parse_size(size).map_err(|e| fail(format!("max_message: {e}")))?;
+    }
+    if let Some(rate) = raw.max_rate {
+        stream.max_messages_per_second = rate.max(1);
+    }
+    if let Some(min) = duration(&raw.reconnect_min, "reconnect_min")? {
+        stream.reconnect.min = min;
+    }
+    if let Some(max) = duration(&raw.reconnect_max, "reconnect_max")? {
+        stream.reconnect.max = max;
+    }
+    if stream.reconnect.min.is_zero() || stream.reconnect.max < stream.reconnect.min {
+        return Err(fail(
+            "reconnect_min must be above zero and at most reconnect_max".into(),
+        ));
+    }
+    Ok(stream)
 }
 
 fn validate_prometheus(

@@ -1,6 +1,7 @@
-//! Where observations come from: HTTP polls today, WebSocket streams later. Every
+//! Where observations come from: HTTP polls and WebSocket streams. Every
 //! source ends in the same [`crate::model::Observation`].
 
 pub mod detect;
 pub mod http;
 pub mod poller;
+pub mod ws;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -38,22 +38,7 @@ impl ServicePoller {
     /// Resolves the service's header references once. An unresolvable secret is logged
     /// (by reference) and the header left out: the service's answer says the rest.
     pub fn new(service: ServiceConfig) -> ServicePoller {
-        let mut headers = HeaderMap::new();
-        let mut secret_problems = Vec::new();
-        for (name, source) in &service.headers {
-            let Ok(header) = HeaderName::from_bytes(name.as_bytes()) else {
-                continue;
-            };
-            match secrets::header_value(source) {
-                Ok(value) => {
-                    headers.insert(header, value);
-                }
-                Err(e) => {
-                    tracing::warn!(service = %service.name, header = %name, problem = %e, "header not sent");
-                    secret_problems.push(format!("{name} not sent: {e}"));
-                }
-            }
-        }
+        let (headers, secret_problems) = secrets::resolve_headers(&service.name, &service.headers);
         let profile = service
             .profile
             .map(|p| (p, p.endpoints(&service), p.reader(&service)));

@@ -1,0 +1,11 @@
+//! Stream sessions (WebSocket): connect, subscribe, answer pings, notice silence,
+//! reconnect with backoff and jitter, and turn breaker messages into the same model
+//! values as polls.
+
+mod backoff;
+pub mod messages;
+mod rate;
+mod session;
+
+pub use backoff::Backoff;
+pub use session::{run, StreamEvent, StreamUpdate};
