@@ -4,7 +4,24 @@ import type { Breaker } from "./bindings/Breaker";
 import type { Dependency } from "./bindings/Dependency";
 import type { EndpointProblem } from "./bindings/EndpointProblem";
 import type { ServiceState } from "./bindings/ServiceState";
-import { breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, statusView } from "./view";
+import type { StreamStatus } from "./bindings/StreamStatus";
+import { breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
+
+function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) {
+  return (
+    <ul class="streams">
+      {streams.map((stream) => {
+        const view = streamView(stream, now);
+        return (
+          <li class={`stream ${view.tone}`} key={stream.path} data-stream={stream.path} data-state={stream.state} title={stream.last_error ?? ""}>
+            {stream.path} <strong>{view.label}</strong>
+            {view.value && <span class="dep-latency"> · {view.value}</span>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
 
 function BreakerList({ breakers }: { breakers: Breaker[] }) {
   return (
@@ -91,6 +108,7 @@ function ServiceRow({ state, now }: { state: ServiceState; now: number }) {
         )}
         {shownHealth?.dependencies && <DependencyList dependencies={shownHealth.dependencies} />}
         {state.last_good?.breakers && <BreakerList breakers={state.last_good.breakers} />}
+        {state.streams && <StreamList streams={state.streams} now={now} />}
         {state.latest?.problems && <ProblemList problems={state.latest.problems} />}
       </td>
     </tr>

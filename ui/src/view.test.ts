@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
-import { breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, toneCounts, upsertService } from "./view";
+import type { StreamStatus } from "./bindings/StreamStatus";
+import { breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
 
 function observation(partial: Partial<Observation>): Observation {
   return {
@@ -122,5 +123,41 @@ describe("breakers and headlines", () => {
       { label: "queue", value: "900 / 1000", tone: "bad" },
       { label: "health score", value: "87", tone: "ok" },
     ]);
+  });
+});
+
+describe("streams", () => {
+  const now = Date.parse("2026-11-23T10:00:00Z");
+  const base: StreamStatus = {
+    path: "/api/ws/breakers",
+    state: "live",
+    since: "2026-11-23T09:59:00Z",
+    messages_per_second: 12,
+    received: 100,
+    invalid: 0,
+    unknown: 0,
+    oversized: 0,
+    dropped: 0,
+    server_errors: 0,
+    connection_attempts: 1,
+  };
+
+  it("shows a live stream's rate and what it had to count", () => {
+    expect(streamView(base, now)).toEqual({ label: "live", value: "12 msg/s", tone: "ok" });
+    expect(streamView({ ...base, invalid: 2, oversized: 1 }, now).value).toBe("12 msg/s · 3 bad");
+  });
+
+  it("says when a refused or broken stream retries", () => {
+    const full = { ...base, state: "channel_full" as const, retry_at: "2026-11-23T10:00:14Z", last_error: "channel full: Channel full" };
+    expect(streamView(full, now)).toEqual({ label: "channel full", value: "retry in 14 s · channel full: Channel full", tone: "bad" });
+    expect(streamView({ ...base, state: "backing_off", retry_at: "2026-11-23T10:00:02Z" }, now).value).toBe("retry in 2 s");
+  });
+
+  it("flags flooding with the dropped count", () => {
+    expect(streamView({ ...base, state: "flooding", messages_per_second: 5000, dropped: 4500 }, now)).toEqual({
+      label: "flooding",
+      value: "5000 msg/s · 4500 dropped",
+      tone: "warn",
+    });
   });
 });

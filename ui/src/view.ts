@@ -2,6 +2,7 @@
 // every rule here is unit-tested. The UI never computes state: it only words it.
 import type { HealthStatus } from "./bindings/HealthStatus";
 import type { ServiceState } from "./bindings/ServiceState";
+import type { StreamStatus } from "./bindings/StreamStatus";
 
 /** The colour family of a status badge. */
 export type Tone = "ok" | "warn" | "bad" | "unknown";
@@ -146,4 +147,30 @@ export function headlines(state: ServiceState): Headline[] {
     out.push({ label: "health score", value: `${score}`, tone: score < 40 ? "bad" : score < 70 ? "warn" : "ok" });
   }
   return out;
+}
+
+/** How one stream session reads: a word, a tone, and the detail that matters. */
+export function streamView(stream: StreamStatus, nowMs: number): Headline {
+  const counted = stream.invalid + stream.unknown + stream.oversized;
+  const extra = counted > 0 ? ` · ${counted} bad` : "";
+  switch (stream.state) {
+    case "live":
+      return { label: "live", value: `${stream.messages_per_second} msg/s${extra}`, tone: "ok" };
+    case "flooding":
+      return { label: "flooding", value: `${stream.messages_per_second} msg/s · ${stream.dropped} dropped`, tone: "warn" };
+    case "connecting":
+      return { label: "connecting", value: "", tone: "unknown" };
+    case "stale":
+      return { label: "stale", value: stream.last_error ?? "silent", tone: "bad" };
+    case "channel_full":
+      return { label: "channel full", value: retryText(stream, nowMs), tone: "bad" };
+    case "backing_off":
+      return { label: "reconnecting", value: retryText(stream, nowMs), tone: "bad" };
+  }
+}
+
+function retryText(stream: StreamStatus, nowMs: number): string {
+  if (stream.retry_at === undefined) return stream.last_error ?? "";
+  const seconds = Math.max(0, Math.ceil((Date.parse(stream.retry_at) - nowMs) / 1000));
+  return `retry in ${seconds} s${stream.last_error ? ` · ${stream.last_error}` : ""}`;
 }
