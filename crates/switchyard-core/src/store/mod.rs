@@ -2,6 +2,8 @@
 //! the only writer of the database (see [`writer`]); everything else reads through the
 //! queries here.
 
+pub mod events;
+mod manual_clock;
 mod queries;
 pub mod writer;
 
@@ -13,8 +15,18 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use queries::{HealthRecord, TransitionRecord};
-pub use writer::{StoreWriter, WriterStats};
+pub use events::{
+    ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertSilence, AlertState,
+    StreamStateChange,
+};
+pub use manual_clock::ManualClock;
+pub use queries::{
+    ActionRecord, AlertRecord, BreakerStateRecord, HealthRecord, ServiceTransitionRecord,
+    StreamStateRecord, TimeRange, TransitionRecord,
+};
+pub use writer::{
+    StoreHealth, StoreWriter, WriteProblem, WriterHandle, WriterOptions, WriterStats, WriterStopped,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -93,7 +105,12 @@ impl Store {
 
     /// Starts the one writer task for this database.
     pub fn start_writer(&self) -> StoreWriter {
-        writer::start(self.pool.clone())
+        self.start_writer_with(WriterOptions::default())
+    }
+
+    /// Starts the writer with other queue and batch sizes (benchmarks, tests).
+    pub fn start_writer_with(&self, options: WriterOptions) -> StoreWriter {
+        writer::start(self.pool.clone(), options)
     }
 
     /// Closes every connection, checkpointing the WAL.

@@ -94,3 +94,190 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// The time range of a query: `[from, to]`, both inclusive, in milliseconds UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+impl TimeRange {
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>) -> TimeRange {
+        TimeRange {
+            from_ms: from.timestamp_millis(),
+            to_ms: to.timestamp_millis(),
+        }
+    }
+
+    /// Everything ever stored.
+    pub fn all() -> TimeRange {
+        TimeRange {
+            from_ms: i64::MIN,
+            to_ms: i64::MAX,
+        }
+    }
+}
+
+/// A breaker transition of any service.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ServiceTransitionRecord {
+    pub service: String,
+    pub breaker: String,
+    pub at_ms: i64,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub source: String,
+    pub reason: Option<String>,
+}
+
+/// A breaker's current state as last stored.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct BreakerStateRecord {
+    pub service: String,
+    pub breaker: String,
+    pub state: String,
+    pub since_ms: i64,
+}
+
+/// A stored alert event.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub rule: String,
+    pub service: String,
+    pub severity: String,
+    pub state: String,
+    pub value: Option<f64>,
+    pub at_ms: i64,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at_ms: Option<i64>,
+    pub ack_comment: Option<String>,
+    pub silenced_until_ms: Option<i64>,
+}
+
+/// A row of the action audit log; the outcome columns are `None` until it is known.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ActionRecord {
+    pub id: i64,
+    pub at_ms: i64,
+    pub operator: String,
+    pub service: String,
+    pub target: Option<String>,
+    pub action: String,
+    pub reason: Option<String>,
+    #[sqlx(rename = "override")]
+    pub override_checks: bool,
+    pub outcome_at_ms: Option<i64>,
+    pub http_status: Option<i64>,
+    pub message: Option<String>,
+    pub duration_ms: Option<f64>,
+    pub verified_state: Option<String>,
+}
+
+/// A stored change of a stream session's state.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct StreamStateRecord {
+    pub service: String,
+    pub stream: String,
+    pub at_ms: i64,
+    pub state: String,
+    pub detail: Option<String>,
+}
+
+impl Store {
+    /// Breaker transitions in the range, oldest first; of one service, or of all.
+    pub async fn transitions_between(
+        &self,
+        service: Option<&str>,
+        range: TimeRange,
+    ) -> Result<Vec<ServiceTransitionRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, ServiceTransitionRecord>(
+            "SELECT s.name AS service, t.breaker, t.at_ms, t.from_state, t.to_state, t.source, t.reason
+               FROM breaker_transitions t JOIN services s ON s.id = t.service_id
+              WHERE (?1 IS NULL OR s.name = ?1) AND t.at_ms BETWEEN ?2 AND ?3
+              ORDER BY t.at_ms, t.id",
+        )
+        .bind(service)
+        .bind(range.from_ms)
+        .bind(range.to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// Every breaker's last stored state, by service and breaker name.
+    pub async fn breaker_states(&self) -> Result<Vec<BreakerStateRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, BreakerStateRecord>(
+            "SELECT s.name AS service, b.breaker, b.state, b.since_ms
+               FROM breaker_states b JOIN services s ON s.id = b.service_id
+              ORDER BY s.name, b.breaker",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// Alert events in the range, oldest first; of one service, or of all.
+    pub async fn alerts_between(
+        &self,
+        service: Option<&str>,
+        range: TimeRange,
+    ) -> Result<Vec<AlertRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, AlertRecord>(
+            "SELECT a.id, a.rule, s.name AS service, a.severity, a.state, a.value, a.at_ms,
+                    a.acknowledged_by, a.acknowledged_at_ms, a.ack_comment, a.silenced_until_ms
+               FROM alert_events a JOIN services s ON s.id = a.service_id
+              WHERE (?1 IS NULL OR s.name = ?1) AND a.at_ms BETWEEN ?2 AND ?3
+              ORDER BY a.at_ms, a.id",
+        )
+        .bind(service)
+        .bind(range.from_ms)
+        .bind(range.to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// Audit log rows started in the range, oldest first; of one service, or of all.
+    pub async fn actions_between(
+        &self,
+        service: Option<&str>,
+        range: TimeRange,
+    ) -> Result<Vec<ActionRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, ActionRecord>(
+            "SELECT a.id, a.at_ms, a.operator, s.name AS service, a.target, a.action, a.reason,
+                    a.override, a.outcome_at_ms, a.http_status, a.message, a.duration_ms,
+                    a.verified_state
+               FROM action_log a JOIN services s ON s.id = a.service_id
+              WHERE (?1 IS NULL OR s.name = ?1) AND a.at_ms BETWEEN ?2 AND ?3
+              ORDER BY a.at_ms, a.id",
+        )
+        .bind(service)
+        .bind(range.from_ms)
+        .bind(range.to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// Stream state changes in the range, oldest first; of one service, or of all.
+    pub async fn stream_states_between(
+        &self,
+        service: Option<&str>,
+        range: TimeRange,
+    ) -> Result<Vec<StreamStateRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, StreamStateRecord>(
+            "SELECT s.name AS service, x.stream, x.at_ms, x.state, x.detail
+               FROM stream_states x JOIN services s ON s.id = x.service_id
+              WHERE (?1 IS NULL OR s.name = ?1) AND x.at_ms BETWEEN ?2 AND ?3
+              ORDER BY x.at_ms, x.id",
+        )
+        .bind(service)
+        .bind(range.from_ms)
+        .bind(range.to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+}

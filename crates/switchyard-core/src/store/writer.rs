@@ -26,8 +26,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::events::{
-    ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertSilence,
-    StreamStateChange,
+    ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertSilence, StreamStateChange,
 };
 use crate::model::{Breaker, BreakerState, Health, Observation, Reachability, Sample, Transition};
 
@@ -194,7 +193,11 @@ impl Shared {
                 .dropped_samples
                 .fetch_add(oldest.samples.len() as u64, Ordering::Relaxed)
                 + oldest.samples.len() as u64;
-            if self.dropped_rounds.load(Ordering::Relaxed).is_power_of_two() {
+            if self
+                .dropped_rounds
+                .load(Ordering::Relaxed)
+                .is_power_of_two()
+            {
                 tracing::warn!(
                     dropped_samples = total,
                     "history writer is behind; oldest samples dropped"
@@ -569,7 +572,10 @@ fn give_up(shared: &Shared) -> u64 {
     queued.events.clear();
     queued.rounds.clear();
     queued.samples = 0;
-    tracing::error!(events = lost, "history writer stopped with unwritten events");
+    tracing::error!(
+        events = lost,
+        "history writer stopped with unwritten events"
+    );
     lost
 }
 
@@ -645,7 +651,10 @@ impl WriterState {
         }
     }
 
-    async fn connection(&mut self, pool: &SqlitePool) -> Result<&mut SqliteConnection, sqlx::Error> {
+    async fn connection(
+        &mut self,
+        pool: &SqlitePool,
+    ) -> Result<&mut SqliteConnection, sqlx::Error> {
         if self.connection.is_none() {
             self.connection = Some(pool.acquire().await?);
         }
@@ -924,6 +933,25 @@ async fn write_breakers(
             transition.reason.as_deref(),
         )
         .await?;
+    }
+    if breakers.is_empty() {
+        // Transitions alone (a stream message): the newest says the current state.
+        for transition in transitions {
+            sqlx::query(
+                "INSERT INTO breaker_states (service_id, breaker, state, since_ms) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (service_id, breaker) DO UPDATE
+                    SET state = excluded.state, since_ms = excluded.since_ms
+                  WHERE excluded.since_ms >= breaker_states.since_ms",
+            )
+            .bind(service_id)
+            .bind(&transition.breaker)
+            .bind(transition.to.as_str())
+            .bind(transition.at.timestamp_millis())
+            .execute(&mut **tx)
+            .await?;
+            ids.breakers
+                .remove(&(service_id, transition.breaker.clone()));
+        }
     }
     for (name, state) in breakers {
         let known = ids.breaker_state(tx, service_id, name).await?;

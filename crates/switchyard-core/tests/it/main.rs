@@ -7,4 +7,6 @@ mod faults;
 mod secrets;
 mod seed_profiles;
 mod standard_profiles;
+mod store_support;
+mod store_writer;
 mod support;
