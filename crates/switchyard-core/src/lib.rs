@@ -2,6 +2,7 @@
 //! compiles and tests anywhere. The desktop shell and the CLI are thin layers over it.
 
 pub mod bindings;
+pub mod charts;
 pub mod clock;
 pub mod config;
 pub mod dirs;
