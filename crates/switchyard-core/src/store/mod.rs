@@ -5,6 +5,8 @@
 pub mod events;
 mod manual_clock;
 mod queries;
+pub mod retention;
+pub mod rollup;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,8 @@ pub use queries::{
     ActionRecord, AlertRecord, BreakerStateRecord, HealthRecord, ServiceTransitionRecord,
     StreamStateRecord, TimeRange, TransitionRecord,
 };
+pub use retention::{MaintenanceReport, MaintenanceTask, RetentionPolicy};
+pub use rollup::{Bucket, Rollup};
 pub use writer::{
     StoreHealth, StoreWriter, WriteProblem, WriterHandle, WriterOptions, WriterStats, WriterStopped,
 };

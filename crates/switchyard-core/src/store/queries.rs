@@ -281,3 +281,56 @@ impl Store {
         Ok(rows)
     }
 }
+
+impl Store {
+    /// The integer id of a service's series, if it was ever written.
+    pub async fn series_id(&self, service: &str, series: &str) -> Result<Option<i64>, StoreError> {
+        let id = sqlx::query_scalar(
+            "SELECT r.id FROM series r JOIN services s ON s.id = r.service_id
+              WHERE s.name = ? AND r.name = ? AND r.labels = ''",
+        )
+        .bind(service)
+        .bind(series)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// The stored roll-up buckets of one series whose start is in the range, oldest first.
+    pub async fn rollup_buckets(
+        &self,
+        series_id: i64,
+        rollup: crate::store::Rollup,
+        range: TimeRange,
+    ) -> Result<Vec<crate::store::Bucket>, StoreError> {
+        let rows = sqlx::query_as::<_, crate::store::Bucket>(&format!(
+            "SELECT series_id, bucket_ms, min, max, sum, last, count FROM {}
+              WHERE series_id = ? AND bucket_ms BETWEEN ? AND ? ORDER BY bucket_ms",
+            rollup.table()
+        ))
+        .bind(series_id)
+        .bind(range.from_ms)
+        .bind(range.to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// The raw samples of one series in the range, oldest first, as (ms, value).
+    pub async fn raw_samples(
+        &self,
+        series_id: i64,
+        range: TimeRange,
+    ) -> Result<Vec<(i64, f64)>, StoreError> {
+        let rows = sqlx::query_as::<_, (i64, f64)>(
+            "SELECT t_ms, value FROM samples WHERE series_id = ? AND t_ms BETWEEN ? AND ?
+              ORDER BY t_ms",
+        )
+        .bind(series_id)
+        .bind(range.from_ms)
+        .bind(range.to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+}
