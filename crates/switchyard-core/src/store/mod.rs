@@ -3,8 +3,10 @@
 //! queries here.
 
 pub mod events;
+pub mod lttb;
 mod manual_clock;
 mod queries;
+mod range;
 pub mod retention;
 pub mod rollup;
 pub mod writer;
@@ -26,6 +28,7 @@ pub use queries::{
     ActionRecord, AlertRecord, BreakerStateRecord, HealthRecord, ServiceTransitionRecord,
     StreamStateRecord, TimeRange, TransitionRecord,
 };
+pub use range::{BreakerInterval, RangePoint, RangeResult, Resolution};
 pub use retention::{MaintenanceReport, MaintenanceTask, RetentionPolicy};
 pub use rollup::{Bucket, Rollup};
 pub use writer::{

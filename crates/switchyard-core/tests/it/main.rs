@@ -7,6 +7,7 @@ mod faults;
 mod secrets;
 mod seed_profiles;
 mod standard_profiles;
+mod store_range;
 mod store_rollup;
 mod store_support;
 mod store_writer;

@@ -1,0 +1,278 @@
+//! Range queries: the finest resolution that covers the range, at most N points, the
+//! extremes of the raw data kept at every resolution, and breaker state intervals.
+
+use std::time::Duration;
+
+use chrono::DateTime;
+use switchyard_core::model::{BreakerState, Transition, TransitionSource};
+use switchyard_core::store::{
+    BreakerInterval, RangeResult, Resolution, RetentionPolicy, Store, TimeRange,
+};
+
+use crate::store_support::*;
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+/// One series, a random walk with two spikes, written through the writer.
+async fn write_walk(store: &Store, start: i64, end: i64, step: i64, seed: u64) -> Vec<(i64, f64)> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut value = 100.0;
+    let mut points = Vec::new();
+    let mut t = start;
+    while t < end {
+        value += rng.f64() - 0.5;
+        points.push((t, value));
+        t += step;
+    }
+    let n = points.len();
+    points[n / 3].1 = 10_000.0;
+    points[n / 3 + 1].1 = -10_000.0;
+    let writer = store.start_writer();
+    for (t, v) in &points {
+        writer.record(observation(
+            "orders",
+            DateTime::from_timestamp_millis(*t).unwrap(),
+            &[("latency", *v)],
+        ));
+    }
+    writer.finish().await;
+    points
+}
+
+fn extremes(points: &[(i64, f64)]) -> ((i64, f64), (i64, f64)) {
+    let lo = *points.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    let hi = *points.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    (lo, hi)
+}
+
+/// Group means, minima and maxima straight from the raw points.
+fn check_groups(result: &RangeResult, raw: &[(i64, f64)], range: TimeRange) {
+    let group = result.group_ms.expect("roll-up results have groups");
+    let width = match result.resolution {
+        Resolution::Minute => MIN,
+        Resolution::Hour => HOUR,
+        Resolution::Raw => unreachable!(),
+    };
+    let origin = range.from_ms.div_euclid(width) * width;
+    for point in &result.points {
+        let inside: Vec<f64> = raw
+            .iter()
+            .filter(|(t, _)| *t >= point.t_ms && *t < point.t_ms + group && *t >= origin)
+            .map(|p| p.1)
+            .collect();
+        assert!(
+            !inside.is_empty(),
+            "a point with no raw data at {}",
+            point.t_ms
+        );
+        let mean = inside.iter().sum::<f64>() / inside.len() as f64;
+        assert!(
+            (point.value - mean).abs() < 1e-6 * mean.abs().max(1.0),
+            "mean at {}",
+            point.t_ms
+        );
+        assert_eq!(
+            point.min,
+            inside.iter().copied().fold(f64::INFINITY, f64::min)
+        );
+        assert_eq!(
+            point.max,
+            inside.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_raw_range_is_downsampled_to_n_points_and_keeps_the_extremes() {
+    let db = TestDb::new().await;
+    let start = at(0).timestamp_millis();
+    let raw = write_walk(&db.store, start, start + 3 * HOUR, 1000, 11).await;
+    let range = TimeRange {
+        from_ms: start,
+        to_ms: start + 3 * HOUR,
+    };
+    let result = db
+        .store
+        .range("orders", "latency", range, 1_500)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.resolution, Resolution::Raw);
+    assert!(result.points.len() <= 1_500 && result.points.len() > 1_000);
+    let got: Vec<(i64, f64)> = result.points.iter().map(|p| (p.t_ms, p.value)).collect();
+    let (lo, hi) = extremes(&raw);
+    assert!(
+        got.contains(&lo) && got.contains(&hi),
+        "both spikes are kept"
+    );
+    assert_eq!(got[0], raw[0]);
+    assert_eq!(*got.last().unwrap(), *raw.last().unwrap());
+    assert!(got.iter().all(|p| raw.contains(p)), "only real samples");
+
+    // A short range comes back whole.
+    let short = TimeRange {
+        from_ms: start + HOUR,
+        to_ms: start + HOUR + 59_000,
+    };
+    let result = db
+        .store
+        .range("orders", "latency", short, 1_500)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.points.len(), 60);
+    assert!(db
+        .store
+        .range("orders", "nope", range, 10)
+        .await
+        .unwrap()
+        .is_none());
+    db.store.close().await;
+}
+
+#[tokio::test]
+async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
+    let db = TestDb::new().await;
+    let start = at(0).timestamp_millis();
+    let now = start + 3 * DAY;
+    let raw = write_walk(&db.store, start, now, 10_000, 12).await;
+    let mut policy = RetentionPolicy {
+        raw: Duration::from_secs(3600),
+        ..RetentionPolicy::default()
+    };
+    db.store
+        .run_maintenance(DateTime::from_timestamp_millis(now).unwrap(), &policy)
+        .await
+        .unwrap();
+
+    // Three days: raw no longer reaches back, the minute roll-ups do.
+    let range = TimeRange {
+        from_ms: start,
+        to_ms: now,
+    };
+    let result = db
+        .store
+        .range("orders", "latency", range, 500)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.resolution, Resolution::Minute);
+    assert!(
+        result.points.len() <= 500 && result.points.len() > 400,
+        "{}",
+        result.points.len()
+    );
+    check_groups(&result, &raw, range);
+    let (lo, hi) = extremes(&raw);
+    let max = result
+        .points
+        .iter()
+        .map(|p| p.max)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let min = result
+        .points
+        .iter()
+        .map(|p| p.min)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!((min, max), (lo.1, hi.1));
+    // The newest samples, not yet rolled up, are in the last point.
+    let last = result.points.last().unwrap();
+    assert!(last.t_ms + result.group_ms.unwrap() > raw.last().unwrap().0);
+
+    // The last half hour: raw.
+    let recent = TimeRange {
+        from_ms: now - 30 * MIN,
+        to_ms: now,
+    };
+    let result = db
+        .store
+        .range("orders", "latency", recent, 1_500)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.resolution, Resolution::Raw);
+    assert_eq!(result.points.len(), 180);
+
+    // Keep minutes for a day only: three days now come from the hourly roll-ups.
+    policy.minute = Duration::from_secs(86_400);
+    db.store
+        .run_maintenance(DateTime::from_timestamp_millis(now).unwrap(), &policy)
+        .await
+        .unwrap();
+    let result = db
+        .store
+        .range("orders", "latency", range, 500)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.resolution, Resolution::Hour);
+    assert_eq!(result.group_ms, Some(HOUR));
+    assert_eq!(result.points.len(), 72);
+    check_groups(&result, &raw, range);
+    let max = result
+        .points
+        .iter()
+        .map(|p| p.max)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let min = result
+        .points
+        .iter()
+        .map(|p| p.min)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!((min, max), (lo.1, hi.1));
+    db.store.close().await;
+}
+
+#[tokio::test]
+async fn breaker_intervals_cover_the_range_from_the_state_before_it() {
+    let db = TestDb::new().await;
+    let writer = db.store.start_writer();
+    let t = |s: i64| at(s * 1000);
+    let change = |breaker: &str, from: BreakerState, to: BreakerState, s: i64| Transition {
+        breaker: breaker.into(),
+        from: Some(from),
+        to,
+        at: t(s),
+        source: TransitionSource::Poll,
+        reason: None,
+    };
+    use BreakerState::*;
+    writer.record_transitions(
+        "orders",
+        "breaker-registry",
+        vec![
+            change("db", Closed, Open, 10),
+            change("db", Open, HalfOpen, 40),
+            change("db", HalfOpen, Closed, 50),
+            change("cache", Closed, Open, 100),
+        ],
+    );
+    writer.finish().await;
+
+    let range = TimeRange {
+        from_ms: t(20).timestamp_millis(),
+        to_ms: t(200).timestamp_millis(),
+    };
+    let intervals = db.store.breaker_intervals("orders", range).await.unwrap();
+    let ms = |s: i64| t(s).timestamp_millis();
+    let interval = |breaker: &str, state: &str, a: i64, b: i64| BreakerInterval {
+        breaker: breaker.into(),
+        state: state.into(),
+        start_ms: ms(a),
+        end_ms: ms(b),
+    };
+    assert_eq!(
+        intervals,
+        [
+            // Before its first transition the cache breaker was closed.
+            interval("cache", "closed", 20, 100),
+            interval("cache", "open", 100, 200),
+            interval("db", "open", 20, 40),
+            interval("db", "half_open", 40, 50),
+            interval("db", "closed", 50, 200),
+        ]
+    );
+    db.store.close().await;
+}
