@@ -8,7 +8,7 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   librsvg2-dev libayatana-appindicator3-dev build-essential pkg-config
   libdbus-1-dev
-  xvfb xauth webkit2gtk-driver dbus-x11 imagemagick x11-apps
+  xvfb xauth webkit2gtk-driver dbus-x11 imagemagick x11-apps x11-utils
 )
 
 missing=()

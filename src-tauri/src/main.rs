@@ -43,7 +43,7 @@ fn main() {
                 dirs.as_ref(),
             ));
             if let Some(engine) = session.engine() {
-                bridge::forward_engine_events(app.handle().clone(), engine.subscribe());
+                bridge::forward_engine_events(app.handle().clone(), engine.clone());
             }
             app.manage(session);
             Ok(())

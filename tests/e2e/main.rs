@@ -7,7 +7,7 @@ use anyhow::{anyhow, Context, Result};
 use serde_json::{json, Value};
 use switchyard_tests::driver::TauriDriver;
 use switchyard_tests::webdriver::Session;
-use switchyard_tests::{app_binary, docs_dir};
+use switchyard_tests::{app_binary, docs_dir, x_window_names};
 
 /// Every row of the service table as `{name, status, url, interval}`.
 const READ_ROWS: &str =
@@ -87,6 +87,12 @@ async fn the_demo_window_shows_live_status_changes() -> Result<()> {
         })
         .await?;
     eprintln!("risk-engine shown down {took:?} after the change (limit {within:?})");
+    // The native window title carries the worst news too.
+    let titles = x_window_names()?;
+    anyhow::ensure!(
+        titles.iter().any(|t| t.contains("down") && t.ends_with("— Switchyard")),
+        "no window title names the down service: {titles:?}"
+    );
 
     // A second service degraded, so the screenshot shows the range of states.
     let execution_url = row(&rows, "execution-service")

@@ -26,6 +26,21 @@ pub fn app_binary() -> Result<PathBuf> {
     }
 }
 
+/// The names of the X windows on the display: the native window title, which WebDriver
+/// cannot see (it reads the page's `document.title`).
+pub fn x_window_names() -> Result<Vec<String>> {
+    let output = std::process::Command::new("xwininfo").args(["-root", "-tree"]).output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let start = line.find('"')?;
+            let end = line[start + 1..].find('"')?;
+            Some(line[start + 1..start + 1 + end].to_string())
+        })
+        .collect())
+}
+
 /// Where the repository's `docs/` folder is, for the screenshot the README shows.
 pub fn docs_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs")

@@ -13,4 +13,5 @@ pub mod secrets;
 pub mod session;
 pub mod sources;
 pub mod store;
+pub mod summary;
 pub mod transitions;

@@ -11,9 +11,9 @@ use switchyard_core::clock::SystemClock;
 use switchyard_core::config::units::parse_duration;
 use switchyard_core::config::{self, Config, ConfigSource};
 use switchyard_core::dirs::AppDirs;
-use switchyard_core::engine::{EngineEvent, EngineHandle, ServiceState};
-use switchyard_core::model::HealthStatus;
+use switchyard_core::engine::{EngineEvent, EngineHandle};
 use switchyard_core::store::Store;
+use switchyard_core::summary::FleetSummary;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::Outcome;
@@ -128,7 +128,7 @@ async fn follow(engine: &EngineHandle, deadline: impl std::future::Future<Output
                         *slot = state;
                     }
                     if live {
-                        eprint!("\r\x1b[2K{}", summary(&states));
+                        eprint!("\r\x1b[2K{}", FleetSummary::of(&states).line());
                         let _ = std::io::stderr().flush();
                     }
                 }
@@ -140,29 +140,4 @@ async fn follow(engine: &EngineHandle, deadline: impl std::future::Future<Output
     if live {
         eprintln!();
     }
-}
-
-/// "4 services: 3 ok, 1 degraded, 0 down, 0 unreachable".
-fn summary(states: &[ServiceState]) -> String {
-    let (mut ok, mut degraded, mut down, mut unreachable, mut waiting) = (0, 0, 0, 0, 0);
-    for state in states {
-        match &state.latest {
-            None => waiting += 1,
-            Some(o) if !o.is_reachable() => unreachable += 1,
-            Some(o) => match o.health.as_ref().map(|h| h.status) {
-                Some(HealthStatus::Ok) => ok += 1,
-                Some(HealthStatus::Degraded) => degraded += 1,
-                Some(HealthStatus::Down) => down += 1,
-                _ => waiting += 1,
-            },
-        }
-    }
-    let mut line = format!(
-        "{} services: {ok} ok, {degraded} degraded, {down} down, {unreachable} unreachable",
-        states.len()
-    );
-    if waiting > 0 {
-        line.push_str(&format!(", {waiting} waiting"));
-    }
-    line
 }
