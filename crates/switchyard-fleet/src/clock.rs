@@ -34,6 +34,20 @@ impl Clock {
         let at = chrono::Duration::from_std(at).unwrap_or(chrono::Duration::zero());
         (self.started_wall + at).to_rfc3339_opts(SecondsFormat::Secs, true)
     }
+
+    /// The wall-clock time `at` after start in milliseconds since the Unix
+    /// epoch, as stream messages carry it (`changed_at_ms`). Moves with the
+    /// tokio clock like [`Clock::timestamp`]; in real time it stays within
+    /// the drift between the monotonic and the system clock of `Utc::now()`.
+    pub(crate) fn wall_ms(&self, at: Duration) -> i64 {
+        let at = chrono::Duration::from_std(at).unwrap_or(chrono::Duration::zero());
+        (self.started_wall + at).timestamp_millis()
+    }
+
+    /// As [`Clock::wall_ms`], in seconds with a fraction (`12345.6`).
+    pub(crate) fn wall_seconds(&self, at: Duration) -> f64 {
+        self.wall_ms(at) as f64 / 1000.0
+    }
 }
 
 #[cfg(test)]
@@ -52,5 +66,8 @@ mod tests {
             3600
         );
         assert!(later.ends_with('Z'));
+        let ms = clock.wall_ms(clock.elapsed());
+        assert_eq!(ms - clock.wall_ms(Duration::ZERO), 3_600_000);
+        assert_eq!(clock.wall_seconds(clock.elapsed()), ms as f64 / 1000.0);
     }
 }

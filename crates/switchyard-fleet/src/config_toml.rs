@@ -7,6 +7,8 @@ use std::fmt::Write;
 use crate::internal_key::INTERNAL_KEY_ENV;
 use crate::profile::Profile;
 use crate::profiles::health_levels::INTERNAL_KEY_HEADER;
+use crate::streams::settings::DEFAULT_PING_INTERVAL;
+use crate::streams::StreamKind;
 use crate::RunningService;
 
 /// The configuration for `services`, with `poll_interval` and `timeout`
@@ -36,6 +38,19 @@ pub(crate) fn render(services: &[RunningService], poll_interval: &str, timeout: 
                 string(INTERNAL_KEY_HEADER),
                 string(&format!("env:{INTERNAL_KEY_ENV}"))
             );
+        }
+        let kind = service.profile.parse().ok().and_then(StreamKind::of);
+        if let Some(stream) = kind.map(StreamKind::config) {
+            // Indented as a sub-table of the service; the heartbeat is the
+            // interval the service pings at (until a test changes it).
+            let _ = writeln!(out, "  [[service.stream]]");
+            let _ = writeln!(out, "  path = {}", string(stream.path));
+            if !stream.subscribe.is_empty() {
+                let channels: Vec<String> = stream.subscribe.iter().map(|c| string(c)).collect();
+                let _ = writeln!(out, "  subscribe = [{}]", channels.join(", "));
+            }
+            let heartbeat = format!("{}s", DEFAULT_PING_INTERVAL.as_secs());
+            let _ = writeln!(out, "  heartbeat = {}", string(&heartbeat));
         }
     }
     out
@@ -104,6 +119,35 @@ profile = \"health-contract\"
 tags = [\"demo\", \"trading\"]
 ";
         assert_eq!(render(&services, "2s", "1s"), expected);
+    }
+
+    #[test]
+    fn services_with_streams_list_their_breaker_stream() {
+        let service = |name: &str, profile| RunningService {
+            name: name.to_owned(),
+            profile,
+            base_url: "http://127.0.0.1:40125".to_owned(),
+            tags: Vec::new(),
+        };
+        let services = [
+            service("trading-api", "breaker-registry"),
+            service("wallet-api", "emergency-controls"),
+            service("trading-bot", "single-breaker"),
+        ];
+        let text = render(&services, "2s", "1s");
+        assert!(
+            text.contains(
+                "tags = []\n  [[service.stream]]\n  path = \"/api/ws/breakers\"\n  subscribe = [\"breakers\"]\n  heartbeat = \"30s\"\n\n[[service]]\nname = \"wallet-api\""
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "tags = []\n  [[service.stream]]\n  path = \"/ws/breakers\"\n  heartbeat = \"30s\"\n\n[[service]]\nname = \"trading-bot\""
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("[[service.stream]]").count(), 2);
     }
 
     #[test]

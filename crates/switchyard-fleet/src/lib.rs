@@ -25,6 +25,7 @@ mod rate_limit;
 mod script;
 mod server;
 mod state;
+mod streams;
 mod words;
 
 use std::collections::HashSet;

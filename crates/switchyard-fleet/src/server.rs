@@ -1,6 +1,7 @@
 //! Serves one simulated service: its profile's routes behind the gate, the
-//! control routes beside them, and the task that runs them on an already
-//! bound listener until the fleet shuts down.
+//! control and stream routes beside them, and the task that runs them on an
+//! already bound listener until the fleet shuts down (with, for services
+//! with streams, the ticker that announces their breakers' transitions).
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::profiles::Simulation;
 use crate::state::ServiceState;
-use crate::{control, gate};
+use crate::{control, gate, streams};
 
 /// Serves `state` on `listener` until `shutdown` turns true or its sender is
 /// dropped; the latter makes a fleet that never got built (or was dropped)
@@ -30,17 +31,22 @@ pub(crate) fn spawn<M: Simulation>(
             gate::gate::<M>,
         ))
         .merge(control::routes::<M>())
-        .with_state(state);
+        .merge(streams::routes::<M>())
+        .with_state(state.clone());
     tokio::spawn(async move {
         let stop = async move {
             // Err means the sender is gone: stop as well.
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::warn!(service = %name, %error, "simulated service stopped with an error");
-        }
+        let serve = async {
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                tracing::warn!(service = %name, %error, "simulated service stopped with an error");
+            }
+        };
+        // Both end when the fleet stops.
+        tokio::join!(serve, streams::announce(state));
     })
 }

@@ -1,10 +1,12 @@
 //! The live state of one simulated service, shared by its HTTP handlers:
 //! its profile's model, what the control endpoint has set, the request
-//! counts, and the clock that drives the model.
+//! counts, the clock that drives the model, and the hub of its streams.
+//! Every breaker transition the model notes, whatever caused it, is handed
+//! to the hub under the same lock, so streams relay them in order.
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -18,6 +20,8 @@ use crate::faults::{
 };
 use crate::profiles::Simulation;
 use crate::rate_limit::{RateWindow, Standing, ADVERTISED_LIMIT};
+use crate::streams::hub::StreamHub;
+use crate::streams::StreamKind;
 
 /// Distinct paths counted one by one; past this, further paths (say, a
 /// scan of breaker names) are counted together so the map stays bounded.
@@ -74,6 +78,9 @@ struct Inner<M> {
 pub(crate) struct ServiceState<M> {
     pub(crate) name: String,
     pub(crate) clock: Clock,
+    /// Its streams' connections, settings and counters (idle for profiles
+    /// without streams).
+    pub(crate) streams: Arc<StreamHub>,
     /// Turns true (or closes) when the fleet stops; held requests watch it.
     stop: watch::Receiver<bool>,
     /// A std mutex: it is held only to step the model and copy values,
@@ -86,6 +93,7 @@ impl<M: Simulation> ServiceState<M> {
         ServiceState {
             name,
             clock: Clock::start(),
+            streams: StreamHub::new(),
             stop,
             inner: Mutex::new(Inner {
                 model,
@@ -102,7 +110,17 @@ impl<M: Simulation> ServiceState<M> {
         let mut inner = self.lock();
         let now = self.clock.elapsed();
         inner.bring_up_to(now);
-        f(&mut inner.model, now)
+        let result = f(&mut inner.model, now);
+        self.publish(&mut inner, now);
+        result
+    }
+
+    /// Hands the transitions the model noted (up to `now`) to the streams.
+    fn publish(&self, inner: &mut Inner<M>, now: Duration) {
+        inner.model.observe(now);
+        for transition in inner.model.take_transitions() {
+            self.streams.publish(transition);
+        }
     }
 
     /// Counts a request for `path` and decides its fault and budget.
@@ -146,6 +164,14 @@ impl<M: Simulation> ServiceState<M> {
                 M::ACCEPTS.join(", ")
             ));
         }
+        let stream = control.stream();
+        if StreamKind::of(M::PROFILE).is_none() && !stream.named().is_empty() {
+            return Err(format!(
+                "{} does not apply to a {} service (it has no streams)",
+                stream.named().join(", "),
+                M::PROFILE,
+            ));
+        }
         let mut inner = self.lock();
         let now = self.clock.elapsed();
         inner.bring_up_to(now);
@@ -157,7 +183,9 @@ impl<M: Simulation> ServiceState<M> {
         model.apply(changes, now)?;
         inner.model = model;
         inner.control.pinned = true;
+        self.streams.change(control.stream());
         control.apply(&mut inner.control);
+        self.publish(&mut inner, now);
         Ok(self.view_of(&inner, now))
     }
 
@@ -170,12 +198,14 @@ impl<M: Simulation> ServiceState<M> {
             // script is back in sole charge.
             inner.model.resume();
             inner.control = Control::default();
+            self.streams.reset();
             inner.bring_up_to(now);
         } else if !inner.control.pinned {
             inner.bring_up_to(now);
             inner.model.pin(now);
             inner.control.pinned = true;
         }
+        self.publish(&mut inner, now);
         self.view_of(&inner, now)
     }
 
@@ -184,6 +214,7 @@ impl<M: Simulation> ServiceState<M> {
         let mut inner = self.lock();
         let now = self.clock.elapsed();
         inner.bring_up_to(now);
+        self.publish(&mut inner, now);
         self.view_of(&inner, now)
     }
 
@@ -232,6 +263,9 @@ impl<M: Simulation> ServiceState<M> {
             ("uptime_seconds", Value::from(now.as_secs_f64())),
         ];
         view.extend(fields.map(|(name, value)| (name.to_owned(), value)));
+        if StreamKind::of(M::PROFILE).is_some() {
+            view.extend(self.streams.view());
+        }
         Value::Object(view)
     }
 

@@ -19,6 +19,7 @@ use crate::faults::Fault;
 use crate::profiles::breaker_registry::WsPatch;
 use crate::profiles::emergency_controls::ComponentPatch;
 use crate::state::Control;
+use crate::streams::settings::{StreamChanges, StreamFault};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +33,15 @@ pub(crate) struct SetRequest {
     /// A number turns the budget on; `null` turns it off.
     #[serde(default, deserialize_with = "present")]
     rate_limit_per_second: Option<Option<u32>>,
+
+    /// Streams (services that have them): the fault, its parameters, and
+    /// the timings and limit tests shorten.
+    stream_fault: Option<StreamFault>,
+    flood_per_second: Option<u32>,
+    oversized_bytes: Option<usize>,
+    ws_ping_interval_ms: Option<u64>,
+    ws_idle_timeout_ms: Option<u64>,
+    ws_channel_limit: Option<usize>,
 
     status: Option<String>,
     dependencies: Option<BTreeMap<String, DependencyPatch>>,
@@ -55,6 +65,7 @@ pub(crate) struct ControlChanges {
     retry_after_seconds: Option<u64>,
     status_code: Option<u16>,
     rate_limit_per_second: Option<Option<u32>>,
+    stream: StreamChanges,
 }
 
 /// The part of a set that depends on the profile; each profile names the
@@ -140,6 +151,15 @@ impl SetRequest {
                 }
             }
         }
+        let stream = StreamChanges {
+            stream_fault: self.stream_fault,
+            flood_per_second: self.flood_per_second,
+            oversized_bytes: self.oversized_bytes,
+            ws_ping_interval_ms: self.ws_ping_interval_ms,
+            ws_idle_timeout_ms: self.ws_idle_timeout_ms,
+            ws_channel_limit: self.ws_channel_limit,
+        };
+        stream.validate()?;
         let control = ControlChanges {
             fault: self.fault,
             endpoint: self.endpoint,
@@ -147,6 +167,7 @@ impl SetRequest {
             retry_after_seconds: self.retry_after_seconds,
             status_code: self.status_code,
             rate_limit_per_second: self.rate_limit_per_second,
+            stream,
         };
         let changes = ProfileChanges {
             status: self.status,
@@ -166,6 +187,11 @@ impl SetRequest {
 }
 
 impl ControlChanges {
+    /// The stream part, which the service's stream hub applies.
+    pub(crate) fn stream(&self) -> &StreamChanges {
+        &self.stream
+    }
+
     pub(crate) fn apply(self, control: &mut Control) {
         if let Some(fault) = self.fault {
             control.faults.set(fault, self.endpoint);
@@ -230,6 +256,10 @@ mod tests {
             r#"{"fault": "status", "status_code": 99}"#,
             r#"{"rate_limit_per_second": 0}"#,
             r#"{"breakers": {"a": {"state": "OPEN", "colour": "red"}}}"#,
+            r#"{"stream_fault": "explode"}"#,
+            r#"{"flood_per_second": 0}"#,
+            r#"{"oversized_bytes": 0}"#,
+            r#"{"ws_ping_interval_ms": 0}"#,
         ] {
             assert!(split(body).is_err(), "{body}");
         }

@@ -13,3 +13,4 @@ pub(crate) mod halt;
 pub(crate) mod queue;
 pub(crate) mod system;
 pub(crate) mod timeline;
+pub(crate) mod transitions;

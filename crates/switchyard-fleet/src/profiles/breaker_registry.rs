@@ -1,7 +1,9 @@
 //! The `breaker-registry` profile (CONTRACTS.md §3): named breakers with
 //! resets, a cache with clear and pattern invalidation, current metrics,
 //! alert thresholds that can be edited, a health score and WebSocket
-//! statistics. Answers always carry `X-RateLimit-*` headers.
+//! statistics (the real connections of its streams, see
+//! `streams::registry`, unless pinned). Answers always carry
+//! `X-RateLimit-*` headers.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,7 +25,8 @@ use crate::dynamics::alerts::{AlertRules, ThresholdRequest};
 use crate::dynamics::breaker::{Breaker, BreakerPolicy, BreakerState, Traffic};
 use crate::dynamics::cache::{Cache, CacheScript};
 use crate::dynamics::system::{System, SystemScript};
-use crate::dynamics::timeline::{wave, Cycle, Stepper};
+use crate::dynamics::timeline::{Cycle, Stepper};
+use crate::dynamics::transitions::{Transition, TransitionLog};
 use crate::profile::Profile;
 use crate::state::ServiceState;
 
@@ -44,16 +47,17 @@ struct Entry {
     traffic: Traffic,
 }
 
-/// WebSocket statistics: connection counts only (the streams themselves
-/// are not served yet).
-#[derive(Clone, Debug, PartialEq)]
-struct WsStats {
-    active_connections: u64,
-    channels: BTreeMap<String, u64>,
+/// WebSocket statistics pinned through the control API; what is not
+/// pinned is counted from the live connections.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct WsPins {
+    active_connections: Option<u64>,
+    channels: Option<BTreeMap<String, u64>>,
 }
 
-/// The control API's change to the WebSocket statistics; `channels`
-/// replaces the whole map.
+/// The control API's change to the WebSocket statistics: pins them (a
+/// poller's test wants exact numbers); `channels` replaces the whole map.
+/// Resuming the script unpins them.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WsPatch {
@@ -63,14 +67,14 @@ pub(crate) struct WsPatch {
 
 #[derive(Clone, Debug)]
 pub(crate) struct BreakerRegistry {
-    lively: bool,
-    offset: u64,
     stepper: Stepper,
     breakers: BTreeMap<String, Entry>,
     cache: Cache,
     system: System,
     alerts: AlertRules,
-    ws: WsStats,
+    ws: WsPins,
+    /// Every breaker transition, for the streams.
+    transitions: TransitionLog,
     /// Pinned through the control API; `None` derives the score.
     health_score: Option<u8>,
 }
@@ -110,7 +114,9 @@ impl BreakerRegistry {
             };
             (name.to_owned(), entry)
         })
-        .collect();
+        .collect::<BTreeMap<_, _>>();
+        let transitions =
+            TransitionLog::baseline(breakers.iter().map(|(name, entry)| (name, &entry.breaker)));
         let (cache, system) = if lively {
             (
                 CacheScript {
@@ -126,34 +132,17 @@ impl BreakerRegistry {
             (CacheScript::quiet(), SystemScript::quiet())
         };
         let mut registry = BreakerRegistry {
-            lively,
-            offset,
             stepper: Stepper::default(),
             breakers,
             cache: Cache::new(cache),
             system: System::new(system),
             alerts: AlertRules::defaults(),
-            ws: WsStats {
-                active_connections: 12,
-                channels: Self::channels(12),
-            },
+            ws: WsPins::default(),
+            transitions,
             health_score: None,
         };
         registry.evaluate_alerts(Duration::ZERO);
         registry
-    }
-
-    /// Subscriptions spread over a few channels for `connections` clients.
-    fn channels(connections: u64) -> BTreeMap<String, u64> {
-        [
-            ("market:BTC/USDT", connections / 4),
-            ("market:ETH/USDT", connections / 6),
-            ("portfolio:updates", connections / 3),
-            ("breakers", 1),
-        ]
-        .into_iter()
-        .map(|(name, count)| (name.to_owned(), count))
-        .collect()
     }
 
     /// The value of `metric` for alert rules.
@@ -260,10 +249,11 @@ impl BreakerRegistry {
         json!({ "thresholds": to_value(self.alerts.thresholds()) })
     }
 
-    fn ws_stats(&self) -> Value {
+    /// `GET /api/ws/stats`: the pins, else `active` and `channels` as counted.
+    fn ws_stats(&self, active: u64, channels: BTreeMap<String, u64>) -> Value {
         json!({
-            "active_connections": self.ws.active_connections,
-            "channels": self.ws.channels,
+            "active_connections": self.ws.active_connections.unwrap_or(active),
+            "channels": self.ws.channels.clone().unwrap_or(channels),
         })
     }
 }
@@ -278,21 +268,16 @@ impl Simulation for BreakerRegistry {
             for entry in self.breakers.values_mut() {
                 entry.traffic.step(&mut entry.breaker, second);
             }
+            self.observe(Duration::from_secs(second));
             self.cache.step(second);
             self.system.step(second);
-            if self.lively {
-                let connections = (12.0 + wave(second + self.offset, 120, 4.0)).round() as u64;
-                self.ws = WsStats {
-                    active_connections: connections,
-                    channels: Self::channels(connections),
-                };
-            }
             self.evaluate_alerts(Duration::from_secs(second));
         }
     }
 
     fn resume(&mut self) {
         self.health_score = None;
+        self.ws = WsPins::default();
     }
 
     fn apply(&mut self, changes: &ProfileChanges, now: Duration) -> Result<(), String> {
@@ -311,10 +296,10 @@ impl Simulation for BreakerRegistry {
         }
         if let Some(patch) = &changes.ws {
             if let Some(connections) = patch.active_connections {
-                self.ws.active_connections = connections;
+                self.ws.active_connections = Some(connections);
             }
             if let Some(channels) = &patch.channels {
-                self.ws.channels = channels.clone();
+                self.ws.channels = Some(channels.clone());
             }
         }
         if let Some(score) = changes.health_score {
@@ -362,7 +347,13 @@ impl Simulation for BreakerRegistry {
                     "requests_total": system.requests_total,
                 }),
             ),
-            ("ws", self.ws_stats()),
+            (
+                "ws",
+                json!({
+                    "active_connections": self.ws.active_connections,
+                    "channels": self.ws.channels,
+                }),
+            ),
             ("health_score", Value::from(self.health_score())),
             ("thresholds", self.thresholds()["thresholds"].clone()),
         ])
@@ -388,6 +379,20 @@ impl Simulation for BreakerRegistry {
             )
             .route("/api/metrics/health-score", get(health_score))
             .route("/api/ws/stats", get(ws_stats))
+    }
+
+    fn observe(&mut self, now: Duration) {
+        for (name, entry) in &self.breakers {
+            self.transitions.observe(name, &entry.breaker, now);
+        }
+    }
+
+    fn take_transitions(&mut self) -> Vec<Transition> {
+        self.transitions.take()
+    }
+
+    fn latest_transitions(&self) -> Vec<Transition> {
+        self.transitions.latest()
     }
 }
 
@@ -524,7 +529,8 @@ async fn health_score(State(state): Shared) -> Response {
 
 /// `GET /api/ws/stats`.
 async fn ws_stats(State(state): Shared) -> Response {
-    Json(state.with_model(|model, _| model.ws_stats())).into_response()
+    let (active, channels) = state.streams.occupancy();
+    Json(state.with_model(|model, _| model.ws_stats(active, channels))).into_response()
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The `emergency-controls` profile (CONTRACTS.md §5): a health document
 //! with components and a WebSocket count, and per-operation breakers
 //! (CLOSED → OPEN after 5 failures → HALF_OPEN after 60 s → CLOSED after
-//! one success) that can only be read: there is no reset endpoint.
+//! one success) that can only be read: there is no reset endpoint. Their
+//! transitions are streamed on `WS /ws/breakers` (see `streams::emergency`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::clock::Clock;
 use crate::control::request::ProfileChanges;
 use crate::dynamics::breaker::{Breaker, BreakerPolicy, Traffic};
 use crate::dynamics::timeline::{round_to, wave, Cycle, Stepper};
+use crate::dynamics::transitions::{Transition, TransitionLog};
 use crate::profile::Profile;
 use crate::state::ServiceState;
 
@@ -116,6 +118,8 @@ pub(crate) struct EmergencyControls {
     /// Windows in which Redis drops its connection.
     redis_outages: Cycle,
     websocket_active: u64,
+    /// Every breaker transition, for the streams.
+    transitions: TransitionLog,
     /// Pinned overall status; `None` derives it from the components.
     status: Option<Overall>,
 }
@@ -157,7 +161,12 @@ impl EmergencyControls {
             };
             (name.to_owned(), operation)
         })
-        .collect();
+        .collect::<BTreeMap<_, _>>();
+        let transitions = TransitionLog::baseline(
+            operations
+                .iter()
+                .map(|(name, operation)| (name, &operation.breaker)),
+        );
         let components = [("Redis", 1.2), ("Database", 3.4)]
             .into_iter()
             .map(|(name, latency_ms)| {
@@ -181,6 +190,7 @@ impl EmergencyControls {
             components,
             redis_outages,
             websocket_active: 14,
+            transitions,
             status: None,
         }
     }
@@ -255,6 +265,7 @@ impl Simulation for EmergencyControls {
             for operation in self.operations.values_mut() {
                 operation.traffic.step(&mut operation.breaker, second);
             }
+            self.observe(Duration::from_secs(second));
             if !self.lively {
                 continue;
             }
@@ -336,6 +347,20 @@ impl Simulation for EmergencyControls {
         Router::new()
             .route("/health", get(health))
             .route("/api/v1/admin/emergency/status", get(emergency_status))
+    }
+
+    fn observe(&mut self, now: Duration) {
+        for (name, operation) in &self.operations {
+            self.transitions.observe(name, &operation.breaker, now);
+        }
+    }
+
+    fn take_transitions(&mut self) -> Vec<Transition> {
+        self.transitions.take()
+    }
+
+    fn latest_transitions(&self) -> Vec<Transition> {
+        self.transitions.latest()
     }
 }
 

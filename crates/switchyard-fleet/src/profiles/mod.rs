@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::Clock;
 use crate::control::request::ProfileChanges;
+use crate::dynamics::transitions::Transition;
 use crate::profile::Profile;
 use crate::state::ServiceState;
 
@@ -45,6 +46,18 @@ pub(crate) trait Simulation: Clone + Send + Sync + Sized + 'static {
     fn view(&self, clock: &Clock) -> Map<String, Value>;
     /// The profile's routes (the gate and the state are added by the server).
     fn routes() -> Router<Arc<ServiceState<Self>>>;
+
+    /// Notes the breakers' states at `now` after a request or a control
+    /// change, for the streams; models without breakers ignore it.
+    fn observe(&mut self, _now: Duration) {}
+    /// The breaker transitions noted since the last call, oldest first.
+    fn take_transitions(&mut self) -> Vec<Transition> {
+        Vec::new()
+    }
+    /// The latest transition of every breaker: what a stream flood repeats.
+    fn latest_transitions(&self) -> Vec<Transition> {
+        Vec::new()
+    }
 }
 
 /// A JSON error answer, `{"error": message}`.

@@ -178,12 +178,12 @@ async fn metrics_alerts_and_thresholds() {
     fleet.shutdown().await;
 }
 
+/// Counted from live connections (see `streams_registry`), unless pinned.
 #[tokio::test]
 async fn ws_stats_are_served_and_settable() {
     let (fleet, service) = quiet(Profile::BreakerRegistry).await;
     let stats = ok_json(&service, "/api/ws/stats").await;
-    assert_eq!(stats["active_connections"], 12);
-    assert!(stats["channels"]["market:BTC/USDT"].is_number());
+    assert_eq!(stats, json!({"active_connections": 0, "channels": {}}));
     set(
         &service,
         json!({"ws": {"active_connections": 3, "channels": {"market:BTC/USDT": 3}}}),

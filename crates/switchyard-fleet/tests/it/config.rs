@@ -88,15 +88,19 @@ async fn the_binary_prints_the_export_line_above_the_configuration() {
     let mut lines = BufReader::new(stdout).lines();
     let mut text = String::new();
     let read = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        // Five services, each ending with its `tags` line (and the
-        // health-levels one with `headers` right after, before the next).
-        let mut services_done = 0;
-        while services_done < 5 {
+        // Five services, each with a `tags` line (the health-levels one
+        // with `headers` right after), and the two with streams with a
+        // stream section ending in its `heartbeat`.
+        let (mut services_done, mut streams_done) = (0, 0);
+        while services_done < 5 || streams_done < 2 {
             let Some(line) = lines.next_line().await.expect("stdout reads") else {
                 break;
             };
             if line.starts_with("tags = ") {
                 services_done += 1;
+            }
+            if line.trim_start().starts_with("heartbeat = ") {
+                streams_done += 1;
             }
             text.push_str(&line);
             text.push('\n');
@@ -128,4 +132,51 @@ async fn the_binary_prints_the_export_line_above_the_configuration() {
             "emergency-controls"
         ]
     );
+    let streams: Vec<(&str, usize)> = config["service"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|entry| {
+            let streams = entry.get("stream")?.as_array()?;
+            Some((entry["profile"].as_str()?, streams.len()))
+        })
+        .collect();
+    assert_eq!(
+        streams,
+        [("breaker-registry", 1), ("emergency-controls", 1)]
+    );
+}
+
+/// Services with streams list their breaker stream, as a console's
+/// configuration takes it, and the path really streams.
+#[tokio::test]
+async fn services_with_streams_list_their_breaker_stream() {
+    let fleet = Fleet::start_seed().await.expect("the seed fleet starts");
+    let text = fleet.config_toml("2s", "1s");
+    let config: toml::Table = toml::from_str(&text).expect("valid TOML");
+    let entries = config["service"].as_array().expect("[[service]] entries");
+    for (entry, service) in entries.iter().zip(fleet.services()) {
+        let streams = entry.get("stream").and_then(|s| s.as_array());
+        match service.profile {
+            "breaker-registry" => {
+                let stream = &streams.expect("a stream")[0];
+                assert_eq!(stream["path"].as_str(), Some("/api/ws/breakers"));
+                let subscribe = stream["subscribe"].as_array().expect("subscribe");
+                assert_eq!(subscribe[0].as_str(), Some("breakers"));
+                assert_eq!(stream["heartbeat"].as_str(), Some("30s"));
+                let mut ws = crate::ws::connect(service, "/api/ws/breakers").await;
+                crate::ws::subscribe(&mut ws, "breakers").await;
+            }
+            "emergency-controls" => {
+                let stream = &streams.expect("a stream")[0];
+                assert_eq!(stream["path"].as_str(), Some("/ws/breakers"));
+                assert!(stream.get("subscribe").is_none());
+                assert_eq!(stream["heartbeat"].as_str(), Some("30s"));
+                let mut ws = crate::ws::connect(service, "/ws/breakers").await;
+                crate::ws::barrier(&mut ws).await;
+            }
+            _ => assert!(streams.is_none(), "{}", service.name),
+        }
+    }
+    fleet.shutdown().await;
 }

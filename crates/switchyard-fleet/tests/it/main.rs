@@ -1,4 +1,5 @@
-//! Integration tests: real fleets on 127.0.0.1, driven over HTTP with reqwest.
+//! Integration tests: real fleets on 127.0.0.1, driven over HTTP with reqwest
+//! and, for the streams, over WebSocket with tokio-tungstenite.
 //! One binary with modules, so the crate links a single test executable.
 
 mod breaker_registry;
@@ -10,4 +11,8 @@ mod faults;
 mod health;
 mod health_levels;
 mod single_breaker;
+mod stream_faults;
+mod streams_emergency;
+mod streams_registry;
 mod support;
+mod ws;
