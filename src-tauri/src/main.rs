@@ -49,8 +49,10 @@ fn main() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::session_info,
-            commands::fleet_state
+            commands::fleet::session_info,
+            commands::fleet::fleet_state,
+            commands::charts::series_chart,
+            commands::charts::breaker_timeline,
         ])
         .build(tauri::generate_context!());
 

@@ -139,6 +139,11 @@ impl Session {
         self.engine.as_ref()
     }
 
+    /// The history database and the engine feeding it, when both run.
+    pub fn history(&self) -> Option<(&Store, &EngineHandle)> {
+        Some((self.store.as_ref()?, self.engine.as_ref()?))
+    }
+
     /// Stops polling and flushes the history.
     pub async fn shutdown(&self) {
         if let Some(engine) = &self.engine {

@@ -1,11 +1,18 @@
-// The window: a header with the fleet's summary and the list of services, kept live by
-// engine events. State arrives from Rust; this file only arranges it.
-import { useEffect, useState } from "preact/hooks";
+// The window: a header with the fleet's summary, tabs (overview, breaker board), the
+// time range, and the selected service's detail. State arrives from Rust; this file only
+// arranges it and turns keys into commands.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { fetchFleet, fetchSession, onEngineEvent } from "./backend";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { Theme } from "./bindings/Theme";
+import { BreakerBoard } from "./breakers";
+import { Detail, type RangeChoice } from "./detail";
+import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
 import { ServiceTable } from "./service-table";
-import { sortWorstFirst, toneCounts, upsertService } from "./view";
+import { filterServices, RANGES, sortWorstFirst, toneCounts, upsertService } from "./view";
+
+type View = "overview" | "breakers";
 
 /** Ages on screen move every second even when no new observation arrives. */
 function useNow(periodMs: number): number {
@@ -21,6 +28,14 @@ export function App() {
   const [session, setSession] = useState<SessionInfo | null>(null);
   const [services, setServices] = useState<ServiceState[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [view, setView] = useState<View>("overview");
+  const [selected, setSelected] = useState<string | null>(null);
+  const [filter, setFilter] = useState("");
+  const [range, setRange] = useState<RangeChoice>({ minutes: 15 });
+  const [theme, setTheme] = useState<Theme>("dark");
+  const [help, setHelp] = useState(false);
+  const filterInput = useRef<HTMLInputElement>(null);
+  const keyState = useRef(NO_KEYS);
   const now = useNow(1000);
 
   useEffect(() => {
@@ -43,7 +58,57 @@ export function App() {
     return () => unlisten?.();
   }, []);
 
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      const typing = target?.tagName === "INPUT" || target?.tagName === "TEXTAREA";
+      const [command, next] = interpret(event.key, keyState.current, typing);
+      keyState.current = next;
+      if (!command) return;
+      event.preventDefault();
+      switch (command.kind) {
+        case "focus-filter":
+          setView("overview");
+          setSelected(null);
+          filterInput.current?.focus();
+          break;
+        case "range": {
+          const choice = RANGES[command.index];
+          if (choice) setRange((r) => ({ minutes: choice.minutes, untilMs: r.untilMs }));
+          break;
+        }
+        case "go":
+          setView(command.view);
+          setSelected(null);
+          break;
+        case "help":
+          setHelp((h) => !h);
+          break;
+        case "back":
+          if (help) setHelp(false);
+          else if (selected) setSelected(null);
+          else if (typing) target?.blur();
+          break;
+        case "toggle-theme":
+          setTheme((t) => (t === "dark" ? "light" : "dark"));
+          break;
+        case "toggle-live":
+          setRange((r) => (r.untilMs === undefined ? { minutes: r.minutes, untilMs: Date.now() } : { minutes: r.minutes }));
+          break;
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [help, selected]);
+
   const counts = toneCounts(services);
+  const shown = sortWorstFirst(filterServices(services, filter));
+  const detail = selected ? services.find((s) => s.name === selected) : undefined;
+  const live = range.untilMs === undefined;
   return (
     <div class="shell">
       <header class="topbar">
@@ -51,6 +116,14 @@ export function App() {
         <span class="source" title={session?.database ?? ""}>
           {session ? (session.demo ? "demo fleet" : session.config_source) : "starting…"}
         </span>
+        <nav class="tabs">
+          <button class={view === "overview" && !detail ? "active" : ""} onClick={() => (setView("overview"), setSelected(null))} data-tab="overview">
+            Overview
+          </button>
+          <button class={view === "breakers" && !detail ? "active" : ""} onClick={() => (setView("breakers"), setSelected(null))} data-tab="breakers">
+            Breakers
+          </button>
+        </nav>
         <span class="counts" data-testid="counts">
           <span class="count bad">{counts.bad} down</span>
           <span class="count warn">{counts.warn} degraded</span>
@@ -58,15 +131,67 @@ export function App() {
           {counts.unknown > 0 && <span class="count unknown">{counts.unknown} unknown</span>}
         </span>
       </header>
+      <div class="toolbar">
+        <input
+          ref={filterInput}
+          class="filter"
+          placeholder="Filter by name, profile or tag  ( / )"
+          value={filter}
+          onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+          data-testid="filter"
+        />
+        <span class="ranges" data-testid="ranges">
+          {RANGES.map((r, index) => (
+            <button
+              key={r.label}
+              class={range.minutes === r.minutes ? "active" : ""}
+              title={`key ${index + 1}`}
+              data-range={r.minutes}
+              onClick={() => setRange((current) => ({ minutes: r.minutes, untilMs: current.untilMs }))}
+            >
+              {r.label}
+            </button>
+          ))}
+        </span>
+        <button class={`live ${live ? "on" : ""}`} onClick={() => setRange((r) => (live ? { minutes: r.minutes, untilMs: Date.now() } : { minutes: r.minutes }))} title="p">
+          {live ? "● live" : "❚❚ paused"}
+        </button>
+        <button class="help-button" onClick={() => setHelp(true)} title="?">
+          ?
+        </button>
+      </div>
       {loadError && <div class="banner error">Cannot reach the console's core: {loadError}</div>}
-      {session?.error && <div class="banner error" data-testid="session-error">{session.error}</div>}
+      {session?.error && (
+        <div class="banner error" data-testid="session-error">
+          {session.error}
+        </div>
+      )}
       <main>
-        {services.length > 0 ? (
-          <ServiceTable services={sortWorstFirst(services)} now={now} />
+        {detail ? (
+          <Detail state={detail} range={range} theme={theme} now={now} />
+        ) : view === "breakers" ? (
+          <BreakerBoard states={services} range={range} theme={theme} now={now} />
+        ) : shown.length > 0 ? (
+          <ServiceTable services={shown} now={now} onSelect={setSelected} />
         ) : (
-          !session?.error && <p class="empty">No services yet. Waiting for the first polls…</p>
+          !session?.error && <p class="empty">{services.length === 0 ? "No services yet. Waiting for the first polls…" : "No service matches the filter."}</p>
         )}
       </main>
+      {help && (
+        <div class="overlay" onClick={() => setHelp(false)} data-testid="help">
+          <div class="help">
+            <h2>Keyboard</h2>
+            <dl>
+              {SHORTCUTS.map(([key, what]) => (
+                <div key={key}>
+                  <dt>{key}</dt>
+                  <dd>{what}</dd>
+                </div>
+              ))}
+            </dl>
+          </div>
+        </div>
+      )}
     </div>
   );
 }

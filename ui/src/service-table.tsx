@@ -63,12 +63,12 @@ function DependencyList({ dependencies }: { dependencies: Dependency[] }) {
   );
 }
 
-function ServiceRow({ state, now }: { state: ServiceState; now: number }) {
+function ServiceRow({ state, now, onSelect }: { state: ServiceState; now: number; onSelect: (name: string) => void }) {
   const view = statusView(state);
   const stale = isStale(state, now);
   const shownHealth = state.latest?.health ?? state.last_good?.health;
   return (
-    <tr class={stale ? "stale" : ""} data-service={state.name} data-status={view.word} data-poll-interval-ms={state.poll_interval_ms}>
+    <tr class={`row ${stale ? "stale" : ""}`} onClick={() => onSelect(state.name)} data-service={state.name} data-status={view.word} data-poll-interval-ms={state.poll_interval_ms}>
       <td>
         <span class={`badge ${view.tone}`} data-testid="status">
           {view.word}
@@ -115,7 +115,7 @@ function ServiceRow({ state, now }: { state: ServiceState; now: number }) {
   );
 }
 
-export function ServiceTable({ services, now }: { services: ServiceState[]; now: number }) {
+export function ServiceTable({ services, now, onSelect }: { services: ServiceState[]; now: number; onSelect: (name: string) => void }) {
   return (
     <table class="services">
       <thead>
@@ -129,7 +129,7 @@ export function ServiceTable({ services, now }: { services: ServiceState[]; now:
       </thead>
       <tbody>
         {services.map((s) => (
-          <ServiceRow state={s} now={now} key={s.name} />
+          <ServiceRow state={s} now={now} key={s.name} onSelect={onSelect} />
         ))}
       </tbody>
     </table>

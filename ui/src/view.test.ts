@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
-import { breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
+import type { Breaker } from "./bindings/Breaker";
+import { boardRows, breakerTone, chartedSeries, filterServices, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
 
 function observation(partial: Partial<Observation>): Observation {
   return {
@@ -159,5 +160,34 @@ describe("streams", () => {
       value: "5000 msg/s · 4500 dropped",
       tone: "warn",
     });
+  });
+});
+
+describe("dashboard lists", () => {
+  const breaker = (name: string, state: Breaker["state"], failure_rate?: number): Breaker => ({ name, state, failure_rate });
+  const withBreakers = (name: string, breakers: Breaker[]) => service(name, observation({ breakers }), observation({ breakers }));
+
+  it("filters by name, profile and tag", () => {
+    const a = { ...service("orders"), tags: ["payments"] };
+    const b = service("wallet");
+    expect(filterServices([a, b], "PAY").map((s) => s.name)).toEqual(["orders"]);
+    expect(filterServices([a, b], "wal").map((s) => s.name)).toEqual(["wallet"]);
+    expect(filterServices([a, b], "  ")).toHaveLength(2);
+  });
+
+  it("sorts the breaker board by state, failure rate or name", () => {
+    const states = [
+      withBreakers("a", [breaker("x", "closed", 0.01), breaker("y", "open", 0.5)]),
+      withBreakers("b", [breaker("z", "half_open", 0.9)]),
+    ];
+    expect(boardRows(states, "state").map((r) => r.breaker.name)).toEqual(["y", "z", "x"]);
+    expect(boardRows(states, "failure_rate").map((r) => r.breaker.name)).toEqual(["z", "y", "x"]);
+    expect(boardRows(states, "name").map((r) => `${r.service}/${r.breaker.name}`)).toEqual(["a/x", "a/y", "b/z"]);
+  });
+
+  it("charts the telling series first and skips the reference ones", () => {
+    const samples = ["metrics.zeta", "queue.capacity", "queue.depth", "cache.hit_rate", "metrics.alpha"].map((series) => ({ series, value: 1 }));
+    const state = service("a", observation({ samples }), observation({ samples }));
+    expect(chartedSeries(state)).toEqual(["cache.hit_rate", "queue.depth", "metrics.alpha", "metrics.zeta"]);
   });
 });

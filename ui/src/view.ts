@@ -1,5 +1,6 @@
 // Pure presentation logic: how a service's state reads on screen. No DOM, no IPC, so
 // every rule here is unit-tested. The UI never computes state: it only words it.
+import type { Breaker } from "./bindings/Breaker";
 import type { HealthStatus } from "./bindings/HealthStatus";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
@@ -173,4 +174,58 @@ function retryText(stream: StreamStatus, nowMs: number): string {
   if (stream.retry_at === undefined) return stream.last_error ?? "";
   const seconds = Math.max(0, Math.ceil((Date.parse(stream.retry_at) - nowMs) / 1000));
   return `retry in ${seconds} s${stream.last_error ? ` · ${stream.last_error}` : ""}`;
+}
+
+/** The time ranges of the dashboard, in minutes, keyed 1–6. */
+export const RANGES: { label: string; minutes: number }[] = [
+  { label: "15 m", minutes: 15 },
+  { label: "1 h", minutes: 60 },
+  { label: "6 h", minutes: 360 },
+  { label: "24 h", minutes: 1440 },
+  { label: "7 d", minutes: 10080 },
+  { label: "30 d", minutes: 43200 },
+];
+
+/** Services whose name, profile or tags contain the filter text (case-insensitive). */
+export function filterServices(states: ServiceState[], text: string): ServiceState[] {
+  const needle = text.trim().toLowerCase();
+  if (needle === "") return states;
+  return states.filter(
+    (s) => s.name.toLowerCase().includes(needle) || s.profile.includes(needle) || s.tags.some((t) => t.toLowerCase().includes(needle)),
+  );
+}
+
+/** One row of the breaker board. */
+export interface BoardRow {
+  service: string;
+  breaker: Breaker;
+}
+
+export type BoardSort = "state" | "failure_rate" | "name";
+
+const STATE_RANK: Record<string, number> = { open: 0, forced_open: 0, half_open: 1, unknown: 2, disabled: 3, metrics_only: 3, closed: 4 };
+
+/** Every breaker of every service, sorted for the board. */
+export function boardRows(states: ServiceState[], sort: BoardSort): BoardRow[] {
+  const rows = states.flatMap((s) => (s.last_good?.breakers ?? []).map((breaker) => ({ service: s.name, breaker })));
+  const byName = (a: BoardRow, b: BoardRow) => `${a.service}/${a.breaker.name}`.localeCompare(`${b.service}/${b.breaker.name}`);
+  return rows.sort((a, b) => {
+    if (sort === "name") return byName(a, b);
+    if (sort === "failure_rate") {
+      const diff = (b.breaker.failure_rate ?? -1) - (a.breaker.failure_rate ?? -1);
+      return diff !== 0 ? diff : byName(a, b);
+    }
+    const diff = (STATE_RANK[a.breaker.state] ?? 2) - (STATE_RANK[b.breaker.state] ?? 2);
+    return diff !== 0 ? diff : byName(a, b);
+  });
+}
+
+/** The series worth charting first for a service, then the rest by name. */
+export function chartedSeries(state: ServiceState): string[] {
+  const first = ["cache.hit_rate", "queue.depth", "queue.throughput_per_second", "system.cpu_percent", "health.score"];
+  const names = [...new Set((state.last_good?.samples ?? []).map((s) => s.series))];
+  const skip = new Set(["queue.capacity", "queue.backpressure"]);
+  const leading = first.filter((n) => names.includes(n));
+  const rest = names.filter((n) => !first.includes(n) && !skip.has(n)).sort();
+  return [...leading, ...rest];
 }

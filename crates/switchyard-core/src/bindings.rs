@@ -8,6 +8,7 @@ use ts_rs::{Config, ExportError, TS};
 
 use crate::engine::{EngineEvent, ServiceState};
 use crate::session::SessionInfo;
+use crate::views::{ChartRequest, ChartView, TimelineRequest, TimelineView};
 
 /// Where the generated files live in the repository.
 pub fn ui_bindings_dir() -> PathBuf {
@@ -21,6 +22,10 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     EngineEvent::export_all(&config)?;
     ServiceState::export_all(&config)?;
     SessionInfo::export_all(&config)?;
+    ChartRequest::export_all(&config)?;
+    ChartView::export_all(&config)?;
+    TimelineRequest::export_all(&config)?;
+    TimelineView::export_all(&config)?;
     Ok(())
 }
 

@@ -72,6 +72,7 @@ pub async fn run(
         url: stream_url(&service.base_url, &stream.path),
         service: service.name.clone(),
         status: StreamStatus::new(&stream.path, clock.now()),
+        last_counters: [0; 6],
         stream,
         headers,
         clock,
@@ -137,6 +138,8 @@ struct Session {
     stream: StreamConfig,
     headers: HeaderMap,
     status: StreamStatus,
+    /// The counters as last sent, so an unchanged second sends nothing.
+    last_counters: [u64; 6],
     clock: Arc<dyn Clock>,
     events: mpsc::Sender<StreamEvent>,
 }
@@ -300,19 +303,23 @@ impl Session {
         None
     }
 
-    /// Once a second: the rate, and whether the stream is flooding.
+    /// Once a second: the rate, whether the stream is flooding, and the counters, sent
+    /// whenever any of them moved (a steady flood still moves `dropped`).
     async fn refresh_rate(&mut self, meter: &mut RateMeter) {
         let now = Instant::now();
         let rate = meter.rate(now);
-        let state = if meter.flooding(now) {
-            StreamState::Flooding
-        } else {
-            StreamState::Live
-        };
-        if rate != self.status.messages_per_second || state != self.status.state {
+        let state = if meter.flooding(now) { StreamState::Flooding } else { StreamState::Live };
+        let counters = self.counters();
+        if rate != self.status.messages_per_second || state != self.status.state || counters != self.last_counters {
             self.status.messages_per_second = rate;
+            self.last_counters = counters;
             self.set_state(state).await;
         }
+    }
+
+    fn counters(&self) -> [u64; 6] {
+        let s = &self.status;
+        [s.received, s.invalid, s.unknown, s.oversized, s.dropped, s.server_errors]
     }
 }
 

@@ -1,4 +1,4 @@
-//! The commands the window may call. Each is a one-line read of the session.
+//! Reading the live fleet and the session.
 
 use switchyard_core::engine::ServiceState;
 use switchyard_core::session::SessionInfo;

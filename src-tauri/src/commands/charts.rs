@@ -1,0 +1,40 @@
+//! Charts for the dashboard: drawn by the core from the history database.
+
+use chrono::Utc;
+use switchyard_core::views::{self, ChartRequest, ChartView, TimelineRequest, TimelineView};
+use tauri::State;
+
+use super::IpcError;
+use crate::session::Session;
+
+#[tauri::command]
+pub async fn series_chart(
+    session: State<'_, Session>,
+    request: ChartRequest,
+) -> Result<ChartView, IpcError> {
+    let (store, engine) = session.history().ok_or_else(no_history)?;
+    let states = engine.snapshot().await;
+    let state = states.iter().find(|s| s.name == request.service);
+    views::series_chart(store, Utc::now(), state, &request, Vec::new())
+        .await
+        .map_err(|e| IpcError::new("chart_failed", e))
+}
+
+#[tauri::command]
+pub async fn breaker_timeline(
+    session: State<'_, Session>,
+    request: TimelineRequest,
+) -> Result<TimelineView, IpcError> {
+    let (store, engine) = session.history().ok_or_else(no_history)?;
+    let states = engine.snapshot().await;
+    views::breaker_timeline(store, Utc::now(), &states, &request)
+        .await
+        .map_err(|e| IpcError::new("chart_failed", e))
+}
+
+fn no_history() -> IpcError {
+    IpcError::new(
+        "no_history",
+        "no history database is open, so there is nothing to chart",
+    )
+}

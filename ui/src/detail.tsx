@@ -1,0 +1,57 @@
+// One service up close: its health and dependencies, and a chart per series over the
+// chosen range, with capacity, thresholds and events drawn in.
+import { breakerTimeline, seriesChart } from "./backend";
+import type { ServiceState } from "./bindings/ServiceState";
+import type { Theme } from "./bindings/Theme";
+import { browserOffsetMinutes, Chart } from "./chart";
+import { chartedSeries, formatAge, statusView } from "./view";
+
+export interface RangeChoice {
+  minutes: number;
+  /** Absent: follow live. */
+  untilMs?: number;
+}
+
+export function Detail({ state, range, theme, now }: { state: ServiceState; range: RangeChoice; theme: Theme; now: number }) {
+  const view = statusView(state);
+  const live = range.untilMs === undefined;
+  const rangeRequest = { minutes: range.minutes, until_ms: range.untilMs };
+  const canvas = (width: number, height: number) => ({ width, height, theme, utc_offset_minutes: browserOffsetMinutes() });
+  const keyOf = (what: string) => `${state.name}/${what}/${range.minutes}/${range.untilMs ?? "live"}/${theme}`;
+  return (
+    <section class="detail" data-testid="detail" data-service={state.name}>
+      <header>
+        <h2>{state.name}</h2>
+        <span class={`badge ${view.tone}`}>{view.word}</span>
+        <span class="meta">
+          {state.profile} · {state.base_url} · updated {formatAge(state.latest?.observed_at, now)}
+        </span>
+      </header>
+      {view.message && <p class="problem">{view.message}</p>}
+      {(state.last_good?.breakers?.length ?? 0) > 0 && (
+        <Chart
+          label="breakers"
+          live={live}
+          source={{
+            key: keyOf("timeline"),
+            draw: (width) =>
+              breakerTimeline({ range: rangeRequest, canvas: canvas(width, 0), services: [state.name] }).then((t) => t.svg),
+          }}
+        />
+      )}
+      <div class="charts">
+        {chartedSeries(state).map((series) => (
+          <Chart
+            key={series}
+            label={series}
+            live={live}
+            source={{
+              key: keyOf(series),
+              draw: (width) => seriesChart({ service: state.name, series, range: rangeRequest, canvas: canvas(width, 200) }).then((c) => c.svg),
+            }}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}

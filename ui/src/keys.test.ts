@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { interpret, NO_KEYS } from "./keys";
+
+describe("shortcuts", () => {
+  it("g then b opens the breaker board, g then o the overview", () => {
+    const [first, afterG] = interpret("g", NO_KEYS, false);
+    expect(first).toBeNull();
+    expect(interpret("b", afterG, false)[0]).toEqual({ kind: "go", view: "breakers" });
+    expect(interpret("o", afterG, false)[0]).toEqual({ kind: "go", view: "overview" });
+    expect(interpret("x", afterG, false)).toEqual([null, NO_KEYS]);
+  });
+
+  it("digits pick ranges, slash focuses the filter", () => {
+    expect(interpret("1", NO_KEYS, false)[0]).toEqual({ kind: "range", index: 0 });
+    expect(interpret("6", NO_KEYS, false)[0]).toEqual({ kind: "range", index: 5 });
+    expect(interpret("7", NO_KEYS, false)[0]).toBeNull();
+    expect(interpret("/", NO_KEYS, false)[0]).toEqual({ kind: "focus-filter" });
+  });
+
+  it("keys are text while typing, except Escape", () => {
+    expect(interpret("1", NO_KEYS, true)[0]).toBeNull();
+    expect(interpret("Escape", NO_KEYS, true)[0]).toEqual({ kind: "back" });
+  });
+});
