@@ -16,3 +16,4 @@ pub mod sources;
 pub mod store;
 pub mod summary;
 pub mod transitions;
+pub mod views;
