@@ -1,7 +1,7 @@
-//! The TOML configuration (INTERFACES.md): services, their profile, poll timing and
-//! storage. Parsing is strict: an unknown key is an error naming its line and the key
-//! that was probably meant, because a silently ignored typo in an on-call tool means a
-//! service that is never watched.
+//! The TOML configuration (INTERFACES.md): services, their profile, poll timing,
+//! storage and alert rules. Parsing is strict: an unknown key is an error naming its
+//! line and the key that was probably meant, because a silently ignored typo in an
+//! on-call tool means a service that is never watched.
 
 mod raw;
 mod suggest;
@@ -48,6 +48,9 @@ pub fn locate(
 pub struct Config {
     pub storage: StorageConfig,
     pub services: Vec<ServiceConfig>,
+    /// The `[[alert]]` rules, validated; the built-in ones are not included (see
+    /// [`crate::alerts::with_defaults`]): a rule named like a default replaces it.
+    pub alerts: Vec<crate::alerts::Rule>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,7 @@ use toml::Spanned;
 use super::suggest::closest;
 use super::units::{parse_duration, parse_size};
 use super::{Config, ConfigError, ServiceConfig, StorageConfig, StreamConfig};
+use crate::alerts::{Rule, RuleField, RuleOrigin, RuleSpec, SelectSpec};
 use crate::profiles::json_mapping::{self, MappingSettings};
 use crate::profiles::prometheus::{PrometheusSettings, SeriesMapping};
 use crate::profiles::Profile;
@@ -31,6 +32,23 @@ struct RawConfig {
     defaults: RawDefaults,
     #[serde(default)]
     service: Vec<RawService>,
+    #[serde(default)]
+    alert: Vec<RawAlert>,
+}
+
+/// One `[[alert]]`: the text form of a rule ([`RuleSpec`]) with positions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlert {
+    name: Spanned<String>,
+    select: Spanned<SelectSpec>,
+    when: Spanned<String>,
+    #[serde(rename = "for")]
+    for_duration: Option<Spanned<String>>,
+    recover: Option<Spanned<String>>,
+    keep_firing: Option<Spanned<String>>,
+    severity: Option<Spanned<String>>,
+    description: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,7 +227,77 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         }
         services.push(service);
     }
-    Ok(Config { storage, services })
+    let alerts = validate_alerts(&source, &raw.alert, &services)?;
+    Ok(Config {
+        storage,
+        services,
+        alerts,
+    })
+}
+
+fn validate_alerts(
+    source: &Source,
+    raw: &[RawAlert],
+    services: &[ServiceConfig],
+) -> Result<Vec<Rule>, ConfigError> {
+    let mut rules: Vec<Rule> = Vec::with_capacity(raw.len());
+    for alert in raw {
+        let text = |v: &Option<Spanned<String>>| v.as_ref().map(|s| s.get_ref().clone());
+        let spec = RuleSpec {
+            name: alert.name.get_ref().clone(),
+            select: alert.select.get_ref().clone(),
+            when: alert.when.get_ref().clone(),
+            for_duration: text(&alert.for_duration),
+            recover: text(&alert.recover),
+            keep_firing: text(&alert.keep_firing),
+            severity: text(&alert.severity),
+            description: text(&alert.description),
+        };
+        let rule = Rule::from_spec(&spec, RuleOrigin::Config).map_err(|e| {
+            // Point at the key the error is about.
+            let at = match e.field {
+                RuleField::Name => Some(&alert.name),
+                RuleField::Select => None,
+                RuleField::When => Some(&alert.when),
+                RuleField::For => alert.for_duration.as_ref(),
+                RuleField::Recover => alert.recover.as_ref(),
+                RuleField::KeepFiring => alert.keep_firing.as_ref(),
+                RuleField::Severity => alert.severity.as_ref(),
+                RuleField::Description => alert.description.as_ref(),
+            };
+            match at {
+                Some(spanned) => source.error_at(spanned, e.to_string()),
+                None => source.error_at(&alert.select, e.to_string()),
+            }
+        })?;
+        if let Some(service) = &rule.selector.services.service {
+            if !services.iter().any(|s| &s.name == service) {
+                let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+                let hint = match closest(service, &names) {
+                    Some(name) => format!("; did you mean `{name}`?"),
+                    None => format!("; configured: {}", names.join(", ")),
+                };
+                return Err(source.error_at(
+                    &alert.select,
+                    format!(
+                        "alert `{}`: select: `{service}` is not a configured service{hint}",
+                        rule.name
+                    ),
+                ));
+            }
+        }
+        if rules.iter().any(|r| r.name == rule.name) {
+            return Err(source.error_at(
+                &alert.name,
+                format!(
+                    "alert name `{}` is used twice; names must be unique",
+                    rule.name
+                ),
+            ));
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
 }
 
 fn validate_storage(source: &Source, raw: &RawStorage) -> Result<StorageConfig, ConfigError> {

@@ -181,3 +181,121 @@ fn lookup_order_is_cli_then_env_then_user_dir_then_demo() {
         ConfigSource::File(dir.path().join("switchyard.toml"))
     );
 }
+
+const ALERTS: &str = r#"
+[[service]]
+name = "orders"
+base_url = "http://127.0.0.1:8001/"
+profile = "health-contract"
+tags = ["prod"]
+
+[[alert]]
+name = "cache hit rate low"
+select = { series = "cache.hit_rate", tags = ["prod"] }
+when = "< 0.7"
+for = "5m"
+recover = ">= 0.75"             # hysteresis: resolves only above this
+keep_firing = "1m"
+severity = "warning"
+description = "Most reads miss the cache; expect load on the database."
+
+[[alert]]
+name = "orders breakers"
+select = { service = "orders", breaker_state = true }
+when = "state is open, half_open"
+for = "10m"
+severity = "high"
+"#;
+
+#[test]
+fn alert_rules_are_read_into_rules() {
+    use crate::alerts::{Condition, RuleOrigin, Severity, Subject};
+    let config = Config::parse(ALERTS).unwrap();
+    assert_eq!(config.alerts.len(), 2);
+    let cache = &config.alerts[0];
+    assert_eq!(cache.name, "cache hit rate low");
+    assert_eq!(
+        cache.selector.subject,
+        Subject::Series("cache.hit_rate".into())
+    );
+    assert_eq!(cache.selector.services.tags, vec!["prod"]);
+    assert_eq!(cache.condition.to_string(), "< 0.7");
+    assert_eq!(
+        cache.recover.as_ref().map(Condition::to_string).as_deref(),
+        Some(">= 0.75")
+    );
+    assert_eq!(cache.for_duration, Duration::from_secs(300));
+    assert_eq!(cache.keep_firing, Duration::from_secs(60));
+    assert_eq!(cache.severity, Severity::Warning);
+    assert_eq!(cache.origin, RuleOrigin::Config);
+    let breakers = &config.alerts[1];
+    assert_eq!(breakers.selector.subject, Subject::Breaker(None));
+    assert_eq!(
+        breakers.selector.services.service.as_deref(),
+        Some("orders")
+    );
+    assert_eq!(
+        breakers.condition,
+        Condition::StateIs(vec!["open".into(), "half_open".into()])
+    );
+    // No [[alert]]: no configured rules (the defaults are added by the alerts module).
+    assert!(Config::parse(MINIMAL).unwrap().alerts.is_empty());
+}
+
+#[test]
+fn a_bad_alert_names_its_line_and_what_to_write() {
+    let err = Config::parse(&ALERTS.replace(">= 0.75", "> 0.5")).unwrap_err();
+    assert_eq!(err.line, Some(13), "{err}");
+    assert!(
+        err.message.contains("alert `cache hit rate low`: recover"),
+        "{err}"
+    );
+    assert!(err.message.contains("overlaps"), "{err}");
+
+    let err =
+        Config::parse(&ALERTS.replace("state is open, half_open", "state is opne")).unwrap_err();
+    assert_eq!(err.line, Some(21), "{err}");
+    assert!(err.message.contains("`opne` is not a state"), "{err}");
+
+    let err = Config::parse(&ALERTS.replace("for = \"10m\"", "for = \"10\"")).unwrap_err();
+    assert_eq!(err.line, Some(22), "{err}");
+    assert!(err.message.contains("`10s`"), "{err}");
+
+    let err =
+        Config::parse(&ALERTS.replace("severity = \"high\"", "severity = \"medium\"")).unwrap_err();
+    assert_eq!(err.line, Some(23), "{err}");
+
+    let err =
+        Config::parse(&ALERTS.replace("service = \"orders\"", "service = \"ordres\"")).unwrap_err();
+    assert_eq!(err.line, Some(20), "{err}");
+    assert!(err.message.contains("did you mean `orders`"), "{err}");
+
+    let twice = ALERTS.replace("orders breakers", "cache hit rate low");
+    let err = Config::parse(&twice).unwrap_err();
+    assert_eq!(err.line, Some(19), "{err}");
+    assert!(err.message.contains("used twice"), "{err}");
+}
+
+#[test]
+fn unknown_alert_keys_are_errors_with_their_line() {
+    let err = Config::parse(&ALERTS.replace("keep_firing = ", "keep_fring = ")).unwrap_err();
+    assert_eq!(err.line, Some(14), "{err}");
+    assert!(err.message.contains("did you mean `keep_firing`"), "{err}");
+
+    let err = Config::parse(&ALERTS.replace("{ series = ", "{ serie = ")).unwrap_err();
+    assert_eq!(err.line, Some(10), "{err}");
+    assert!(err.message.contains("did you mean `series`"), "{err}");
+
+    let err = Config::parse(&ALERTS.replace(
+        "breaker_state = true",
+        "breaker_state = true, series = \"x\"",
+    ))
+    .unwrap_err();
+    assert_eq!(err.line, Some(20), "{err}");
+    assert!(err.message.contains("a rule watches one"), "{err}");
+
+    let missing = ALERTS.replace("when = \"state is open, half_open\"\n", "");
+    let err = Config::parse(&missing).unwrap_err();
+    assert!(err.message.contains("when"), "{err}");
+    assert!(err.line.is_some(), "{err}");
+}
