@@ -23,6 +23,11 @@ enum Command {
     Probe(commands::probe::ProbeArgs),
     CheckConfig(commands::check_config::CheckConfigArgs),
     Watch(commands::watch::WatchArgs),
+    History(commands::history::HistoryArgs),
+    /// Write to a history database at full speed, printing each committed batch's id
+    /// (the kill test's child process).
+    #[command(hide = true)]
+    DebugIngest(commands::history::DebugIngestArgs),
 }
 
 /// What a command concluded, mapped onto the documented exit codes.
@@ -53,6 +58,8 @@ fn main() -> ExitCode {
             Command::Probe(args) => commands::probe::run(args).await,
             Command::CheckConfig(args) => commands::check_config::run(args),
             Command::Watch(args) => commands::watch::run(args).await,
+            Command::History(args) => commands::history::run(args).await,
+            Command::DebugIngest(args) => commands::history::debug_ingest(args).await,
         }
     });
     match outcome {

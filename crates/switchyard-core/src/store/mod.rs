@@ -7,6 +7,7 @@ pub mod lttb;
 mod manual_clock;
 mod queries;
 mod range;
+mod recovery;
 pub mod retention;
 pub mod rollup;
 pub mod writer;
@@ -25,10 +26,11 @@ pub use events::{
 };
 pub use manual_clock::ManualClock;
 pub use queries::{
-    ActionRecord, AlertRecord, BreakerStateRecord, HealthRecord, ServiceTransitionRecord,
-    StreamStateRecord, TimeRange, TransitionRecord,
+    time_from_ms, ActionRecord, AlertRecord, BreakerStateRecord, HealthRecord,
+    ServiceTransitionRecord, StreamStateRecord, TimeRange, TransitionRecord,
 };
 pub use range::{BreakerInterval, RangePoint, RangeResult, Resolution};
+pub use recovery::OpenReport;
 pub use retention::{MaintenanceReport, MaintenanceTask, RetentionPolicy};
 pub use rollup::{Bucket, Rollup};
 pub use writer::{
@@ -49,6 +51,11 @@ pub enum StoreError {
         path: PathBuf,
         source: sqlx::migrate::MigrateError,
     },
+    #[error("cannot move the damaged database {path} aside: {source}")]
+    MoveAside {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
 }
@@ -62,14 +69,52 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, in WAL mode, and applies the
-    /// migrations.
+    /// migrations. A damaged file is moved aside and replaced (see
+    /// [`Store::open_with_report`], which also says so).
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let (store, _) = Store::open_with_report(path, &crate::clock::SystemClock).await?;
+        Ok(store)
+    }
+
+    /// [`Store::open`], checking the file first with `PRAGMA quick_check`: a file that is
+    /// not a database or fails the check is moved to `<name>.corrupt-<UTC time>` and a
+    /// fresh database created; the report names where it went, for the UI to show.
+    pub async fn open_with_report(
+        path: &Path,
+        clock: &dyn crate::clock::Clock,
+    ) -> Result<(Store, OpenReport), StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
+        let mut report = OpenReport::default();
+        let damage = recovery::damage(path)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if let Some(damage) = damage {
+            let moved =
+                recovery::move_aside(path, clock).map_err(|source| StoreError::MoveAside {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            tracing::error!(
+                damage = %damage,
+                moved_to = %moved.display(),
+                "the history database was damaged; starting a fresh one"
+            );
+            report.recovered_from = Some(moved);
+            report.damage = Some(damage);
+        }
+        let store = Store::open_checked(path).await?;
+        Ok((store, report))
+    }
+
+    async fn open_checked(path: &Path) -> Result<Store, StoreError> {
         let open_error = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -83,7 +128,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // 16 MiB of page cache per connection: roll-ups and range reads stay in memory.
+            .pragma("cache_size", "-16384")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -100,6 +148,15 @@ impl Store {
             pool,
             path: path.to_path_buf(),
         })
+    }
+
+    /// `PRAGMA integrity_check`: `["ok"]` for a sound database, else what is wrong.
+    /// Reads every page: for diagnostics and tests, not for every start.
+    pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let lines = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(lines)
     }
 
     pub fn path(&self) -> &Path {

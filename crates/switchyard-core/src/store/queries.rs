@@ -334,3 +334,30 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// Milliseconds since the epoch as a UTC time, as stored.
+pub fn time_from_ms(t_ms: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(t_ms)
+}
+
+impl Store {
+    /// Every service the history knows, by name.
+    pub async fn service_names(&self) -> Result<Vec<String>, StoreError> {
+        let names = sqlx::query_scalar("SELECT name FROM services ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(names)
+    }
+
+    /// A service's series names.
+    pub async fn series_names(&self, service: &str) -> Result<Vec<String>, StoreError> {
+        let names = sqlx::query_scalar(
+            "SELECT r.name FROM series r JOIN services s ON s.id = r.service_id
+              WHERE s.name = ? ORDER BY r.name",
+        )
+        .bind(service)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(names)
+    }
+}

@@ -9,6 +9,7 @@ mod seed_profiles;
 mod standard_profiles;
 mod streams;
 mod store_range;
+mod store_recovery;
 mod store_rollup;
 mod store_support;
 mod store_writer;
