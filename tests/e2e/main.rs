@@ -42,8 +42,12 @@ async fn set(base_url: &str, body: Value) -> Result<()> {
     Ok(())
 }
 
+/// One window at a time: the tests' timing limits assume the 2 cores are theirs.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn the_demo_window_shows_live_status_changes() -> Result<()> {
+    let _window = ONE_WINDOW.lock().await;
     let app = app_binary()?;
     let home = tempfile::tempdir()?;
     let data = home.path().join("data");
@@ -90,7 +94,9 @@ async fn the_demo_window_shows_live_status_changes() -> Result<()> {
     // The native window title carries the worst news too.
     let titles = x_window_names()?;
     anyhow::ensure!(
-        titles.iter().any(|t| t.contains("down") && t.ends_with("— Switchyard")),
+        titles
+            .iter()
+            .any(|t| t.contains("down") && t.ends_with("— Switchyard")),
         "no window title names the down service: {titles:?}"
     );
 
@@ -130,4 +136,110 @@ async fn the_demo_window_shows_live_status_changes() -> Result<()> {
     session.close().await?;
     drop(driver);
     Ok(())
+}
+
+/// Every breaker on screen as `{service, name, state}`.
+const READ_BREAKERS: &str =
+    "return Array.from(document.querySelectorAll('tr[data-service] li[data-breaker]')).map(b => ({
+    service: b.closest('tr').dataset.service, name: b.dataset.breaker, state: b.dataset.state }));";
+
+#[tokio::test]
+async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() -> Result<()> {
+    let _window = ONE_WINDOW.lock().await;
+    let app = app_binary()?;
+    let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
+        services: vec![switchyard_fleet::ServiceSpec::quiet(
+            switchyard_fleet::Profile::BreakerRegistry,
+            "registry",
+        )],
+    })
+    .await?;
+    let base = fleet.services()[0].base_url.clone();
+    let home = tempfile::tempdir()?;
+    let config = home.path().join("switchyard.toml");
+    // A minute between polls: whatever the window shows after the first one came
+    // through the stream.
+    std::fs::write(
+        &config,
+        format!(
+            "[[service]]\nname = \"registry\"\nbase_url = \"{base}\"\nprofile = \"breaker-registry\"\npoll_interval = \"60s\"\n\n\
+             [[service.stream]]\npath = \"/api/ws/breakers\"\nsubscribe = [\"breakers\"]\n"
+        ),
+    )?;
+    let data = home.path().join("data");
+    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", home.path())])?;
+    let session = Session::launch(
+        &driver.url(),
+        &app,
+        &["--config", config.to_str().unwrap_or_default()],
+    )
+    .await?;
+
+    let closed = |rows: &Value| {
+        rows.as_array()?
+            .iter()
+            .find(|b| b["name"] == "exchange_api" && b["state"] == "closed")
+            .map(|_| ())
+    };
+    session
+        .wait_for(
+            "exchange_api closed after the first poll",
+            Duration::from_secs(30),
+            READ_BREAKERS,
+            closed,
+        )
+        .await?;
+    let stream_live = "return document.querySelector('li[data-stream]')?.dataset.state ?? null;";
+    session
+        .wait_for(
+            "the stream live",
+            Duration::from_secs(10),
+            stream_live,
+            |v| (v == "live").then_some(()),
+        )
+        .await?;
+
+    let polls_before = polls(&base).await?;
+    set(
+        &base,
+        json!({"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 7}}}),
+    )
+    .await?;
+    let open = |rows: &Value| {
+        rows.as_array()?
+            .iter()
+            .find(|b| b["name"] == "exchange_api" && b["state"] == "open")
+            .map(|_| ())
+    };
+    let (_, took) = session
+        .wait_for(
+            "exchange_api open",
+            Duration::from_secs(10),
+            READ_BREAKERS,
+            open,
+        )
+        .await?;
+    let polls_after = polls(&base).await?;
+    eprintln!("exchange_api shown open {took:?} after the trip; breaker polls {polls_before} → {polls_after}");
+    anyhow::ensure!(
+        polls_after == polls_before,
+        "a poll happened: the stream was not what showed it"
+    );
+    anyhow::ensure!(took < Duration::from_secs(60), "slower than the next poll");
+
+    session.close().await?;
+    drop(driver);
+    fleet.shutdown().await;
+    Ok(())
+}
+
+/// How many times the fleet served the breaker list.
+async fn polls(base_url: &str) -> Result<u64> {
+    let state: Value = reqwest::get(format!("{base_url}/_fleet/state"))
+        .await?
+        .json()
+        .await?;
+    Ok(state["requests"]["/api/circuit-breakers/stats"]
+        .as_u64()
+        .unwrap_or(0))
 }
