@@ -17,7 +17,7 @@ use crate::model::{Breaker, Observation, StreamStatus, Transition, TransitionSou
 use crate::profiles::Profile;
 use crate::sources::ws::{StreamEvent, StreamUpdate};
 use crate::sources::{http, poller, ws};
-use crate::store::{StoreWriter, WriterStats};
+use crate::store::{StoreWriter, StreamStateChange, WriterStats};
 
 /// What the console knows about one service right now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -280,6 +280,19 @@ async fn run(
                 };
                 match event.update {
                     StreamUpdate::Status(status) => {
+                        let previous = state.streams.iter().find(|s| s.path == status.path).map(|s| s.state);
+                        // The history keeps changes of state, not every counter tick.
+                        if previous != Some(status.state) {
+                            if let Some(writer) = &writer {
+                                writer.record_stream_state(StreamStateChange {
+                                    service: state.name.clone(),
+                                    stream: status.path.clone(),
+                                    at: status.since,
+                                    state: status.state.as_str().to_string(),
+                                    detail: status.last_error.clone(),
+                                });
+                            }
+                        }
                         match state.streams.iter_mut().find(|s| s.path == status.path) {
                             Some(slot) => *slot = status,
                             None => state.streams.push(status),

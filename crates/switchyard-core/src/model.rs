@@ -379,6 +379,19 @@ pub struct StreamStatus {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
+impl StreamState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamState::Connecting => "connecting",
+            StreamState::Live => "live",
+            StreamState::Stale => "stale",
+            StreamState::ChannelFull => "channel_full",
+            StreamState::Flooding => "flooding",
+            StreamState::BackingOff => "backing_off",
+        }
+    }
+}
+
 impl StreamStatus {
     pub fn new(path: &str, now: DateTime<Utc>) -> Self {
         StreamStatus {
