@@ -443,3 +443,93 @@ async fn history_survives_sigkill_twenty_times_with_every_committed_batch() {
         store.close().await;
     }
 }
+
+/// Resident memory of a process, in bytes, from /proc.
+fn resident_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+async fn fleet_counter(base_url: &str, key: &str) -> u64 {
+    let state: Value = reqwest::get(format!("{base_url}/_fleet/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state[key].as_u64().unwrap_or(0)
+}
+
+/// Waits until the fleet's counter reaches `at_least` (the flood's own progress, not a
+/// clock, decides when to measure).
+async fn until_counter(base_url: &str, key: &str, at_least: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while fleet_counter(base_url, key).await < at_least {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{key} never reached {at_least}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_flooded_stream_keeps_the_watcher_s_memory_flat() {
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![ServiceSpec::quiet(
+            switchyard_fleet::Profile::BreakerRegistry,
+            "registry",
+        )],
+    })
+    .await
+    .unwrap();
+    let base = fleet.services()[0].base_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("fleet.toml");
+    let toml = format!(
+        "[[service]]\nname = \"registry\"\nbase_url = \"{base}\"\nprofile = \"breaker-registry\"\npoll_interval = \"5s\"\n\n\
+         [[service.stream]]\npath = \"/api/ws/breakers\"\nsubscribe = [\"breakers\"]\nmax_rate = 100\n"
+    );
+    std::fs::write(&config, toml).unwrap();
+    let mut watcher = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard-cli"))
+        .args([
+            "watch",
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            dir.path().join("h.db").to_str().unwrap(),
+            "--duration",
+            "60s",
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    until_counter(&base, "ws_active", 1).await;
+
+    reqwest::Client::new()
+        .post(format!("{base}/_fleet/set"))
+        .json(&serde_json::json!({"stream_fault": "flood", "flood_per_second": 20000}))
+        .send()
+        .await
+        .unwrap();
+    let sent = fleet_counter(&base, "ws_messages_sent").await;
+    until_counter(&base, "ws_messages_sent", sent + 20_000).await;
+    let settled = resident_bytes(watcher.id());
+    until_counter(&base, "ws_messages_sent", sent + 100_000).await;
+    let later = resident_bytes(watcher.id());
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    fleet.shutdown().await;
+    assert!(settled > 0, "the watcher's memory was readable");
+    let grown = later.saturating_sub(settled);
+    assert!(
+        grown < 16 << 20,
+        "the watcher grew by {} MiB while 80,000 more messages arrived",
+        grown >> 20
+    );
+}
