@@ -12,6 +12,9 @@ use super::queries::TimeRange;
 use super::rollup::{self, Rollup};
 use super::{Store, StoreError};
 
+/// Roll-up reads spanning more than this are split in two and read concurrently.
+const SPLIT_ABOVE_MS: i64 = 3_600_000;
+
 /// Where the points came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -177,46 +180,63 @@ impl Store {
             range.to_ms.saturating_add(1),
         ));
 
-        let mut groups: BTreeMap<i64, Group> = BTreeMap::new();
+        // Long segments are split at a group boundary, and all are read concurrently:
+        // each read runs on its own connection's thread (the per-row cost of reading
+        // through sqlx, not SQLite, is what a long range spends its time on).
+        let mut reads = Vec::new();
         for (table, time, rolled, start, end) in segments {
             let end = end.min(range.to_ms.saturating_add(1));
             if start >= end {
                 continue;
             }
-            let columns = if rolled {
-                "min(min), max(max), sum(sum), sum(count)"
+            let middle = start + (end - start) / 2;
+            let cut = origin + (middle - origin).div_euclid(group_ms) * group_ms;
+            if end - start > SPLIT_ABOVE_MS && cut > start && cut < end {
+                reads.push((table, time, rolled, start, cut));
+                reads.push((table, time, rolled, cut, end));
             } else {
-                "min(value), max(value), sum(value), count(*)"
-            };
-            let sql = format!(
-                "SELECT ({time} - ?1) / ?2 AS g, {columns} FROM {table}
-                  WHERE series_id = ?3 AND {time} >= ?4 AND {time} < ?5
-                  GROUP BY g ORDER BY g"
-            );
-            let rows: Vec<(i64, f64, f64, f64, i64)> = sqlx::query_as(&sql)
-                .bind(origin)
-                .bind(group_ms)
-                .bind(series_id)
-                .bind(start)
-                .bind(end)
-                .fetch_all(self.pool())
-                .await?;
-            for (g, min, max, sum, count) in rows {
-                groups
-                    .entry(g)
-                    .and_modify(|group| {
-                        group.min = group.min.min(min);
-                        group.max = group.max.max(max);
-                        group.sum += sum;
-                        group.count += count;
-                    })
-                    .or_insert(Group {
-                        min,
-                        max,
-                        sum,
-                        count,
-                    });
+                reads.push((table, time, rolled, start, end));
             }
+        }
+        let results = futures::future::try_join_all(reads.into_iter().map(
+            |(table, time, rolled, start, end)| async move {
+                let columns = if rolled {
+                    "min(min), max(max), sum(sum), sum(count)"
+                } else {
+                    "min(value), max(value), sum(value), count(*)"
+                };
+                let sql = format!(
+                    "SELECT ({time} - ?1) / ?2 AS g, {columns} FROM {table}
+                      WHERE series_id = ?3 AND {time} >= ?4 AND {time} < ?5
+                      GROUP BY g"
+                );
+                sqlx::query_as::<_, (i64, f64, f64, f64, i64)>(&sql)
+                    .bind(origin)
+                    .bind(group_ms)
+                    .bind(series_id)
+                    .bind(start)
+                    .bind(end)
+                    .fetch_all(self.pool())
+                    .await
+            },
+        ))
+        .await?;
+        let mut groups: BTreeMap<i64, Group> = BTreeMap::new();
+        for (g, min, max, sum, count) in results.into_iter().flatten() {
+            groups
+                .entry(g)
+                .and_modify(|group| {
+                    group.min = group.min.min(min);
+                    group.max = group.max.max(max);
+                    group.sum += sum;
+                    group.count += count;
+                })
+                .or_insert(Group {
+                    min,
+                    max,
+                    sum,
+                    count,
+                });
         }
         let points = groups
             .into_iter()

@@ -1,0 +1,391 @@
+//! The history store's speed and size: samples per second through the writer, a day of
+//! raw 1 s samples downsampled to 1,500 points, thirty days from the 1-minute roll-ups
+//! to 1,500 points, and the file size after a simulated year of 100 series at 1 s.
+//!
+//! Run: `cargo bench -p switchyard-core --bench store -- --warm-up-time 1 --measurement-time 3`
+//! (the size simulation runs once, after the timed benchmarks, unless a filter that
+//! does not match `size` is given).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use criterion::{criterion_group, Criterion, Throughput};
+use sqlx::{Connection, SqliteConnection};
+use switchyard_core::model::{Observation, Reachability, Sample};
+use switchyard_core::store::{RetentionPolicy, Store, TimeRange, WriterOptions};
+
+const SECOND: i64 = 1_000;
+const MINUTE: i64 = 60 * SECOND;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn observation(service: &str, at: DateTime<Utc>, series: &[String], value: f64) -> Observation {
+    let mut o: Observation = serde_json::from_value(serde_json::json!({
+        "service": service,
+        "profile": "health-contract",
+        "observed_at": at,
+        "reachability": { "kind": "reachable", "latency_ms": 2.0 },
+        "health": { "status": "ok" },
+    }))
+    .expect("an observation");
+    o.reachability = Reachability::Reachable { latency_ms: 2.0 };
+    o.samples = series
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Sample {
+            series: name.clone(),
+            value: value + i as f64,
+        })
+        .collect();
+    o
+}
+
+/// Samples per second through `StoreWriter::record`: 1,000 poll rounds of 100 samples
+/// each (100,000 samples), from the first record to the commit of the last.
+fn ingest(c: &mut Criterion) {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = rt
+        .block_on(Store::open(&dir.path().join("ingest.db")))
+        .expect("open");
+    let series: Vec<String> = (0..100).map(|i| format!("metric.{i}")).collect();
+    let rounds: i64 = 1_000;
+    let mut offset = 0i64;
+    let mut group = c.benchmark_group("store");
+    group.throughput(Throughput::Elements(rounds as u64 * 100));
+    group.bench_function("ingest_100k_samples", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                // Built before the clock starts: the benchmark is the writer, not serde.
+                let batch: Vec<Observation> = (0..rounds)
+                    .map(|r| {
+                        let at = start() + chrono::Duration::milliseconds((offset + r) * SECOND);
+                        observation("bench", at, &series, r as f64)
+                    })
+                    .collect();
+                offset += rounds;
+                total += rt.block_on(async {
+                    let began = Instant::now();
+                    let writer = store.start_writer_with(WriterOptions {
+                        queue_samples: 1_000_000,
+                        ..WriterOptions::default()
+                    });
+                    for o in batch {
+                        writer.record(o);
+                    }
+                    let stats = writer.finish().await;
+                    assert_eq!(stats.dropped_samples, 0);
+                    began.elapsed()
+                });
+            }
+            total
+        })
+    });
+    group.finish();
+    rt.block_on(store.close());
+}
+
+async fn raw_connection(path: &Path) -> SqliteConnection {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
+    SqliteConnection::connect_with(&options)
+        .await
+        .expect("connect")
+}
+
+/// Creates `count` series of service `fleet` and returns their ids.
+async fn make_series(c: &mut SqliteConnection, count: usize) -> Vec<i64> {
+    sqlx::query("INSERT OR IGNORE INTO services (id, name, profile) VALUES (1, 'fleet', 'sim')")
+        .execute(&mut *c)
+        .await
+        .expect("service");
+    let mut ids = Vec::new();
+    for i in 0..count {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO series (service_id, name) VALUES (1, ?) RETURNING id")
+                .bind(format!("metric.{i}"))
+                .fetch_one(&mut *c)
+                .await
+                .expect("series");
+        ids.push(id);
+    }
+    ids
+}
+
+/// Bulk raw samples for `series` from `from` to `to` every `step`, values a random walk.
+async fn bulk_raw(c: &mut SqliteConnection, series: &[i64], from: i64, to: i64, step: i64) {
+    let mut rng = fastrand::Rng::with_seed(1);
+    let mut tx = c.begin().await.expect("begin");
+    const ROWS: usize = 300;
+    let sql = format!(
+        "INSERT INTO samples (series_id, t_ms, value) VALUES {}",
+        vec!["(?,?,?)"; ROWS].join(",")
+    );
+    for &id in series {
+        let mut value = 50.0;
+        let mut t = from;
+        let mut pending: Vec<(i64, f64)> = Vec::with_capacity(ROWS);
+        while t < to {
+            value += rng.f64() - 0.5;
+            pending.push((t, value));
+            if pending.len() == ROWS {
+                let mut q = sqlx::query(&sql);
+                for (t, v) in pending.drain(..) {
+                    q = q.bind(id).bind(t).bind(v);
+                }
+                q.execute(&mut *tx).await.expect("insert");
+            }
+            t += step;
+        }
+        for (t, v) in pending {
+            sqlx::query("INSERT INTO samples (series_id, t_ms, value) VALUES (?,?,?)")
+                .bind(id)
+                .bind(t)
+                .bind(v)
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+        }
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// Bulk roll-up buckets of `width` for `series` over `[from, to)`.
+async fn bulk_rollup(
+    c: &mut SqliteConnection,
+    table: &str,
+    series: &[i64],
+    from: i64,
+    to: i64,
+    width: i64,
+) {
+    let mut rng = fastrand::Rng::with_seed(2);
+    let mut tx = c.begin().await.expect("begin");
+    const ROWS: usize = 100;
+    let sql = format!(
+        "INSERT INTO {table} (series_id, bucket_ms, min, max, sum, last, count) VALUES {}",
+        vec!["(?,?,?,?,?,?,?)"; ROWS].join(",")
+    );
+    let per_bucket = width / SECOND;
+    for &id in series {
+        let mut bucket = from;
+        let mut pending = Vec::with_capacity(ROWS);
+        while bucket < to {
+            let mean = 50.0 + rng.f64() * 10.0;
+            pending.push((
+                bucket,
+                mean - rng.f64(),
+                mean + rng.f64(),
+                mean * per_bucket as f64,
+                mean,
+            ));
+            if pending.len() == ROWS {
+                let mut q = sqlx::query(&sql);
+                for (b, min, max, sum, last) in pending.drain(..) {
+                    q = q
+                        .bind(id)
+                        .bind(b)
+                        .bind(min)
+                        .bind(max)
+                        .bind(sum)
+                        .bind(last)
+                        .bind(per_bucket);
+                }
+                q.execute(&mut *tx).await.expect("insert");
+            }
+            bucket += width;
+        }
+        for (b, min, max, sum, last) in pending {
+            sqlx::query(&format!(
+                "INSERT INTO {table} (series_id, bucket_ms, min, max, sum, last, count) VALUES (?,?,?,?,?,?,?)"
+            ))
+            .bind(id)
+            .bind(b)
+            .bind(min)
+            .bind(max)
+            .bind(sum)
+            .bind(last)
+            .bind(per_bucket)
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+        }
+    }
+    tx.commit().await.expect("commit");
+}
+
+async fn set_progress(c: &mut SqliteConnection, minute: i64, hour: i64) {
+    sqlx::query("INSERT OR REPLACE INTO rollup_progress VALUES ('1m', ?), ('1h', ?)")
+        .bind(minute)
+        .bind(hour)
+        .execute(&mut *c)
+        .await
+        .expect("progress");
+}
+
+/// 24 h of one series at 1 s (86,400 raw samples) to 1,500 points; 30 days of the same
+/// series from the 1-minute roll-ups (43,200 buckets) to 1,500 points.
+fn ranges(c: &mut Criterion) {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ranges.db");
+    let now = start().timestamp_millis() + 31 * DAY;
+    let store = rt.block_on(async {
+        let store = Store::open(&path).await.expect("open");
+        let mut c = raw_connection(&path).await;
+        let ids = make_series(&mut c, 2).await;
+        // Series 1: a day of raw. Series 2: thirty days of minutes, the last hour raw.
+        bulk_raw(&mut c, &ids[..1], now - DAY, now, SECOND).await;
+        bulk_rollup(
+            &mut c,
+            "rollup_1m",
+            &ids[1..],
+            now - 30 * DAY,
+            now - HOUR,
+            MINUTE,
+        )
+        .await;
+        bulk_raw(&mut c, &ids[1..], now - HOUR, now, SECOND).await;
+        set_progress(&mut c, now - HOUR, now - 30 * DAY).await;
+        c.close().await.expect("close");
+        store
+    });
+    let mut group = c.benchmark_group("store");
+    group.bench_function("range_24h_raw_1s_to_1500", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let r = store
+                    .range(
+                        "fleet",
+                        "metric.0",
+                        TimeRange {
+                            from_ms: now - DAY,
+                            to_ms: now,
+                        },
+                        1_500,
+                    )
+                    .await
+                    .expect("query")
+                    .expect("series");
+                assert!(r.points.len() > 1_400 && r.points.len() <= 1_500);
+                r
+            })
+        })
+    });
+    group.bench_function("range_30d_rollup_1m_to_1500", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let r = store
+                    .range(
+                        "fleet",
+                        "metric.1",
+                        TimeRange {
+                            from_ms: now - 30 * DAY,
+                            to_ms: now,
+                        },
+                        1_500,
+                    )
+                    .await
+                    .expect("query")
+                    .expect("series");
+                assert!(r.points.len() > 1_000 && r.points.len() <= 1_500);
+                r
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(store.close());
+}
+
+/// A year of 100 series at 1 s at the default retention: what stays is 400 days of
+/// hourly buckets (a year here), 30 days of minute buckets and 48 hours of raw samples,
+/// written in bulk as the roll-ups would have left them; then a maintenance pass at the
+/// year's end (which must find nothing to remove), a checkpoint, and the file size.
+fn size_of_a_year() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("year.db");
+    let year_end = start().timestamp_millis() + 365 * DAY;
+    let began = Instant::now();
+    let (report, bytes, pages) = rt.block_on(async {
+        let store = Store::open(&path).await.expect("open");
+        let mut c = raw_connection(&path).await;
+        let ids = make_series(&mut c, 100).await;
+        bulk_rollup(
+            &mut c,
+            "rollup_1h",
+            &ids,
+            year_end - 365 * DAY,
+            year_end - HOUR,
+            HOUR,
+        )
+        .await;
+        bulk_rollup(
+            &mut c,
+            "rollup_1m",
+            &ids,
+            year_end - 30 * DAY,
+            year_end - MINUTE,
+            MINUTE,
+        )
+        .await;
+        bulk_raw(&mut c, &ids, year_end - 2 * DAY, year_end, SECOND).await;
+        set_progress(&mut c, year_end - MINUTE, year_end - HOUR).await;
+        c.close().await.expect("close");
+        let now = DateTime::from_timestamp_millis(year_end).expect("time");
+        let report = store
+            .run_maintenance(now, &RetentionPolicy::default())
+            .await
+            .expect("maintenance");
+        store.close().await;
+        let mut c = raw_connection(&path).await;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut c)
+            .await
+            .expect("checkpoint");
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut c)
+            .await
+            .expect("pages");
+        c.close().await.expect("close");
+        let bytes = std::fs::metadata(&path).expect("size").len();
+        (report, bytes, pages)
+    });
+    println!(
+        "store/size_of_a_year: 100 series at 1 s, default retention: {:.1} MiB ({} pages); \
+         raw 17,280,000 + 1m 4,319,900 + 1h 875,900 rows; written in {:.0?}; \
+         maintenance at year end: {:?}",
+        bytes as f64 / (1024.0 * 1024.0),
+        pages,
+        began.elapsed(),
+        report
+    );
+}
+
+criterion_group!(benches, ingest, ranges);
+
+fn main() {
+    benches();
+    let filter = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-') && a.parse::<f64>().is_err());
+    if filter.is_none_or(|f| "store/size_of_a_year".contains(&f)) {
+        size_of_a_year();
+    }
+    Criterion::default().configure_from_args().final_summary();
+}
