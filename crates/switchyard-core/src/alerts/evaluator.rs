@@ -50,6 +50,8 @@ pub struct Evaluator {
     silences: Vec<Silence>,
     next_silence: u64,
     import_thresholds: bool,
+    /// Counts evaluation passes (see `Track::seen`).
+    epoch: u64,
 }
 
 /// Everything the evaluator keeps about one service.
@@ -86,7 +88,11 @@ struct Track {
     subject: String,
     phase: Phase,
     value: Option<f64>,
-    state: Option<String>,
+    /// The state words last read (static: no allocation per evaluation).
+    state: Words,
+    /// The evaluation pass that last saw this subject (for breakers, dependencies and
+    /// streams that disappear).
+    seen: u64,
     acknowledged: Option<Acknowledgement>,
     /// Whether the current firing was announced (false while acknowledged or silenced).
     notified: bool,
@@ -100,7 +106,8 @@ impl Track {
             subject: subject.to_string(),
             phase: Phase::Inactive,
             value: None,
-            state: None,
+            state: Words::default(),
+            seen: 0,
             acknowledged: None,
             notified: false,
             counter: VecDeque::new(),
@@ -136,6 +143,10 @@ impl Words {
 
     fn as_slice(&self) -> &[&'static str] {
         &self.list[..self.len]
+    }
+
+    fn text(&self) -> Option<String> {
+        (self.len > 0).then(|| self.as_slice().join(", "))
     }
 }
 
@@ -235,6 +246,8 @@ struct Pass<'a> {
     service: &'a str,
     silences: &'a [Silence],
     now: DateTime<Utc>,
+    /// This evaluation pass's number.
+    epoch: u64,
 }
 
 impl Pass<'_> {
@@ -248,11 +261,19 @@ impl Pass<'_> {
     fn apply(
         &self,
         tracks: &mut Vec<Track>,
+        hint: usize,
         subject: &str,
         reading: Reading,
         events: &mut Vec<AlertEvent>,
     ) {
-        let index = match tracks.iter().position(|t| t.subject == subject) {
+        // Entities come in the same order every time: try the same slot first.
+        let at_hint = tracks.get(hint).is_some_and(|t| t.subject == subject);
+        let found = if at_hint {
+            Some(hint)
+        } else {
+            tracks.iter().position(|t| t.subject == subject)
+        };
+        let index = match found {
             Some(index) => index,
             None if matches!(reading, Reading::Absent) => return,
             None => {
@@ -265,11 +286,9 @@ impl Pass<'_> {
 
     fn apply_to(&self, track: &mut Track, reading: Reading, events: &mut Vec<AlertEvent>) {
         if let Reading::Present { value, words } = reading {
+            track.seen = self.epoch;
             track.value = value;
-            track.state = match words.len {
-                0 => None,
-                _ => Some(words.as_slice().join(", ")),
-            };
+            track.state = words;
         }
         let (phase, change) = step(self.rule, track.phase, reading, self.now);
         track.phase = phase;
@@ -298,7 +317,7 @@ impl Pass<'_> {
             severity: self.rule.severity,
             phase,
             value: track.value,
-            state: track.state.clone(),
+            state: track.state.text(),
             at: self.now,
             description: self.rule.describe(),
             notify,
@@ -338,20 +357,23 @@ fn per_entity<'e>(
     entities: impl Iterator<Item = (&'e str, Reading)>,
     events: &mut Vec<AlertEvent>,
 ) {
-    let mut seen: Vec<&str> = Vec::new();
-    for (name, reading) in entities {
+    for (index, (name, reading)) in entities.enumerate() {
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        pass.apply(tracks, name, reading, events);
-        seen.push(name);
+        let hint = if only.is_some() { 0 } else { index };
+        pass.apply(tracks, hint, name, reading, events);
     }
+    let mut gone = false;
     for track in tracks.iter_mut() {
-        if !seen.contains(&track.subject.as_str()) {
+        if track.seen != pass.epoch {
             pass.apply_to(track, Reading::Absent, events);
+            gone = true;
         }
     }
-    tracks.retain(|t| t.phase != Phase::Inactive || seen.contains(&t.subject.as_str()));
+    if gone {
+        tracks.retain(|t| t.phase != Phase::Inactive || t.seen == pass.epoch);
+    }
 }
 
 impl Evaluator {
@@ -369,6 +391,7 @@ impl Evaluator {
             silences: Vec::new(),
             next_silence: 1,
             import_thresholds: true,
+            epoch: 0,
         }
     }
 
@@ -432,6 +455,7 @@ impl Evaluator {
                             service,
                             silences: &self.silences,
                             now,
+                            epoch: self.epoch,
                         };
                         events.push(pass.event(&track, AlertPhase::Resolved, false, false));
                     }
@@ -509,6 +533,8 @@ impl Evaluator {
             self.import(state, now, events);
         }
         self.tracks_of(&state.name, now);
+        self.epoch += 1;
+        let epoch = self.epoch;
         let Evaluator {
             rules,
             subject_keys,
@@ -553,6 +579,7 @@ impl Evaluator {
                 service: &state.name,
                 silences,
                 now,
+                epoch,
             };
             match &rule.selector.subject {
                 Subject::Staleness => {
@@ -562,7 +589,7 @@ impl Evaluator {
                         .map_or(*first_seen, |o| o.observed_at);
                     let age_ms = (now - since).num_milliseconds().max(0) as f64;
                     let intervals = age_ms / state.poll_interval_ms.max(1.0);
-                    pass.apply(slot, key, Reading::number(intervals), events);
+                    pass.apply(slot, 0, key, Reading::number(intervals), events);
                 }
                 Subject::Stream(only) => {
                     let entities = state.streams.iter().map(|s| {
@@ -603,6 +630,7 @@ impl Evaluator {
                     service,
                     silences: &self.silences,
                     now,
+                    epoch: self.epoch,
                 };
                 for track in slot.iter_mut() {
                     if track.is_firing()
@@ -724,7 +752,7 @@ impl Evaluator {
                         phase,
                         since,
                         value: track.value,
-                        state: track.state.clone(),
+                        state: track.state.text(),
                         description: rule.describe(),
                         acknowledged: track.acknowledged.clone(),
                         silenced: silenced_until.is_some(),
@@ -788,7 +816,7 @@ fn evaluate_observation(
     match subject {
         Subject::Series(series) => {
             if let Some(value) = sample(observation, series) {
-                pass.apply(slot, key, Reading::number(value), events);
+                pass.apply(slot, 0, key, Reading::number(value), events);
             }
         }
         Subject::Ratio {
@@ -800,7 +828,7 @@ fn evaluate_observation(
                 sample(observation, denominator),
             ) {
                 if d > 0.0 {
-                    pass.apply(slot, key, Reading::number(n / d), events);
+                    pass.apply(slot, 0, key, Reading::number(n / d), events);
                 }
             }
         }
@@ -838,7 +866,7 @@ fn evaluate_observation(
                     value: None,
                     words: Words::one(health_word(health.status)),
                 };
-                pass.apply(slot, key, reading, events);
+                pass.apply(slot, 0, key, reading, events);
             }
         }
         Subject::Breaker(only) => {
