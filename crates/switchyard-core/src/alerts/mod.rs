@@ -29,8 +29,8 @@ pub use lifecycle::{
     SilenceTarget,
 };
 pub use rule::{
-    Comparison, Condition, Rule, RuleError, RuleField, RuleOrigin, RuleSpec, RuleView, SelectSpec,
-    Selector, ServiceSelector, Severity, Subject, Target,
+    rules_to_toml, Comparison, Condition, Rule, RuleError, RuleField, RuleOrigin, RuleSpec,
+    RuleView, SelectSpec, Selector, ServiceSelector, Severity, Subject, Target,
 };
 
 use crate::clock::Clock;

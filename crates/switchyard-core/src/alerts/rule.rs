@@ -925,6 +925,17 @@ impl<'de> Deserialize<'de> for Target {
     }
 }
 
+/// Writes rules as `[[alert]]` tables, for the configuration file (the UI's "export").
+pub fn rules_to_toml(rules: &[Rule]) -> Result<String, toml::ser::Error> {
+    #[derive(Serialize)]
+    struct Alerts {
+        alert: Vec<RuleSpec>,
+    }
+    toml::to_string(&Alerts {
+        alert: rules.iter().map(Rule::to_spec).collect(),
+    })
+}
+
 /// A rule as the UI lists it: its text form, where it comes from, and a summary line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct RuleView {
@@ -1124,5 +1135,45 @@ mod tests {
         };
         assert!(prod.matches("orders", &tags));
         assert!(!prod.matches("orders", &tags[..1]));
+    }
+
+    #[test]
+    fn rules_export_as_alert_tables_that_read_back() {
+        #[derive(Deserialize)]
+        struct Alerts {
+            alert: Vec<RuleSpec>,
+        }
+        let rules = crate::alerts::default_rules();
+        let text = rules_to_toml(&rules).unwrap();
+        assert!(text.contains("[[alert]]"), "{text}");
+        let back: Alerts = toml::from_str(&text).unwrap();
+        let reread: Vec<Rule> = back
+            .alert
+            .iter()
+            .map(|spec| Rule::from_spec(spec, RuleOrigin::Default).unwrap())
+            .collect();
+        assert_eq!(reread, rules);
+    }
+
+    #[test]
+    fn the_ui_types_have_typescript_twins() {
+        let config = ts_rs::Config::default();
+        let select = SelectSpec::decl(&config);
+        assert!(
+            select.contains("breaker_state?: boolean | string"),
+            "{select}"
+        );
+        assert!(select.contains("series?: string"), "{select}");
+        let spec = RuleSpec::decl(&config);
+        assert!(spec.contains("for?: string"), "{spec}");
+        let event = crate::alerts::AlertEvent::decl(&config);
+        assert!(event.contains("rule: string"), "{event}");
+        assert!(event.contains("at: string"), "{event}");
+        let dir = tempfile::tempdir().unwrap();
+        let config = config.with_out_dir(dir.path());
+        crate::alerts::ActiveAlert::export_all(&config).unwrap();
+        crate::alerts::Silence::export_all(&config).unwrap();
+        RuleView::export_all(&config).unwrap();
+        RuleError::export_all(&config).unwrap();
     }
 }
