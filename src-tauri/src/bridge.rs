@@ -1,42 +1,55 @@
-//! Carries engine events to the window as Tauri events. The core knows nothing of Tauri;
+//! Carries the engine's news to the window: coalesced batches over a `tauri::ipc::Channel`
+//! (Tauri's path for high-rate data; events are not for that), at most ten a second, and
+//! the fleet's worst state in the native window title. The core knows nothing of Tauri;
 //! this is the only place the two meet for live updates.
 
+use std::time::Duration;
+
+use switchyard_core::coalesce::{Coalescer, FleetUpdate, UPDATES_PER_SECOND};
 use switchyard_core::engine::{EngineEvent, EngineHandle};
 use switchyard_core::summary::FleetSummary;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
-/// The event name the UI listens on (ui/src/backend.ts).
-pub const ENGINE_EVENT: &str = "engine-event";
-
-pub fn forward_engine_events(app: AppHandle, engine: EngineHandle) {
-    let mut events = engine.subscribe();
+/// Sends coalesced updates to `channel` until the window stops listening.
+pub fn stream_updates(app: AppHandle, engine: EngineHandle, channel: Channel<FleetUpdate>) {
     tauri::async_runtime::spawn(async move {
-        // The title follows the fleet: the worst news shows in the taskbar too.
+        let mut events = engine.subscribe();
+        // The title re-reads the fleet after a lag; between lags, events keep it current.
         let mut fleet = engine.snapshot().await;
+        let mut coalescer = Coalescer::default();
+        let mut tick = tokio::time::interval(Duration::from_millis(1000 / UPDATES_PER_SECOND));
         loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if let Err(e) = app.emit(ENGINE_EVENT, &event) {
-                        tracing::warn!(error = %e, "cannot send an update to the window");
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(EngineEvent::ServiceUpdated { state }) => {
+                        if let Some(slot) = fleet.iter_mut().find(|s| s.name == state.name) {
+                            *slot = state.clone();
+                        }
+                        coalescer.push(state);
                     }
-                    let EngineEvent::ServiceUpdated { state } = event;
-                    if let Some(slot) = fleet.iter_mut().find(|s| s.name == state.name) {
-                        *slot = state;
+                    Err(RecvError::Lagged(missed)) => {
+                        // Each batch carries whole states, so re-sending everything
+                        // catches the window up.
+                        tracing::warn!(missed, "window updates lagged; re-sending the fleet");
+                        fleet = engine.snapshot().await;
+                        for state in &fleet {
+                            coalescer.push(state.clone());
+                        }
                     }
+                    Err(RecvError::Closed) => break,
+                },
+                _ = tick.tick() => {
+                    let Some(batch) = coalescer.take() else { continue };
                     if let Some(window) = app.get_webview_window("main") {
                         let _ = window.set_title(&FleetSummary::of(&fleet).title());
                     }
+                    if channel.send(batch).is_err() {
+                        // The page went away (closed or reloaded; a reload subscribes anew).
+                        break;
+                    }
                 }
-                // Each event carries a service's whole state, so the next one for that
-                // service catches the window up.
-                // Each event carries a service's whole state, so the next one for that
-                // service catches the window up; the title re-reads the fleet.
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "window updates lagged");
-                    fleet = engine.snapshot().await;
-                }
-                Err(RecvError::Closed) => break,
             }
         }
     });

@@ -42,15 +42,13 @@ fn main() {
                 args.demo,
                 dirs.as_ref(),
             ));
-            if let Some(engine) = session.engine() {
-                bridge::forward_engine_events(app.handle().clone(), engine.clone());
-            }
             app.manage(session);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::fleet::session_info,
             commands::fleet::fleet_state,
+            commands::fleet::watch_fleet,
             commands::charts::series_chart,
             commands::charts::breaker_timeline,
         ])

@@ -2,7 +2,8 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { fetchFleet, fetchSession, onEngineEvent } from "./backend";
+import { fetchFleet, fetchSession, watchFleet } from "./backend";
+import { recordUpdateLatency } from "./diagnostics";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
@@ -35,28 +36,32 @@ export function App() {
   const [theme, setTheme] = useState<Theme>("dark");
   const [help, setHelp] = useState(false);
   const filterInput = useRef<HTMLInputElement>(null);
+  const pendingRender = useRef<(string | undefined)[]>([]);
   const keyState = useRef(NO_KEYS);
   const now = useNow(1000);
 
   useEffect(() => {
-    let unlisten: (() => void) | undefined;
     // Subscribe before the first read so no update falls between the two.
-    onEngineEvent((event) => {
-      if (event.type === "service_updated") {
-        setServices((current) => upsertService(current, event.state));
-      }
+    watchFleet((update) => {
+      pendingRender.current.push(...update.services.map((s) => s.latest?.observed_at));
+      setServices((current) => update.services.reduce(upsertService, current));
     })
-      .then((stop) => {
-        unlisten = stop;
-        return Promise.all([fetchSession(), fetchFleet()]);
-      })
+      .then(() => Promise.all([fetchSession(), fetchFleet()]))
       .then(([info, fleet]) => {
         setSession(info);
         setServices(fleet);
       })
       .catch((e: unknown) => setLoadError(String(e)));
-    return () => unlisten?.();
   }, []);
+
+  // After each render, how long the rendered updates took from observation to screen
+  // (read by the end-to-end test to measure the update path).
+  useEffect(() => {
+    const renderedAt = Date.now();
+    for (const observedAt of pendingRender.current.splice(0)) {
+      if (observedAt) recordUpdateLatency(renderedAt - Date.parse(observedAt));
+    }
+  }, [services]);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;

@@ -1,16 +1,12 @@
 // The one place the UI talks to the Rust side: typed wrappers over Tauri's IPC.
-import { invoke } from "@tauri-apps/api/core";
-import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type { ChartRequest } from "./bindings/ChartRequest";
 import type { ChartView } from "./bindings/ChartView";
-import type { EngineEvent } from "./bindings/EngineEvent";
+import type { FleetUpdate } from "./bindings/FleetUpdate";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { TimelineRequest } from "./bindings/TimelineRequest";
 import type { TimelineView } from "./bindings/TimelineView";
-
-/** The event name the shell emits engine events on (see src-tauri/src/bridge.rs). */
-const ENGINE_EVENT = "engine-event";
 
 export function fetchSession(): Promise<SessionInfo> {
   return invoke<SessionInfo>("session_info");
@@ -20,8 +16,11 @@ export function fetchFleet(): Promise<ServiceState[]> {
   return invoke<ServiceState[]>("fleet_state");
 }
 
-export function onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn> {
-  return listen<EngineEvent>(ENGINE_EVENT, (message) => handler(message.payload));
+/** Subscribes to the fleet's coalesced updates (at most ten batches a second). */
+export async function watchFleet(handler: (update: FleetUpdate) => void): Promise<void> {
+  const channel = new Channel<FleetUpdate>();
+  channel.onmessage = handler;
+  await invoke("watch_fleet", { onUpdate: channel });
 }
 
 export function seriesChart(request: ChartRequest): Promise<ChartView> {

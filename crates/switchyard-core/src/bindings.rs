@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ts_rs::{Config, ExportError, TS};
 
+use crate::coalesce::FleetUpdate;
 use crate::engine::{EngineEvent, ServiceState};
 use crate::session::SessionInfo;
 use crate::views::{ChartRequest, ChartView, TimelineRequest, TimelineView};
@@ -21,6 +22,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     let config = Config::new().with_out_dir(dir).with_large_int("number");
     EngineEvent::export_all(&config)?;
     ServiceState::export_all(&config)?;
+    FleetUpdate::export_all(&config)?;
     SessionInfo::export_all(&config)?;
     ChartRequest::export_all(&config)?;
     ChartView::export_all(&config)?;

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod bindings;
 pub mod charts;
 pub mod clock;
+pub mod coalesce;
 pub mod config;
 pub mod dirs;
 pub mod engine;

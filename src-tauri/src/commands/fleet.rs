@@ -1,5 +1,6 @@
 //! Reading the live fleet and the session.
 
+use switchyard_core::coalesce::FleetUpdate;
 use switchyard_core::engine::ServiceState;
 use switchyard_core::session::SessionInfo;
 use tauri::State;
@@ -17,4 +18,16 @@ pub async fn fleet_state(session: State<'_, Session>) -> Result<Vec<ServiceState
         Some(engine) => engine.snapshot().await,
         None => Vec::new(),
     })
+}
+
+/// Subscribes the window to coalesced fleet updates on `on_update`.
+#[tauri::command]
+pub fn watch_fleet(
+    app: tauri::AppHandle,
+    session: State<'_, Session>,
+    on_update: tauri::ipc::Channel<FleetUpdate>,
+) {
+    if let Some(engine) = session.engine() {
+        crate::bridge::stream_updates(app, engine.clone(), on_update);
+    }
 }
