@@ -51,6 +51,7 @@ fn main() {
             commands::fleet::watch_fleet,
             commands::charts::series_chart,
             commands::charts::breaker_timeline,
+            commands::charts::sparklines,
         ])
         .build(tauri::generate_context!());
 

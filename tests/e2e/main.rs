@@ -11,7 +11,7 @@ use switchyard_tests::{app_binary, docs_dir, x_window_names};
 
 /// Every row of the service table as `{name, status, url, interval}`.
 const READ_ROWS: &str =
-    "return Array.from(document.querySelectorAll('tr[data-service]')).map(r => ({
+    "return Array.from(document.querySelectorAll('article[data-service]')).map(r => ({
     name: r.dataset.service, status: r.dataset.status,
     url: r.querySelector('[data-testid=base-url]').textContent,
     interval: Number(r.dataset.pollIntervalMs) }));";
@@ -159,8 +159,8 @@ async fn report_update_path(session: &Session) -> Result<()> {
 
 /// Every breaker on screen as `{service, name, state}`.
 const READ_BREAKERS: &str =
-    "return Array.from(document.querySelectorAll('tr[data-service] li[data-breaker]')).map(b => ({
-    service: b.closest('tr').dataset.service, name: b.dataset.breaker, state: b.dataset.state }));";
+    "return Array.from(document.querySelectorAll('article[data-service] li[data-breaker]')).map(b => ({
+    service: b.closest('article').dataset.service, name: b.dataset.breaker, state: b.dataset.state }));";
 
 #[tokio::test]
 async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() -> Result<()> {

@@ -2,7 +2,7 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { fetchFleet, fetchSession, watchFleet } from "./backend";
+import { fetchFleet, fetchSession, fetchSparklines, watchFleet } from "./backend";
 import { recordUpdateLatency } from "./diagnostics";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
@@ -10,10 +10,26 @@ import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
 import { Detail, type RangeChoice } from "./detail";
 import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
-import { ServiceTable } from "./service-table";
+import { ServiceTiles } from "./service-tiles";
 import { filterServices, RANGES, sortWorstFirst, toneCounts, upsertService } from "./view";
 
 type View = "overview" | "breakers";
+
+/** The tiles' sparklines (the last 15 minutes), refreshed every few seconds. */
+function useSparklines(enabled: boolean): Map<string, string> {
+  const [lines, setLines] = useState(new Map<string, string>());
+  useEffect(() => {
+    if (!enabled) return;
+    const load = () =>
+      fetchSparklines(15, 240, 28)
+        .then((all) => setLines(new Map(all.map((l) => [l.service, l.svg]))))
+        .catch(() => setLines(new Map()));
+    load();
+    const timer = setInterval(load, 5000);
+    return () => clearInterval(timer);
+  }, [enabled]);
+  return lines;
+}
 
 /** Ages on screen move every second even when no new observation arrives. */
 function useNow(periodMs: number): number {
@@ -39,6 +55,7 @@ export function App() {
   const pendingRender = useRef<(string | undefined)[]>([]);
   const keyState = useRef(NO_KEYS);
   const now = useNow(1000);
+  const sparklines = useSparklines(session !== null && !session.error);
 
   useEffect(() => {
     // Subscribe before the first read so no update falls between the two.
@@ -177,7 +194,7 @@ export function App() {
         ) : view === "breakers" ? (
           <BreakerBoard states={services} range={range} theme={theme} now={now} />
         ) : shown.length > 0 ? (
-          <ServiceTable services={shown} now={now} onSelect={setSelected} />
+          <ServiceTiles services={shown} now={now} sparklines={sparklines} onSelect={setSelected} />
         ) : (
           !session?.error && <p class="empty">{services.length === 0 ? "No services yet. Waiting for the first polls…" : "No service matches the filter."}</p>
         )}

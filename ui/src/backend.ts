@@ -5,6 +5,7 @@ import type { ChartView } from "./bindings/ChartView";
 import type { FleetUpdate } from "./bindings/FleetUpdate";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { Sparkline } from "./bindings/Sparkline";
 import type { TimelineRequest } from "./bindings/TimelineRequest";
 import type { TimelineView } from "./bindings/TimelineView";
 
@@ -37,4 +38,8 @@ export function errorText(error: unknown): string {
     return String((error as { message: unknown }).message);
   }
   return String(error);
+}
+
+export function fetchSparklines(minutes: number, width: number, height: number): Promise<Sparkline[]> {
+  return invoke<Sparkline[]>("sparklines", { minutes, width, height });
 }

@@ -3,7 +3,7 @@ import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
 import type { Breaker } from "./bindings/Breaker";
-import { boardRows, breakerTone, chartedSeries, filterServices, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
+import { boardRows, breakerCounts, breakerTone, chartedSeries, filterServices, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
 
 function observation(partial: Partial<Observation>): Observation {
   return {
@@ -189,5 +189,22 @@ describe("dashboard lists", () => {
     const samples = ["metrics.zeta", "queue.capacity", "queue.depth", "cache.hit_rate", "metrics.alpha"].map((series) => ({ series, value: 1 }));
     const state = service("a", observation({ samples }), observation({ samples }));
     expect(chartedSeries(state)).toEqual(["cache.hit_rate", "queue.depth", "metrics.alpha", "metrics.zeta"]);
+  });
+});
+
+describe("tiles", () => {
+  it("counts breakers by state, worst first", () => {
+    const breakers: Breaker[] = [
+      { name: "a", state: "closed" },
+      { name: "b", state: "open" },
+      { name: "c", state: "closed" },
+      { name: "d", state: "half_open" },
+    ];
+    const state = service("s", observation({ breakers }), observation({ breakers }));
+    expect(breakerCounts(state)).toEqual([
+      { state: "open", count: 1, tone: "bad" },
+      { state: "half_open", count: 1, tone: "warn" },
+      { state: "closed", count: 2, tone: "ok" },
+    ]);
   });
 });

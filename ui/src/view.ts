@@ -229,3 +229,12 @@ export function chartedSeries(state: ServiceState): string[] {
   const rest = names.filter((n) => !first.includes(n) && !skip.has(n)).sort();
   return [...leading, ...rest];
 }
+
+/** "2 open · 1 half open · 5 closed": a service's breakers counted by state, worst first. */
+export function breakerCounts(state: ServiceState): { state: string; count: number; tone: Tone }[] {
+  const counts = new Map<string, number>();
+  for (const b of state.last_good?.breakers ?? []) counts.set(b.state, (counts.get(b.state) ?? 0) + 1);
+  return [...counts.entries()]
+    .map(([s, count]) => ({ state: s, count, tone: breakerTone(s) }))
+    .sort((a, b) => (STATE_RANK[a.state] ?? 2) - (STATE_RANK[b.state] ?? 2));
+}

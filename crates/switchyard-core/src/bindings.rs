@@ -9,7 +9,7 @@ use ts_rs::{Config, ExportError, TS};
 use crate::coalesce::FleetUpdate;
 use crate::engine::{EngineEvent, ServiceState};
 use crate::session::SessionInfo;
-use crate::views::{ChartRequest, ChartView, TimelineRequest, TimelineView};
+use crate::views::{ChartRequest, ChartView, Sparkline, TimelineRequest, TimelineView};
 
 /// Where the generated files live in the repository.
 pub fn ui_bindings_dir() -> PathBuf {
@@ -28,6 +28,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     ChartView::export_all(&config)?;
     TimelineRequest::export_all(&config)?;
     TimelineView::export_all(&config)?;
+    Sparkline::export_all(&config)?;
     Ok(())
 }
 

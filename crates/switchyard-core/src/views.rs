@@ -325,6 +325,71 @@ pub async fn breaker_timeline(
     })
 }
 
+/// A service's last minutes at a glance, for its overview tile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Sparkline {
+    pub service: String,
+    /// What is drawn: a headline series, or `latency` (the poll latency).
+    pub series: String,
+    pub svg: String,
+}
+
+/// Series that say most about a service in one line, best first.
+const SPARKLINE_SERIES: &[&str] = &[
+    "cache.hit_rate",
+    "queue.depth",
+    "health.score",
+    "system.cpu_percent",
+];
+
+/// One sparkline per service over the last `minutes`.
+pub async fn sparklines(
+    store: &Store,
+    now: DateTime<Utc>,
+    services: &[ServiceState],
+    minutes: u32,
+    (width, height): (u32, u32),
+) -> Result<Vec<Sparkline>, ViewError> {
+    let from = now - chrono::Duration::minutes(i64::from(minutes.max(1)));
+    let range = TimeRange::new(from, now);
+    let mut lines = Vec::with_capacity(services.len());
+    for service in services {
+        let samples = service
+            .last_good
+            .as_ref()
+            .map(|o| o.samples.as_slice())
+            .unwrap_or_default();
+        let headline = SPARKLINE_SERIES
+            .iter()
+            .find(|name| samples.iter().any(|s| s.series == **name));
+        let (series, points): (String, Vec<(i64, f64)>) = match headline {
+            Some(name) => {
+                let result = store
+                    .range(&service.name, name, range, width as usize)
+                    .await?;
+                let points = result
+                    .map(|r| r.points.iter().map(|p| (p.t_ms, p.value)).collect())
+                    .unwrap_or_default();
+                (name.to_string(), points)
+            }
+            None => {
+                let rows = store.health_history(&service.name, from).await?;
+                let points = rows
+                    .iter()
+                    .filter_map(|r| Some((r.observed_at_ms, r.latency_ms?)))
+                    .collect();
+                ("latency".to_string(), points)
+            }
+        };
+        lines.push(Sparkline {
+            service: service.name.clone(),
+            series,
+            svg: charts::sparkline(&points, range.from_ms, range.to_ms, width, height),
+        });
+    }
+    Ok(lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,9 @@
 //! Charts for the dashboard: drawn by the core from the history database.
 
 use chrono::Utc;
-use switchyard_core::views::{self, ChartRequest, ChartView, TimelineRequest, TimelineView};
+use switchyard_core::views::{
+    self, ChartRequest, ChartView, Sparkline, TimelineRequest, TimelineView,
+};
 use tauri::State;
 
 use super::IpcError;
@@ -28,6 +30,21 @@ pub async fn breaker_timeline(
     let (store, engine) = session.history().ok_or_else(no_history)?;
     let states = engine.snapshot().await;
     views::breaker_timeline(store, Utc::now(), &states, &request)
+        .await
+        .map_err(|e| IpcError::new("chart_failed", e))
+}
+
+/// Every service's sparkline over the last `minutes`, `width`×`height` pixels.
+#[tauri::command]
+pub async fn sparklines(
+    session: State<'_, Session>,
+    minutes: u32,
+    width: u32,
+    height: u32,
+) -> Result<Vec<Sparkline>, IpcError> {
+    let (store, engine) = session.history().ok_or_else(no_history)?;
+    let states = engine.snapshot().await;
+    views::sparklines(store, Utc::now(), &states, minutes, (width, height))
         .await
         .map_err(|e| IpcError::new("chart_failed", e))
 }

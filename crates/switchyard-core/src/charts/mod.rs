@@ -4,6 +4,7 @@
 
 mod axis;
 mod line_chart;
+mod sparkline;
 mod theme;
 mod timeline;
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use line_chart::render_line_chart;
+pub use sparkline::sparkline;
 pub use theme::Theme;
 pub use timeline::{render_state_timeline, StateBand, TimelineRow};
 

@@ -1,0 +1,153 @@
+// One tile per service: status, name, where it lives, how fast it answered, how old the
+// value is, its breakers and headline figures, the last minutes' shape, and what is wrong.
+import type { Breaker } from "./bindings/Breaker";
+import type { Dependency } from "./bindings/Dependency";
+import type { EndpointProblem } from "./bindings/EndpointProblem";
+import type { ServiceState } from "./bindings/ServiceState";
+import type { StreamStatus } from "./bindings/StreamStatus";
+import { breakerCounts, breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
+
+function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) {
+  return (
+    <ul class="streams">
+      {streams.map((stream) => {
+        const view = streamView(stream, now);
+        return (
+          <li class={`stream ${view.tone}`} key={stream.path} data-stream={stream.path} data-state={stream.state} title={stream.last_error ?? ""}>
+            {stream.path} <strong>{view.label}</strong>
+            {view.value && <span class="dep-latency"> · {view.value}</span>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function BreakerList({ breakers }: { breakers: Breaker[] }) {
+  return (
+    <ul class="breakers" data-testid="breakers">
+      {breakers.map((b) => (
+        <li class={`breaker ${breakerTone(b.state)}`} title={b.reason ?? b.since ?? ""} key={b.name} data-breaker={b.name} data-state={b.state}>
+          <span class="breaker-name">{b.name}</span> {b.state.replace("_", " ")}
+          {b.failure_rate !== undefined && <span class="dep-latency"> · fails {formatRatio(b.failure_rate)}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ProblemList({ problems }: { problems: EndpointProblem[] }) {
+  return (
+    <ul class="problems">
+      {problems.map((p) => (
+        <li class="problem" key={p.endpoint}>
+          {p.endpoint}: {"message" in p.reachability ? p.reachability.message : p.reachability.kind}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function DependencyList({ dependencies }: { dependencies: Dependency[] }) {
+  return (
+    <ul class="deps">
+      {dependencies.map((d) => (
+        <li class={`dep ${d.status}${d.slow ? " slow" : ""}`} title={d.error ?? ""} key={d.name}>
+          {d.name}
+          {d.latency_ms !== undefined && <span class="dep-latency"> {formatLatency(d.latency_ms)}</span>}
+          {d.slow && <span class="flag"> slow</span>}
+          {d.error && <span class="dep-error"> · {d.error}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ServiceTile({
+  state,
+  now,
+  sparkline,
+  onSelect,
+}: {
+  state: ServiceState;
+  now: number;
+  sparkline?: string;
+  onSelect: (name: string) => void;
+}) {
+  const view = statusView(state);
+  const stale = isStale(state, now);
+  const shownHealth = state.latest?.health ?? state.last_good?.health;
+  const latency = state.latest?.reachability.kind === "reachable" ? state.latest.reachability.latency_ms : undefined;
+  return (
+    <article
+      class={`tile ${view.tone} ${stale ? "stale" : ""}`}
+      onClick={() => onSelect(state.name)}
+      data-service={state.name}
+      data-status={view.word}
+      data-poll-interval-ms={state.poll_interval_ms}
+    >
+      <header>
+        <span class={`badge ${view.tone}`} data-testid="status">
+          {view.word}
+        </span>
+        <span class="name">{state.name}</span>
+        <span class="age" title={state.latest?.observed_at ?? ""}>
+          {formatLatency(latency)} · {formatAge(state.latest?.observed_at, now)}
+          {stale && <span class="flag"> stale</span>}
+        </span>
+      </header>
+      <div class="meta">
+        {state.profile} · <span data-testid="base-url">{state.base_url}</span>
+        {state.tags.map((t) => (
+          <span class="tag" key={t}>
+            {t}
+          </span>
+        ))}
+      </div>
+      {view.message && <div class="problem">{view.message}</div>}
+      {view.stale && state.last_good && (
+        <div class="meta">
+          last good {formatAge(state.last_good.observed_at, now)}: {state.last_good.health?.status ?? "unknown"}
+        </div>
+      )}
+      <div class="figures">
+        {breakerCounts(state).map((c) => (
+          <span class={`headline ${c.tone}`} key={c.state}>
+            <strong>{c.count}</strong> {c.state.replace("_", " ")}
+          </span>
+        ))}
+        {headlines(state).map((h) => (
+          <span class={`headline ${h.tone}`} key={h.label}>
+            {h.label} <strong>{h.value}</strong>
+          </span>
+        ))}
+      </div>
+      {sparkline && <div class="sparkline" dangerouslySetInnerHTML={{ __html: sparkline }} />}
+      {shownHealth?.dependencies && <DependencyList dependencies={shownHealth.dependencies} />}
+      {state.last_good?.breakers && <BreakerList breakers={state.last_good.breakers} />}
+      {state.streams && <StreamList streams={state.streams} now={now} />}
+      {state.latest?.problems && <ProblemList problems={state.latest.problems} />}
+    </article>
+  );
+}
+
+/** Every service as a tile, in the order given (worst first). */
+export function ServiceTiles({
+  services,
+  now,
+  sparklines,
+  onSelect,
+}: {
+  services: ServiceState[];
+  now: number;
+  sparklines: Map<string, string>;
+  onSelect: (name: string) => void;
+}) {
+  return (
+    <div class="tiles" data-testid="tiles">
+      {services.map((s) => (
+        <ServiceTile state={s} now={now} key={s.name} sparkline={sparklines.get(s.name)} onSelect={onSelect} />
+      ))}
+    </div>
+  );
+}
