@@ -142,8 +142,13 @@ async fn the_demo_window_shows_live_status_changes() -> Result<()> {
 /// The update path, engine observation to the DOM changed, as the page measured it over
 /// this test (figures for BENCHMARKS.md; speed is reported, not asserted).
 async fn report_update_path(session: &Session) -> Result<()> {
-    let latencies = session.execute("return window.switchyardDiagnostics?.updateLatenciesMs ?? [];").await?;
-    let mut values: Vec<f64> = latencies.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    let latencies = session
+        .execute("return window.switchyardDiagnostics?.updateLatenciesMs ?? [];")
+        .await?;
+    let mut values: Vec<f64> = latencies
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
     anyhow::ensure!(!values.is_empty(), "the page measured no update");
     values.sort_by(f64::total_cmp);
     let at = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];

@@ -29,7 +29,9 @@ pub fn app_binary() -> Result<PathBuf> {
 /// The names of the X windows on the display: the native window title, which WebDriver
 /// cannot see (it reads the page's `document.title`).
 pub fn x_window_names() -> Result<Vec<String>> {
-    let output = std::process::Command::new("xwininfo").args(["-root", "-tree"]).output()?;
+    let output = std::process::Command::new("xwininfo")
+        .args(["-root", "-tree"])
+        .output()?;
     let text = String::from_utf8_lossy(&output.stdout);
     Ok(text
         .lines()

@@ -7,8 +7,8 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use switchyard_core::charts::{
-    render_line_chart, render_state_timeline, Breach, ChartSpec, Line, Marker, MarkerKind, StateBand, Theme,
-    Threshold, TimelineRow, Unit,
+    render_line_chart, render_state_timeline, Breach, ChartSpec, Line, Marker, MarkerKind,
+    StateBand, Theme, Threshold, TimelineRow, Unit,
 };
 use switchyard_core::model::BreakerState;
 use switchyard_core::store::lttb;
@@ -34,13 +34,28 @@ fn spec(points: Vec<(i64, f64)>, from: DateTime<Utc>) -> ChartSpec {
         from,
         until: from + chrono::Duration::days(1),
         local_offset: FixedOffset::east_opt(3600).expect("offset"),
-        lines: vec![Line { label: "queue.depth".into(), points }],
+        lines: vec![Line {
+            label: "queue.depth".into(),
+            points,
+        }],
         thresholds: vec![
-            Threshold { label: "capacity".into(), value: 1000.0, breach: None },
-            Threshold { label: "backpressure".into(), value: 800.0, breach: Some(Breach::Above) },
+            Threshold {
+                label: "capacity".into(),
+                value: 1000.0,
+                breach: None,
+            },
+            Threshold {
+                label: "backpressure".into(),
+                value: 800.0,
+                breach: Some(Breach::Above),
+            },
         ],
         markers: (0..20)
-            .map(|i| Marker { at_ms: from.timestamp_millis() + i * 3_600_000, kind: MarkerKind::Transition, label: "x".into() })
+            .map(|i| Marker {
+                at_ms: from.timestamp_millis() + i * 3_600_000,
+                kind: MarkerKind::Transition,
+                label: "x".into(),
+            })
             .collect(),
     }
 }
@@ -48,7 +63,9 @@ fn spec(points: Vec<(i64, f64)>, from: DateTime<Utc>) -> ChartSpec {
 fn charts(c: &mut Criterion) {
     let from = DateTime::<Utc>::from_timestamp_millis(1_795_000_000_000).expect("time");
     let raw = day_of_samples(from.timestamp_millis());
-    c.bench_function("downsample 86,400 points to 1,500 (LTTB)", |b| b.iter(|| lttb::downsample(&raw, 1500)));
+    c.bench_function("downsample 86,400 points to 1,500 (LTTB)", |b| {
+        b.iter(|| lttb::downsample(&raw, 1500))
+    });
     let points = lttb::downsample(&raw, 1500);
     c.bench_function("render a line chart of 1,500 points as SVG", |b| {
         b.iter(|| render_line_chart(&spec(points.clone(), from)).expect("chart"))
@@ -63,17 +80,31 @@ fn charts(c: &mut Criterion) {
                 .map(|h| StateBand {
                     from_ms: from.timestamp_millis() + h * 3_600_000,
                     until_ms: Some(from.timestamp_millis() + (h + 1) * 3_600_000),
-                    state: if (h + i) % 5 == 0 { BreakerState::Open } else { BreakerState::Closed },
+                    state: if (h + i) % 5 == 0 {
+                        BreakerState::Open
+                    } else {
+                        BreakerState::Closed
+                    },
                 })
                 .collect(),
         })
         .collect();
-    c.bench_function("render the breaker timeline, 20 breakers × 24 bands", |b| {
-        b.iter(|| {
-            render_state_timeline(&rows, from, from + chrono::Duration::days(1), 900, Theme::Dark, FixedOffset::east_opt(0).expect("utc"))
+    c.bench_function(
+        "render the breaker timeline, 20 breakers × 24 bands",
+        |b| {
+            b.iter(|| {
+                render_state_timeline(
+                    &rows,
+                    from,
+                    from + chrono::Duration::days(1),
+                    900,
+                    Theme::Dark,
+                    FixedOffset::east_opt(0).expect("utc"),
+                )
                 .expect("timeline")
-        })
-    });
+            })
+        },
+    );
 }
 
 criterion_group!(benches, charts);

@@ -18,7 +18,10 @@ use tokio::sync::broadcast;
 
 const TRIPS: usize = 400;
 
-async fn next_matching(events: &mut broadcast::Receiver<EngineEvent>, pred: impl Fn(&ServiceState) -> bool) -> ServiceState {
+async fn next_matching(
+    events: &mut broadcast::Receiver<EngineEvent>,
+    pred: impl Fn(&ServiceState) -> bool,
+) -> ServiceState {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
             Ok(Ok(EngineEvent::ServiceUpdated { state })) if pred(&state) => return state,
@@ -29,7 +32,13 @@ async fn next_matching(events: &mut broadcast::Receiver<EngineEvent>, pred: impl
 }
 
 fn breaker_state(state: &ServiceState, name: &str) -> Option<BreakerState> {
-    state.last_good.as_ref()?.breakers.iter().find(|b| b.name == name).map(|b| b.state)
+    state
+        .last_good
+        .as_ref()?
+        .breakers
+        .iter()
+        .find(|b| b.name == name)
+        .map(|b| b.state)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -37,10 +46,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
-async fn setup(max_rate: u32) -> (Fleet, EngineHandle, broadcast::Receiver<EngineEvent>, String) {
-    let fleet = Fleet::start(FleetSpec { services: vec![ServiceSpec::quiet(Profile::BreakerRegistry, "registry")] })
-        .await
-        .expect("fleet");
+async fn setup(
+    max_rate: u32,
+) -> (
+    Fleet,
+    EngineHandle,
+    broadcast::Receiver<EngineEvent>,
+    String,
+) {
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![ServiceSpec::quiet(Profile::BreakerRegistry, "registry")],
+    })
+    .await
+    .expect("fleet");
     let mut config = Config::parse(&fleet.config_toml("60s", "2s")).expect("config");
     let mut stream = StreamConfig::new("/api/ws/breakers");
     stream.subscribe = vec!["breakers".into()];
@@ -49,7 +67,10 @@ async fn setup(max_rate: u32) -> (Fleet, EngineHandle, broadcast::Receiver<Engin
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
     let mut events = engine.subscribe();
     next_matching(&mut events, |s| {
-        s.last_good.is_some() && s.streams.first().is_some_and(|x| x.state == StreamState::Live)
+        s.last_good.is_some()
+            && s.streams
+                .first()
+                .is_some_and(|x| x.state == StreamState::Live)
     })
     .await;
     let control = format!("{}/_fleet/set", fleet.services()[0].base_url);
@@ -61,7 +82,11 @@ async fn latency() {
     let client = reqwest::Client::new();
     let mut samples = Vec::with_capacity(TRIPS);
     for trip in 0..TRIPS {
-        let (word, state) = if trip % 2 == 0 { ("OPEN", BreakerState::Open) } else { ("CLOSED", BreakerState::Closed) };
+        let (word, state) = if trip % 2 == 0 {
+            ("OPEN", BreakerState::Open)
+        } else {
+            ("CLOSED", BreakerState::Closed)
+        };
         let started = Instant::now();
         client
             .post(&control)
@@ -69,7 +94,10 @@ async fn latency() {
             .send()
             .await
             .expect("control");
-        next_matching(&mut events, |s| breaker_state(s, "exchange_api") == Some(state)).await;
+        next_matching(&mut events, |s| {
+            breaker_state(s, "exchange_api") == Some(state)
+        })
+        .await;
         samples.push(started.elapsed());
     }
     samples.sort();
@@ -92,7 +120,10 @@ async fn throughput() {
         .send()
         .await
         .expect("control");
-    let first = next_matching(&mut events, |s| s.streams[0].received > 1000).await.streams[0].received;
+    let first = next_matching(&mut events, |s| s.streams[0].received > 1000)
+        .await
+        .streams[0]
+        .received;
     let started = Instant::now();
     let mut last = first;
     while started.elapsed() < Duration::from_secs(5) {

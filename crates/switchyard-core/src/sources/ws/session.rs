@@ -308,9 +308,16 @@ impl Session {
     async fn refresh_rate(&mut self, meter: &mut RateMeter) {
         let now = Instant::now();
         let rate = meter.rate(now);
-        let state = if meter.flooding(now) { StreamState::Flooding } else { StreamState::Live };
+        let state = if meter.flooding(now) {
+            StreamState::Flooding
+        } else {
+            StreamState::Live
+        };
         let counters = self.counters();
-        if rate != self.status.messages_per_second || state != self.status.state || counters != self.last_counters {
+        if rate != self.status.messages_per_second
+            || state != self.status.state
+            || counters != self.last_counters
+        {
             self.status.messages_per_second = rate;
             self.last_counters = counters;
             self.set_state(state).await;
@@ -319,7 +326,14 @@ impl Session {
 
     fn counters(&self) -> [u64; 6] {
         let s = &self.status;
-        [s.received, s.invalid, s.unknown, s.oversized, s.dropped, s.server_errors]
+        [
+            s.received,
+            s.invalid,
+            s.unknown,
+            s.oversized,
+            s.dropped,
+            s.server_errors,
+        ]
     }
 }
 
