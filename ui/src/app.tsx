@@ -11,9 +11,44 @@ import { BreakerBoard } from "./breakers";
 import { Detail, type RangeChoice } from "./detail";
 import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
 import { ServiceTiles } from "./service-tiles";
-import { filterServices, RANGES, sortWorstFirst, toneCounts, upsertService } from "./view";
+import { customRange, filterServices, RANGES, sortWorstFirst, toneCounts, upsertService } from "./view";
 
 type View = "overview" | "breakers";
+
+/** A custom range: two local times; applying it pauses the view on that window. */
+function CustomRange({ onPick }: { onPick: (range: RangeChoice) => void }) {
+  const [open, setOpen] = useState(false);
+  const [from, setFrom] = useState("");
+  const [until, setUntil] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  if (!open) {
+    return (
+      <button onClick={() => setOpen(true)} data-testid="custom-range">
+        custom…
+      </button>
+    );
+  }
+  const apply = () => {
+    const range = customRange(from, until);
+    if (typeof range === "string") {
+      setProblem(range);
+      return;
+    }
+    onPick(range);
+    setOpen(false);
+    setProblem(null);
+  };
+  return (
+    <span class="custom-range">
+      <input type="datetime-local" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+      <span>to</span>
+      <input type="datetime-local" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} />
+      <button onClick={apply}>show</button>
+      <button onClick={() => setOpen(false)}>cancel</button>
+      {problem && <span class="problem">{problem}</span>}
+    </span>
+  );
+}
 
 /** The tiles' sparklines (the last 15 minutes), refreshed every few seconds. */
 function useSparklines(enabled: boolean): Map<string, string> {
@@ -128,7 +163,7 @@ export function App() {
   }, [help, selected]);
 
   const counts = toneCounts(services);
-  const shown = sortWorstFirst(filterServices(services, filter));
+  const shown = sortWorstFirst(filterServices(services, filter), now);
   const detail = selected ? services.find((s) => s.name === selected) : undefined;
   const live = range.untilMs === undefined;
   return (
@@ -175,6 +210,7 @@ export function App() {
             </button>
           ))}
         </span>
+        <CustomRange onPick={(r) => setRange(r)} />
         <button class={`live ${live ? "on" : ""}`} onClick={() => setRange((r) => (live ? { minutes: r.minutes, untilMs: Date.now() } : { minutes: r.minutes }))} title="p">
           {live ? "● live" : "❚❚ paused"}
         </button>

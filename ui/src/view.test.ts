@@ -3,7 +3,7 @@ import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
 import type { Breaker } from "./bindings/Breaker";
-import { boardRows, breakerCounts, breakerTone, chartedSeries, filterServices, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
+import { boardRows, breakerCounts, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
 
 function observation(partial: Partial<Observation>): Observation {
   return {
@@ -79,8 +79,18 @@ describe("formatting", () => {
 
 describe("lists", () => {
   it("sorts worst first, then by name", () => {
-    const sorted = sortWorstFirst([service("b", ok), service("c", down), service("a", ok), service("d", refused)]);
+    const now = Date.parse("2026-11-23T10:00:01Z");
+    const sorted = sortWorstFirst([service("b", ok), service("c", down), service("a", ok), service("d", refused)], now);
     expect(sorted.map((s) => s.name)).toEqual(["c", "d", "a", "b"]);
+  });
+
+  it("ranks an open breaker above degraded, and degraded above stale", () => {
+    const now = Date.parse("2026-11-23T10:00:01Z");
+    const openBreaker = observation({ health: { status: "ok" }, breakers: [{ name: "x", state: "open" }] });
+    const degraded = observation({ health: { status: "degraded" } });
+    const old = { ...service("stale", ok), poll_interval_ms: 100 };
+    const states = [service("fine", ok), old, service("degraded", degraded), service("breaker", openBreaker, openBreaker), service("down", down)];
+    expect(sortWorstFirst(states, now).map((s) => s.name)).toEqual(["down", "breaker", "degraded", "stale", "fine"]);
   });
 
   it("counts tones", () => {
@@ -206,5 +216,17 @@ describe("tiles", () => {
       { state: "half_open", count: 1, tone: "warn" },
       { state: "closed", count: 2, tone: "ok" },
     ]);
+  });
+});
+
+describe("custom range", () => {
+  it("turns two local times into minutes before an end", () => {
+    const range = customRange("2026-11-23T10:00", "2026-11-23T12:30");
+    expect(range).toEqual({ minutes: 150, untilMs: Date.parse("2026-11-23T12:30") });
+  });
+
+  it("says what is wrong with a bad pair", () => {
+    expect(customRange("2026-11-23T12:00", "2026-11-23T11:00")).toBe("the end must come after the start");
+    expect(customRange("", "2026-11-23T11:00")).toBe("pick both a start and an end");
   });
 });

@@ -71,13 +71,27 @@ export function isStale(state: ServiceState, nowMs: number): boolean {
   return nowMs - Date.parse(observedAt) > 3 * state.poll_interval_ms;
 }
 
-const TONE_RANK: Record<Tone, number> = { bad: 0, warn: 1, unknown: 2, ok: 3 };
+/**
+ * How bad a service is, 0 being the worst: down or unreadable, then an open breaker,
+ * then degraded, then stale data, then unknown, then fine (DESIGN.md's order; firing
+ * alerts join when the alerts panel lands).
+ */
+export function severityRank(state: ServiceState, nowMs: number): number {
+  const tone = statusView(state).tone;
+  if (tone === "bad") return 0;
+  const breakers = state.last_good?.breakers ?? [];
+  if (breakers.some((b) => b.state === "open" || b.state === "forced_open")) return 1;
+  if (tone === "warn") return 2;
+  if (isStale(state, nowMs)) return 3;
+  if (tone === "unknown") return 4;
+  return 5;
+}
 
 /** Worst first, then by name: what is burning sits at the top. */
-export function sortWorstFirst(states: ServiceState[]): ServiceState[] {
+export function sortWorstFirst(states: ServiceState[], nowMs: number = Date.now()): ServiceState[] {
   return [...states].sort((a, b) => {
-    const byTone = TONE_RANK[statusView(a).tone] - TONE_RANK[statusView(b).tone];
-    return byTone !== 0 ? byTone : a.name.localeCompare(b.name);
+    const byRank = severityRank(a, nowMs) - severityRank(b, nowMs);
+    return byRank !== 0 ? byRank : a.name.localeCompare(b.name);
   });
 }
 
@@ -237,4 +251,13 @@ export function breakerCounts(state: ServiceState): { state: string; count: numb
   return [...counts.entries()]
     .map(([s, count]) => ({ state: s, count, tone: breakerTone(s) }))
     .sort((a, b) => (STATE_RANK[a.state] ?? 2) - (STATE_RANK[b.state] ?? 2));
+}
+
+/** A custom range from two `datetime-local` values (local time), or why it is not one. */
+export function customRange(from: string, until: string): { minutes: number; untilMs: number } | string {
+  const start = Date.parse(from);
+  const end = Date.parse(until);
+  if (Number.isNaN(start) || Number.isNaN(end)) return "pick both a start and an end";
+  if (end <= start) return "the end must come after the start";
+  return { minutes: Math.max(1, Math.round((end - start) / 60_000)), untilMs: end };
 }
