@@ -271,7 +271,9 @@ async fn polls(base_url: &str) -> Result<u64> {
 /// Presses a key the way a person would: a keydown on the window.
 async fn press(session: &Session, key: &str) -> Result<()> {
     session
-        .execute(&format!("window.dispatchEvent(new KeyboardEvent('keydown', {{ key: '{key}' }})); return null;"))
+        .execute(&format!(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {{ key: '{key}' }})); return null;"
+        ))
         .await
         .map(|_| ())
 }
@@ -302,16 +304,35 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
     let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config)])?;
     let session = Session::launch(&driver.url(), &app, &["--demo"]).await?;
     let (rows, _) = session
-        .wait_for("every demo service, read", Duration::from_secs(30), READ_ROWS, |rows| {
-            let all = DEMO_SERVICES.iter().all(|n| row(rows, n).is_some_and(|r| r["status"] != "waiting"));
-            all.then(|| rows.clone())
-        })
+        .wait_for(
+            "every demo service, read",
+            Duration::from_secs(30),
+            READ_ROWS,
+            |rows| {
+                let all = DEMO_SERVICES
+                    .iter()
+                    .all(|n| row(rows, n).is_some_and(|r| r["status"] != "waiting"));
+                all.then(|| rows.clone())
+            },
+        )
         .await?;
-    let url = |name: &str| row(&rows, name).and_then(|r| r["url"].as_str()).unwrap_or_default().to_string();
+    let url = |name: &str| {
+        row(&rows, name)
+            .and_then(|r| r["url"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
 
     // Pin the whole demo so its scripts cannot reorder the tiles under the test.
     for name in DEMO_SERVICES {
-        let body = if ["execution-service", "market-data", "notifications", "risk-engine"].contains(&name) {
+        let body = if [
+            "execution-service",
+            "market-data",
+            "notifications",
+            "risk-engine",
+        ]
+        .contains(&name)
+        {
             json!({"status": "OK"})
         } else {
             json!({})
@@ -319,91 +340,179 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
         set(&url(name), body).await?;
     }
     session
-        .wait_for("every service ok", Duration::from_secs(15), READ_ROWS, |rows| {
-            DEMO_SERVICES.iter().all(|n| row(rows, n).is_some_and(|r| r["status"] == "ok")).then_some(())
-        })
+        .wait_for(
+            "every service ok",
+            Duration::from_secs(15),
+            READ_ROWS,
+            |rows| {
+                DEMO_SERVICES
+                    .iter()
+                    .all(|n| row(rows, n).is_some_and(|r| r["status"] == "ok"))
+                    .then_some(())
+            },
+        )
         .await?;
 
     // Worst first: degrade one service and its tile leads.
     set(&url("notifications"), json!({"status": "DEGRADED"})).await?;
     let (order, _) = session
-        .wait_for("notifications first", Duration::from_secs(10), READ_ROWS, |rows| {
-            (rows.as_array()?.first()?["name"] == "notifications").then(|| rows.clone())
-        })
+        .wait_for(
+            "notifications first",
+            Duration::from_secs(10),
+            READ_ROWS,
+            |rows| (rows.as_array()?.first()?["name"] == "notifications").then(|| rows.clone()),
+        )
         .await?;
-    let ranks: Vec<u8> = order.as_array().into_iter().flatten().map(|r| status_rank(r["status"].as_str().unwrap_or(""))).collect();
-    anyhow::ensure!(ranks.windows(2).all(|w| w[0] <= w[1]), "tiles are not worst first: {order}");
+    let ranks: Vec<u8> = order
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| status_rank(r["status"].as_str().unwrap_or("")))
+        .collect();
+    anyhow::ensure!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "tiles are not worst first: {order}"
+    );
 
     // Tripping a breaker moves its service above a merely degraded one, coloured open.
-    set(&url("trading-api"), json!({"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 7}}})).await?;
+    set(
+        &url("trading-api"),
+        json!({"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 7}}}),
+    )
+    .await?;
     session
-        .wait_for("trading-api first, exchange_api open", Duration::from_secs(10), READ_BREAKERS, |breakers| {
-            breakers.as_array()?.iter().find(|b| b["service"] == "trading-api" && b["name"] == "exchange_api" && b["state"] == "open")?;
-            Some(())
-        })
+        .wait_for(
+            "trading-api first, exchange_api open",
+            Duration::from_secs(10),
+            READ_BREAKERS,
+            |breakers| {
+                breakers.as_array()?.iter().find(|b| {
+                    b["service"] == "trading-api"
+                        && b["name"] == "exchange_api"
+                        && b["state"] == "open"
+                })?;
+                Some(())
+            },
+        )
         .await?;
     session
-        .wait_for("trading-api leads", Duration::from_secs(10), READ_ROWS, |rows| {
-            (rows.as_array()?.first()?["name"] == "trading-api").then_some(())
-        })
+        .wait_for(
+            "trading-api leads",
+            Duration::from_secs(10),
+            READ_ROWS,
+            |rows| (rows.as_array()?.first()?["name"] == "trading-api").then_some(()),
+        )
         .await?;
     save_screenshot(&session, "overview.png").await?;
 
     // Closed again, the board's timeline still shows the open band.
-    set(&url("trading-api"), json!({"breakers": {"exchange_api": {"state": "CLOSED", "failure_count": 0}}})).await?;
+    set(
+        &url("trading-api"),
+        json!({"breakers": {"exchange_api": {"state": "CLOSED", "failure_count": 0}}}),
+    )
+    .await?;
     session
-        .wait_for("exchange_api closed", Duration::from_secs(10), READ_BREAKERS, |breakers| {
-            breakers.as_array()?.iter().find(|b| b["service"] == "trading-api" && b["name"] == "exchange_api" && b["state"] == "closed")?;
-            Some(())
-        })
+        .wait_for(
+            "exchange_api closed",
+            Duration::from_secs(10),
+            READ_BREAKERS,
+            |breakers| {
+                breakers.as_array()?.iter().find(|b| {
+                    b["service"] == "trading-api"
+                        && b["name"] == "exchange_api"
+                        && b["state"] == "closed"
+                })?;
+                Some(())
+            },
+        )
         .await?;
     press(&session, "g").await?;
     press(&session, "b").await?;
-    let timeline = "return document.querySelector('[data-chart=\"state timeline\"] .svg')?.innerHTML ?? '';";
+    let timeline =
+        "return document.querySelector('[data-chart=\"state timeline\"] .svg')?.innerHTML ?? '';";
     session
-        .wait_for("an open band on the board's timeline", Duration::from_secs(15), timeline, |svg| {
-            let svg = svg.as_str()?.to_uppercase();
-            (svg.contains("TRADING-API / EXCHANGE_API") && svg.contains("#E5534B")).then_some(())
-        })
+        .wait_for(
+            "an open band on the board's timeline",
+            Duration::from_secs(15),
+            timeline,
+            |svg| {
+                let svg = svg.as_str()?.to_uppercase();
+                (svg.contains("TRADING-API / EXCHANGE_API") && svg.contains("#E5534B"))
+                    .then_some(())
+            },
+        )
         .await?;
     save_screenshot(&session, "breaker-board.png").await?;
 
     // The detail view's queue chart has its capacity and backpressure lines.
     press(&session, "g").await?;
     press(&session, "o").await?;
-    set(&url("events-api"), json!({"queue": {"depth": 900, "capacity": 1000}})).await?;
-    session.execute("document.querySelector('article[data-service=\"events-api\"]').click(); return null;").await?;
-    let queue_chart = "return document.querySelector('[data-chart=\"queue.depth\"] .svg')?.innerHTML ?? '';";
+    set(
+        &url("events-api"),
+        json!({"queue": {"depth": 900, "capacity": 1000}}),
+    )
+    .await?;
+    session
+        .execute(
+            "document.querySelector('article[data-service=\"events-api\"]').click(); return null;",
+        )
+        .await?;
+    let queue_chart =
+        "return document.querySelector('[data-chart=\"queue.depth\"] .svg')?.innerHTML ?? '';";
     let (fifteen_minutes, _) = session
-        .wait_for("the queue chart with capacity and backpressure", Duration::from_secs(15), queue_chart, |svg| {
-            let svg = svg.as_str()?;
-            (svg.contains("capacity") && svg.contains("backpressure")).then(|| svg.to_string())
-        })
+        .wait_for(
+            "the queue chart with capacity and backpressure",
+            Duration::from_secs(15),
+            queue_chart,
+            |svg| {
+                let svg = svg.as_str()?;
+                (svg.contains("capacity") && svg.contains("backpressure")).then(|| svg.to_string())
+            },
+        )
         .await?;
     save_screenshot(&session, "detail.png").await?;
 
     // A different range redraws the charts (key 4: the last 24 hours).
     press(&session, "4").await?;
     session
-        .wait_for("the chart redrawn for 24 h", Duration::from_secs(15), queue_chart, |svg| {
-            let svg = svg.as_str()?;
-            (!svg.is_empty() && svg != fifteen_minutes).then_some(())
-        })
+        .wait_for(
+            "the chart redrawn for 24 h",
+            Duration::from_secs(15),
+            queue_chart,
+            |svg| {
+                let svg = svg.as_str()?;
+                (!svg.is_empty() && svg != fifteen_minutes).then_some(())
+            },
+        )
         .await?;
 
     // `/` focuses the filter; typing narrows the tiles.
     press(&session, "Escape").await?;
     press(&session, "/").await?;
-    let focused = session.execute("return document.activeElement?.dataset?.testid ?? null;").await?;
-    anyhow::ensure!(focused == "filter", "`/` did not focus the filter: {focused}");
+    let focused = session
+        .execute("return document.activeElement?.dataset?.testid ?? null;")
+        .await?;
+    anyhow::ensure!(
+        focused == "filter",
+        "`/` did not focus the filter: {focused}"
+    );
     session
         .execute("const f = document.activeElement; f.value = 'wallet'; f.dispatchEvent(new Event('input', { bubbles: true })); return null;")
         .await?;
     session
-        .wait_for("only wallet-api shown", Duration::from_secs(5), READ_ROWS, |rows| {
-            let names: Vec<&str> = rows.as_array()?.iter().filter_map(|r| r["name"].as_str()).collect();
-            (names == ["wallet-api"]).then_some(())
-        })
+        .wait_for(
+            "only wallet-api shown",
+            Duration::from_secs(5),
+            READ_ROWS,
+            |rows| {
+                let names: Vec<&str> = rows
+                    .as_array()?
+                    .iter()
+                    .filter_map(|r| r["name"].as_str())
+                    .collect();
+                (names == ["wallet-api"]).then_some(())
+            },
+        )
         .await?;
 
     session.close().await?;
