@@ -1,6 +1,6 @@
 //! What stands between a request and its profile handler: the request
-//! count, the rate budget, and the injected fault. Runs on every profile
-//! route (never on the control endpoints).
+//! count, the record of write requests, the rate budget, and the injected
+//! fault. Runs on every profile route (never on the control endpoints).
 
 use std::sync::Arc;
 
@@ -17,6 +17,8 @@ pub(crate) async fn gate<M: Simulation>(
     request: Request,
     next: Next,
 ) -> Response {
+    // Recorded before any fault answers: a reset that hangs was still sent.
+    state.record_action(request.method(), request.uri(), request.headers());
     let admission = state.admit(request.uri().path());
     if let Some(standing) = admission.standing.filter(|s| s.refused) {
         return standing.refusal();

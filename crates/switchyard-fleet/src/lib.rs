@@ -8,8 +8,11 @@
 //! A [`Fleet`] is started from a [`FleetSpec`]; each service speaks one
 //! seed [`Profile`] of CONTRACTS.md and follows its [`Script`] until a test
 //! pins it through the control endpoint (`POST /_fleet/set`,
-//! `POST /_fleet/script`, `GET /_fleet/state`).
+//! `POST /_fleet/script`, `GET /_fleet/state`). Every write request a
+//! service receives (a reset, a cache clear) is listed in its state under
+//! `"actions"`, with the reason the console sent.
 
+mod actions;
 mod clock;
 mod condition;
 mod config_toml;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 
+use crate::actions::ActionLog;
 use crate::clock::Clock;
 use crate::control::request::{ControlChanges, ProfileChanges};
 use crate::faults::{
@@ -44,6 +45,9 @@ pub(crate) struct Control {
     pub(crate) status_code: Option<u16>,
     /// Requests per second before `429`; `None` means no budget.
     pub(crate) rate_limit_per_second: Option<u32>,
+    /// Breaker resets answer success but change nothing, so a console's
+    /// verification has something to catch.
+    pub(crate) ignore_resets: bool,
 }
 
 impl Control {
@@ -72,6 +76,9 @@ struct Inner<M> {
     control: Control,
     /// Requests per path, whatever they answered.
     requests: BTreeMap<String, u64>,
+    /// Write requests (resets, clears), kept across script resumes: they
+    /// are what happened to the service, not something the script drives.
+    actions: ActionLog,
     window: RateWindow,
 }
 
@@ -99,6 +106,7 @@ impl<M: Simulation> ServiceState<M> {
                 model,
                 control: Control::default(),
                 requests: BTreeMap::new(),
+                actions: ActionLog::default(),
                 window: RateWindow::default(),
             }),
         }
@@ -142,6 +150,27 @@ impl<M: Simulation> ServiceState<M> {
             params: inner.control.params(),
             standing,
         }
+    }
+
+    /// Remembers a write request (see [`ActionLog`]); reads are not kept.
+    pub(crate) fn record_action(
+        &self,
+        method: &axum::http::Method,
+        uri: &axum::http::Uri,
+        headers: &axum::http::HeaderMap,
+    ) {
+        if !ActionLog::is_write(method) {
+            return;
+        }
+        let now = self.clock.elapsed();
+        self.lock()
+            .actions
+            .record(method, uri.path(), uri.query(), headers, now);
+    }
+
+    /// Whether breaker resets are to be answered without resetting.
+    pub(crate) fn ignores_resets(&self) -> bool {
+        self.lock().control.ignore_resets
     }
 
     /// Applies `POST /_fleet/set`: pins the service, then changes it. All or
@@ -260,6 +289,8 @@ impl<M: Simulation> ServiceState<M> {
                 Value::from(inner.requests.get("/health").copied().unwrap_or(0)),
             ),
             ("requests", Value::Object(requests)),
+            ("actions", inner.actions.view(&self.clock)),
+            ("ignore_resets", Value::from(control.ignore_resets)),
             ("uptime_seconds", Value::from(now.as_secs_f64())),
         ];
         view.extend(fields.map(|(name, value)| (name.to_owned(), value)));

@@ -33,6 +33,9 @@ pub(crate) struct SetRequest {
     /// A number turns the budget on; `null` turns it off.
     #[serde(default, deserialize_with = "present")]
     rate_limit_per_second: Option<Option<u32>>,
+    /// Breaker resets answer success without resetting (until set false or
+    /// the script resumes).
+    ignore_resets: Option<bool>,
 
     /// Streams (services that have them): the fault, its parameters, and
     /// the timings and limit tests shorten.
@@ -65,6 +68,7 @@ pub(crate) struct ControlChanges {
     retry_after_seconds: Option<u64>,
     status_code: Option<u16>,
     rate_limit_per_second: Option<Option<u32>>,
+    ignore_resets: Option<bool>,
     stream: StreamChanges,
 }
 
@@ -167,6 +171,7 @@ impl SetRequest {
             retry_after_seconds: self.retry_after_seconds,
             status_code: self.status_code,
             rate_limit_per_second: self.rate_limit_per_second,
+            ignore_resets: self.ignore_resets,
             stream,
         };
         let changes = ProfileChanges {
@@ -207,6 +212,9 @@ impl ControlChanges {
         }
         if let Some(budget) = self.rate_limit_per_second {
             control.rate_limit_per_second = budget;
+        }
+        if let Some(ignore) = self.ignore_resets {
+            control.ignore_resets = ignore;
         }
     }
 }

@@ -431,12 +431,16 @@ async fn breaker(State(state): Shared, Path(name): Path<String>) -> Response {
     }
 }
 
-/// `POST /api/circuit-breakers/{name}/reset`: back to CLOSED, answering the breaker.
+/// `POST /api/circuit-breakers/{name}/reset`: back to CLOSED, answering the
+/// breaker; with `ignore_resets` set, answered the same but left as it was.
 async fn reset(State(state): Shared, Path(name): Path<String>) -> Response {
+    let ignore = state.ignores_resets();
     let document = state.with_model(|model, now| {
         let entry = model.breakers.get_mut(&name)?;
-        entry.breaker.close();
-        model.evaluate_alerts(now);
+        if !ignore {
+            entry.breaker.close();
+            model.evaluate_alerts(now);
+        }
         model.breaker_document(&name, &state.clock)
     });
     match document {

@@ -126,9 +126,19 @@ struct ResetQuery {
     reason: Option<String>,
 }
 
-/// `POST /api/circuit-breaker/reset[?override=true&reason=…]`.
+/// `POST /api/circuit-breaker/reset[?override=true&reason=…]`. With
+/// `ignore_resets` set, a reset the guard allows is answered as done but
+/// leaves the halt (and its history) as it was.
 async fn reset(State(state): Shared, Query(query): Query<ResetQuery>) -> Response {
+    let ignore = state.ignores_resets();
     let result = state.with_model(|model, now| {
+        if ignore {
+            return if model.halt.active || query.overridden {
+                Ok(model.breaker(&state.clock))
+            } else {
+                Err(NotActive)
+            };
+        }
         model
             .halt
             .reset(now, query.overridden, query.reason)

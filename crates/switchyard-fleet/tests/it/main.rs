@@ -2,6 +2,7 @@
 //! and, for the streams, over WebSocket with tokio-tungstenite.
 //! One binary with modules, so the crate links a single test executable.
 
+mod actions;
 mod breaker_registry;
 mod config;
 mod control;
