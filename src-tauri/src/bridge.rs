@@ -29,6 +29,9 @@ pub fn stream_updates(app: AppHandle, engine: EngineHandle, channel: Channel<Fle
                         }
                         coalescer.push(state);
                     }
+                    // Alerts reach the window through their own commands, the tray and
+                    // notifications (`notify.rs`, `tray.rs`), not through the fleet batches.
+                    Ok(EngineEvent::AlertsChanged { .. }) => {}
                     Err(RecvError::Lagged(missed)) => {
                         // Each batch carries whole states, so re-sending everything
                         // catches the window up.

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ts_rs::{Config, ExportError, TS};
 
+use crate::alerting::{AlertsState, RulesRejected};
+use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
 use crate::coalesce::FleetUpdate;
 use crate::engine::{EngineEvent, ServiceState};
 use crate::session::SessionInfo;
@@ -29,6 +31,13 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     TimelineRequest::export_all(&config)?;
     TimelineView::export_all(&config)?;
     Sparkline::export_all(&config)?;
+    // Alerts: the panel's state, the rule editor, and what the commands take.
+    AlertsState::export_all(&config)?;
+    RuleView::export_all(&config)?;
+    RuleSpec::export_all(&config)?;
+    RulesRejected::export_all(&config)?;
+    AlertKey::export_all(&config)?;
+    SilenceTarget::export_all(&config)?;
     Ok(())
 }
 

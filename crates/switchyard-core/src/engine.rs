@@ -2,8 +2,14 @@
 //! channel; the engine folds them into each service's state, hands them to the store
 //! writer, and publishes every change on a broadcast channel that the UI bridge and the
 //! CLI subscribe to. One task owns the state, so there are no locks to get wrong.
+//!
+//! The same task owns the alert evaluator ([`crate::alerting`]): every service update is
+//! evaluated as it is applied, a one-second tick moves alerts along with time alone, and
+//! alert changes are published as [`EngineEvent::AlertsChanged`]. Evaluation time is
+//! always the injected clock's `now`; the tick only decides how often to look.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -11,6 +17,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
+use crate::alerting::{AlertCommand, AlertRequestError, AlertSetup, Alerting, AlertsState};
+use crate::alerts::{
+    Acknowledgement, ActiveAlert, AlertEvent, AlertKey, RuleSpec, RuleView, Severity, Silence,
+    SilenceId, SilenceTarget,
+};
+use crate::charts::Threshold;
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::model::{Breaker, Observation, StreamStatus, Transition, TransitionSource};
@@ -129,13 +141,31 @@ impl ServiceState {
 /// A change the engine publishes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Boxing the service state would change every subscriber's pattern for a saving that
+// does not matter: events sit in a 1,024-slot broadcast ring, and most are service updates.
+#[allow(clippy::large_enum_variant)]
 pub enum EngineEvent {
-    ServiceUpdated { state: ServiceState },
+    ServiceUpdated {
+        state: ServiceState,
+    },
+    /// Alerts changed phase, or the active list changed (a value, an acknowledgement,
+    /// a silence). `events` are the phase changes, for notifications; `worst` is the
+    /// worst severity firing, for the tray.
+    AlertsChanged {
+        active: Vec<ActiveAlert>,
+        worst: Option<Severity>,
+        events: Vec<AlertEvent>,
+    },
 }
 
 enum Command {
     Snapshot(oneshot::Sender<Vec<ServiceState>>),
+    Alerts(AlertCommand),
 }
+
+/// How often alerts are moved along when no observation comes (a `for` elapsing,
+/// staleness, a silence ending). The time they are judged at is the clock's.
+const ALERT_TICK: Duration = Duration::from_secs(1);
 
 /// The running engine. Cheap to clone; [`EngineHandle::shutdown`] stops it.
 #[derive(Clone)]
@@ -152,11 +182,22 @@ const EVENT_BUFFER: usize = 1024;
 
 impl EngineHandle {
     /// Starts one poller per service and the engine task. `writer`, when given, receives
-    /// every observation for the history.
+    /// every observation for the history. Alerts run on the configured and default rules.
     pub fn start(
         config: &Config,
         clock: Arc<dyn Clock>,
         writer: Option<StoreWriter>,
+    ) -> EngineHandle {
+        EngineHandle::start_with_alerts(config, clock, writer, AlertSetup::from_config(config))
+    }
+
+    /// [`EngineHandle::start`] with the alert rules and silences to begin with (see
+    /// [`AlertSetup::load`], which reads them from the history).
+    pub fn start_with_alerts(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        writer: Option<StoreWriter>,
+        alerts: AlertSetup,
     ) -> EngineHandle {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (commands, command_rx) = mpsc::channel(16);
@@ -190,6 +231,7 @@ impl EngineHandle {
         drop(stream_tx);
 
         let states: Vec<ServiceState> = config.services.iter().map(ServiceState::new).collect();
+        let alerting = Alerting::new(alerts, writer.as_ref().map(|w| w.handle()));
         let task = tokio::spawn(run(
             states,
             Inputs {
@@ -197,8 +239,12 @@ impl EngineHandle {
                 streams: stream_rx,
                 commands: command_rx,
             },
-            events.clone(),
-            writer,
+            Outputs {
+                events: events.clone(),
+                writer,
+            },
+            alerting,
+            clock,
             pollers,
             shutdown.clone(),
         ));
@@ -223,6 +269,113 @@ impl EngineHandle {
         answer.await.unwrap_or_default()
     }
 
+    async fn ask<T>(&self, command: impl FnOnce(oneshot::Sender<T>) -> AlertCommand) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Alerts(command(reply)))
+            .await
+            .ok()?;
+        answer.await.ok()
+    }
+
+    /// The alerts panel's whole picture: active alerts, silences, recent resolutions.
+    pub async fn alerts(&self) -> AlertsState {
+        self.ask(AlertCommand::State).await.unwrap_or(AlertsState {
+            active: Vec::new(),
+            worst: None,
+            worst_unhandled: None,
+            silences: Vec::new(),
+            recent: Vec::new(),
+            rules_saved: None,
+        })
+    }
+
+    /// Takes a pending or firing alert in hand: it stops notifying until it resolves.
+    /// Recorded in the store with `by` and the comment.
+    pub async fn acknowledge(
+        &self,
+        key: AlertKey,
+        by: &str,
+        comment: &str,
+    ) -> Result<Acknowledgement, AlertRequestError> {
+        let (by, comment) = (by.to_string(), comment.to_string());
+        self.ask(|reply| AlertCommand::Acknowledge {
+            key,
+            by,
+            comment,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(AlertRequestError::EngineStopped))
+    }
+
+    /// Silences a rule, a service, or a rule on a service until `until`; recorded in
+    /// the store and restored on the next start while it lasts.
+    pub async fn silence(
+        &self,
+        target: SilenceTarget,
+        until: chrono::DateTime<chrono::Utc>,
+        reason: &str,
+        by: &str,
+    ) -> Result<Silence, AlertRequestError> {
+        let (reason, by) = (reason.to_string(), by.to_string());
+        self.ask(|reply| AlertCommand::Silence {
+            target,
+            until,
+            reason,
+            by,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(AlertRequestError::EngineStopped))
+    }
+
+    /// Removes a silence; what it hid notifies again on the next tick.
+    pub async fn unsilence(&self, id: SilenceId, by: &str) -> Result<Silence, AlertRequestError> {
+        let by = by.to_string();
+        self.ask(|reply| AlertCommand::Unsilence { id, by, reply })
+            .await
+            .unwrap_or(Err(AlertRequestError::EngineStopped))
+    }
+
+    /// Every rule in force: configured, default, then imported from services.
+    pub async fn alert_rules(&self) -> Vec<RuleView> {
+        self.ask(AlertCommand::Rules).await.unwrap_or_default()
+    }
+
+    /// Replaces the configured and default rules (imported ones stay), after validating
+    /// all of them; saved in the store, where the next start finds them. Returns every
+    /// rule now in force.
+    pub async fn set_alert_rules(
+        &self,
+        specs: Vec<RuleSpec>,
+        by: &str,
+    ) -> Result<Vec<RuleView>, AlertRequestError> {
+        let by = by.to_string();
+        self.ask(|reply| AlertCommand::SetRules { specs, by, reply })
+            .await
+            .unwrap_or(Err(AlertRequestError::EngineStopped))
+    }
+
+    /// The configured and default rules as `[[alert]]` TOML, for the configuration file.
+    pub async fn export_alert_rules(&self) -> Result<String, AlertRequestError> {
+        self.ask(AlertCommand::ExportRules)
+            .await
+            .unwrap_or(Err(AlertRequestError::EngineStopped))
+    }
+
+    /// The threshold lines of the rules watching `series` on `service`, for its chart.
+    pub async fn chart_thresholds(&self, service: &str, series: &str) -> Vec<Threshold> {
+        let (service, series) = (service.to_string(), series.to_string());
+        self.ask(|reply| AlertCommand::Thresholds {
+            service,
+            series,
+            reply,
+        })
+        .await
+        .unwrap_or_default()
+    }
+
     /// Stops polling, writes what is queued for the history, and waits for both.
     /// Returns the writer's statistics when there was a writer.
     pub async fn shutdown(&self) -> Option<WriterStats> {
@@ -239,11 +392,18 @@ struct Inputs {
     commands: mpsc::Receiver<Command>,
 }
 
+/// Where the engine task's results go.
+struct Outputs {
+    events: broadcast::Sender<EngineEvent>,
+    writer: Option<StoreWriter>,
+}
+
 async fn run(
     mut states: Vec<ServiceState>,
     inputs: Inputs,
-    events: broadcast::Sender<EngineEvent>,
-    writer: Option<StoreWriter>,
+    outputs: Outputs,
+    mut alerting: Alerting,
+    clock: Arc<dyn Clock>,
     mut pollers: JoinSet<()>,
     shutdown: CancellationToken,
 ) -> Option<WriterStats> {
@@ -252,6 +412,16 @@ async fn run(
         mut streams,
         mut commands,
     } = inputs;
+    let Outputs { events, writer } = outputs;
+    // No subscribers is fine: the CLI may only want the history.
+    let publish = |event: Option<EngineEvent>| {
+        if let Some(event) = event {
+            let _ = events.send(event);
+        }
+    };
+    let mut alert_tick = tokio::time::interval(ALERT_TICK);
+    // After a stall (a suspended laptop) one tick is enough: it reads the clock anyway.
+    alert_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             // Observations first: a burst of them must not wait behind snapshot requests.
@@ -271,8 +441,8 @@ async fn run(
                     writer.record(observation.clone());
                 }
                 state.apply(observation);
-                // No subscribers is fine: the CLI may only want the history.
                 let _ = events.send(EngineEvent::ServiceUpdated { state: state.clone() });
+                publish(alerting.observe(state, clock.now()));
             }
             Some(event) = streams.recv() => {
                 let Some(state) = states.iter_mut().find(|s| s.name == event.service) else {
@@ -307,12 +477,19 @@ async fn run(
                     }
                 }
                 let _ = events.send(EngineEvent::ServiceUpdated { state: state.clone() });
+                publish(alerting.observe(state, clock.now()));
             }
             Some(command) = commands.recv() => match command {
                 Command::Snapshot(reply) => {
                     let _ = reply.send(states.clone());
                 }
+                Command::Alerts(command) => {
+                    publish(alerting.handle(command, &states, clock.now()));
+                }
             },
+            _ = alert_tick.tick() => {
+                publish(alerting.tick(&states, clock.now()));
+            }
             _ = shutdown.cancelled() => break,
         }
     }

@@ -132,6 +132,8 @@ async fn follow(engine: &EngineHandle, deadline: impl std::future::Future<Output
                         let _ = std::io::stderr().flush();
                     }
                 }
+                // The summary line is about services; alerts are the window's business.
+                Ok(EngineEvent::AlertsChanged { .. }) => {}
                 Err(RecvError::Lagged(_)) => states = engine.snapshot().await,
                 Err(RecvError::Closed) => break,
             }

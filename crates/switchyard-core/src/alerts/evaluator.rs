@@ -716,6 +716,12 @@ impl Evaluator {
         self.silences.push(silence);
     }
 
+    /// Numbers new silences after `last` (the highest ever stored), so a silence that
+    /// ended before a restart never shares its number with a new one.
+    pub fn number_silences_after(&mut self, last: u64) {
+        self.next_silence = self.next_silence.max(last.saturating_add(1));
+    }
+
     /// Removes a silence; the next [`Evaluator::tick`] announces what it was hiding.
     pub fn unsilence(&mut self, id: SilenceId) -> Option<Silence> {
         let index = self.silences.iter().position(|s| s.id == id)?;

@@ -35,13 +35,20 @@ pub struct AlertEvent {
     /// The value that made the rule change state, when there is one.
     pub value: Option<f64>,
     pub at: DateTime<Utc>,
+    /// Which breaker, dependency, stream or series of the service the alert is about
+    /// (one rule can raise several alerts on one service).
+    pub subject: Option<String>,
+    /// The state words that made the change (`open`, `degraded, slow`).
+    pub detail: Option<String>,
 }
 
-/// An engineer acknowledged the latest event of a rule on a service.
+/// An engineer acknowledged the latest event of a rule on a service (and subject).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertAcknowledgement {
     pub rule: String,
     pub service: String,
+    /// When given, only the events of this subject count as "the latest".
+    pub subject: Option<String>,
     pub by: String,
     pub at: DateTime<Utc>,
     pub comment: Option<String>,
@@ -53,6 +60,36 @@ pub struct AlertSilence {
     pub rule: String,
     pub service: String,
     pub until: DateTime<Utc>,
+}
+
+/// A silence was set: alerts it covers are recorded but do not notify until `until`.
+/// Covers a rule on every service, every rule of a service, or one rule on one service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilenceSet {
+    /// The evaluator's silence number, kept across restarts.
+    pub id: u64,
+    pub rule: Option<String>,
+    pub service: Option<String>,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A silence was removed before it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilenceRemoved {
+    pub id: u64,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The alert rules as saved from the UI, as `[[alert]]` TOML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRulesSaved {
+    pub rules_toml: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
 }
 
 /// An action about to be sent: written and committed before the request goes out.

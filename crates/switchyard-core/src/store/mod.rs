@@ -21,13 +21,13 @@ use sqlx::sqlite::{
 };
 
 pub use events::{
-    ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertSilence, AlertState,
-    StreamStateChange,
+    ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertRulesSaved, AlertSilence,
+    AlertState, SilenceRemoved, SilenceSet, StreamStateChange,
 };
 pub use manual_clock::ManualClock;
 pub use queries::{
-    time_from_ms, ActionRecord, AlertRecord, BreakerStateRecord, HealthRecord,
-    ServiceTransitionRecord, StreamStateRecord, TimeRange, TransitionRecord,
+    time_from_ms, ActionRecord, AlertRecord, AlertRuleSetRecord, BreakerStateRecord, HealthRecord,
+    ServiceTransitionRecord, SilenceRecord, StreamStateRecord, TimeRange, TransitionRecord,
 };
 pub use range::{BreakerInterval, RangePoint, RangeResult, Resolution};
 pub use recovery::OpenReport;

@@ -154,6 +154,34 @@ pub struct AlertRecord {
     pub acknowledged_at_ms: Option<i64>,
     pub ack_comment: Option<String>,
     pub silenced_until_ms: Option<i64>,
+    /// The breaker, dependency, stream or series the alert is about (rows written
+    /// before it was kept have none).
+    pub subject: Option<String>,
+    /// The state words that made the change.
+    pub detail: Option<String>,
+}
+
+/// A stored silence, removed or not.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SilenceRecord {
+    pub id: i64,
+    pub rule: Option<String>,
+    pub service: Option<String>,
+    pub until_ms: i64,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub removed_by: Option<String>,
+    pub removed_at_ms: Option<i64>,
+}
+
+/// The alert rules as saved from the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AlertRuleSetRecord {
+    pub id: i64,
+    pub saved_at_ms: i64,
+    pub saved_by: String,
+    pub rules_toml: String,
 }
 
 /// A row of the action audit log; the outcome columns are `None` until it is known.
@@ -226,7 +254,8 @@ impl Store {
     ) -> Result<Vec<AlertRecord>, StoreError> {
         let rows = sqlx::query_as::<_, AlertRecord>(
             "SELECT a.id, a.rule, s.name AS service, a.severity, a.state, a.value, a.at_ms,
-                    a.acknowledged_by, a.acknowledged_at_ms, a.ack_comment, a.silenced_until_ms
+                    a.acknowledged_by, a.acknowledged_at_ms, a.ack_comment, a.silenced_until_ms,
+                    a.subject, a.detail
                FROM alert_events a JOIN services s ON s.id = a.service_id
               WHERE (?1 IS NULL OR s.name = ?1) AND a.at_ms BETWEEN ?2 AND ?3
               ORDER BY a.at_ms, a.id",
@@ -237,6 +266,64 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(rows)
+    }
+
+    /// Silences still in force at `now` (not removed, not ended), oldest first: what
+    /// the evaluator restores on start.
+    pub async fn silences_in_force(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SilenceRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, SilenceRecord>(
+            "SELECT id, rule, service, until_ms, reason, created_by, created_at_ms,
+                    removed_by, removed_at_ms
+               FROM alert_silences
+              WHERE removed_at_ms IS NULL AND until_ms > ?
+              ORDER BY id",
+        )
+        .bind(now.timestamp_millis())
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// Every silence created in the range, removed or ended ones included, oldest first.
+    pub async fn silences_between(
+        &self,
+        range: TimeRange,
+    ) -> Result<Vec<SilenceRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, SilenceRecord>(
+            "SELECT id, rule, service, until_ms, reason, created_by, created_at_ms,
+                    removed_by, removed_at_ms
+               FROM alert_silences
+              WHERE created_at_ms BETWEEN ? AND ?
+              ORDER BY created_at_ms, id",
+        )
+        .bind(range.from_ms)
+        .bind(range.to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
+    }
+
+    /// The highest silence number ever stored (0 when none): new silences number on
+    /// from it, so an ended silence's row is never reused.
+    pub async fn last_silence_id(&self) -> Result<u64, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM alert_silences")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(id.map_or(0, |id| u64::try_from(id).unwrap_or(0)))
+    }
+
+    /// The alert rules as last saved from the UI, if they ever were.
+    pub async fn latest_alert_rules(&self) -> Result<Option<AlertRuleSetRecord>, StoreError> {
+        let row = sqlx::query_as::<_, AlertRuleSetRecord>(
+            "SELECT id, saved_at_ms, saved_by, rules_toml
+               FROM alert_rule_sets ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row)
     }
 
     /// Audit log rows started in the range, oldest first; of one service, or of all.

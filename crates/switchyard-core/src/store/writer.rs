@@ -26,7 +26,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::events::{
-    ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertSilence, StreamStateChange,
+    ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertRulesSaved, AlertSilence,
+    SilenceRemoved, SilenceSet, StreamStateChange,
 };
 use crate::model::{Breaker, BreakerState, Health, Observation, Reachability, Sample, Transition};
 
@@ -135,6 +136,9 @@ enum Event {
     Alert(AlertEvent),
     AlertAck(AlertAcknowledgement),
     AlertSilence(AlertSilence),
+    SilenceSet(SilenceSet),
+    SilenceRemoved(SilenceRemoved),
+    AlertRules(AlertRulesSaved),
     ActionStarted(ActionIntent, Option<oneshot::Sender<i64>>),
     ActionFinished(i64, ActionOutcome),
     Stream(StreamStateChange),
@@ -318,6 +322,21 @@ impl WriterHandle {
     /// Marks the latest event of the rule on the service as silenced until a time.
     pub fn silence_alert(&self, silence: AlertSilence) {
         self.shared.push_event(Event::AlertSilence(silence));
+    }
+
+    /// Records a silence (its own row, whatever it covers).
+    pub fn record_silence(&self, silence: SilenceSet) {
+        self.shared.push_event(Event::SilenceSet(silence));
+    }
+
+    /// Marks a silence as removed before its end.
+    pub fn record_silence_removed(&self, removed: SilenceRemoved) {
+        self.shared.push_event(Event::SilenceRemoved(removed));
+    }
+
+    /// Keeps the alert rules as saved from the UI (the newest set is the one in force).
+    pub fn record_alert_rules(&self, saved: AlertRulesSaved) {
+        self.shared.push_event(Event::AlertRules(saved));
     }
 
     pub fn record_stream_state(&self, change: StreamStateChange) {
@@ -815,8 +834,9 @@ async fn write_event(
         Event::Alert(alert) => {
             let service_id = ids.known_service(tx, &alert.service).await?;
             sqlx::query(
-                "INSERT INTO alert_events (rule, service_id, severity, state, value, at_ms)
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO alert_events
+                   (rule, service_id, severity, state, value, at_ms, subject, detail)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&alert.rule)
             .bind(service_id)
@@ -824,6 +844,8 @@ async fn write_event(
             .bind(alert.state.as_str())
             .bind(alert.value)
             .bind(alert.at.timestamp_millis())
+            .bind(alert.subject.as_deref())
+            .bind(alert.detail.as_deref())
             .execute(&mut **tx)
             .await?;
         }
@@ -831,9 +853,10 @@ async fn write_event(
             let service_id = ids.known_service(tx, &ack.service).await?;
             sqlx::query(
                 "UPDATE alert_events
-                    SET acknowledged_by = ?, acknowledged_at_ms = ?, ack_comment = ?
+                    SET acknowledged_by = ?1, acknowledged_at_ms = ?2, ack_comment = ?3
                   WHERE id = (SELECT id FROM alert_events
-                               WHERE rule = ? AND service_id = ?
+                               WHERE rule = ?4 AND service_id = ?5
+                                 AND (?6 IS NULL OR subject = ?6)
                                ORDER BY at_ms DESC, id DESC LIMIT 1)",
             )
             .bind(&ack.by)
@@ -841,6 +864,7 @@ async fn write_event(
             .bind(ack.comment.as_deref())
             .bind(&ack.rule)
             .bind(service_id)
+            .bind(ack.subject.as_deref())
             .execute(&mut **tx)
             .await?;
         }
@@ -855,6 +879,44 @@ async fn write_event(
             .bind(silence.until.timestamp_millis())
             .bind(&silence.rule)
             .bind(service_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Event::SilenceSet(silence) => {
+            // The same id again (a silence restored and re-announced) replaces the row.
+            sqlx::query(
+                "INSERT OR REPLACE INTO alert_silences
+                   (id, rule, service, until_ms, reason, created_by, created_at_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(i64::try_from(silence.id).unwrap_or(i64::MAX))
+            .bind(silence.rule.as_deref())
+            .bind(silence.service.as_deref())
+            .bind(silence.until.timestamp_millis())
+            .bind(&silence.reason)
+            .bind(&silence.by)
+            .bind(silence.at.timestamp_millis())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Event::SilenceRemoved(removed) => {
+            sqlx::query(
+                "UPDATE alert_silences SET removed_by = ?, removed_at_ms = ?
+                  WHERE id = ? AND removed_at_ms IS NULL",
+            )
+            .bind(&removed.by)
+            .bind(removed.at.timestamp_millis())
+            .bind(i64::try_from(removed.id).unwrap_or(i64::MAX))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Event::AlertRules(saved) => {
+            sqlx::query(
+                "INSERT INTO alert_rule_sets (saved_at_ms, saved_by, rules_toml) VALUES (?, ?, ?)",
+            )
+            .bind(saved.at.timestamp_millis())
+            .bind(&saved.by)
+            .bind(&saved.rules_toml)
             .execute(&mut **tx)
             .await?;
         }

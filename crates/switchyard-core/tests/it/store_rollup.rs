@@ -207,6 +207,8 @@ async fn retention_removes_exactly_what_is_out_of_window() {
             state: AlertState::Firing,
             value: None,
             at: time,
+            subject: None,
+            detail: None,
         });
         writer.record_stream_state(StreamStateChange {
             service: "orders".into(),

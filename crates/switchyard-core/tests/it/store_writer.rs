@@ -251,10 +251,13 @@ async fn alerts_actions_stream_states_and_stream_transitions_are_kept() {
         state: AlertState::Firing,
         value: Some(950.0),
         at: at(1_000),
+        subject: None,
+        detail: None,
     });
     handle.acknowledge_alert(AlertAcknowledgement {
         rule: "queue-depth".into(),
         service: "orders".into(),
+        subject: None,
         by: "alice".into(),
         at: at(2_000),
         comment: Some("looking".into()),
