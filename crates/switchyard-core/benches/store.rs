@@ -362,8 +362,31 @@ fn size_of_a_year() {
             .fetch_one(&mut c)
             .await
             .expect("pages");
+        // Bytes per table and index, when SQLite was built with the dbstat table.
+        let tables: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap_or_default();
+        for (name, bytes) in tables {
+            println!(
+                "store/size_of_a_year: {name}: {:.1} MiB",
+                bytes as f64 / 1048576.0
+            );
+        }
         c.close().await.expect("close");
         let bytes = std::fs::metadata(&path).expect("size").len();
+        // What a start costs on this file: quick_check, migrations, pool.
+        let opening = Instant::now();
+        let (store, _) = Store::open_with_report(&path, &switchyard_core::clock::SystemClock)
+            .await
+            .expect("reopen");
+        println!(
+            "store/size_of_a_year: open with quick_check: {:.0?}",
+            opening.elapsed()
+        );
+        store.close().await;
         (report, bytes, pages)
     });
     println!(

@@ -177,8 +177,15 @@ impl Store {
         writer::start(self.pool.clone(), options)
     }
 
-    /// Closes every connection, checkpointing the WAL.
+    /// Checkpoints the WAL into the database file (so the file alone holds everything,
+    /// whenever SQLite gets round to closing its handles) and closes every connection.
     pub async fn close(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::debug!(error = %e, "no checkpoint on close");
+        }
         self.pool.close().await;
     }
 }

@@ -45,12 +45,25 @@ async fn a_file_that_is_not_a_database_is_moved_aside_and_replaced() {
     fresh_store_works(&store).await;
     store.close().await;
 
-    // The same thing again the same second does not overwrite the first one.
+    // A second damaged file in the same second does not overwrite the first one. (In a
+    // fresh folder: sqlx's close returns before SQLite has checkpointed its WAL, and a
+    // WAL holding the whole database makes garbage in the main file harmless.)
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    std::fs::write(
+        dir.path().join("history.db.corrupt-20261123T101500"),
+        b"earlier",
+    )
+    .unwrap();
     std::fs::write(&path, &garbage).unwrap();
     let (store, report) = Store::open_with_report(&path, &clock()).await.unwrap();
     assert_eq!(
         report.recovered_from.unwrap(),
         dir.path().join("history.db.corrupt-20261123T101500-1")
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("history.db.corrupt-20261123T101500")).unwrap(),
+        b"earlier"
     );
     store.close().await;
 }
