@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ts_rs::{Config, ExportError, TS};
 
+use crate::actions::{ActionOutcome, ActionPlan, ActionRequest, Refusal, Verification};
 use crate::alerting::{AlertsState, RulesRejected};
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
 use crate::coalesce::FleetUpdate;
@@ -38,6 +39,12 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     RulesRejected::export_all(&config)?;
     AlertKey::export_all(&config)?;
     SilenceTarget::export_all(&config)?;
+    // Actions: the confirmation dialog's plan, the outcome and its verification.
+    ActionRequest::export_all(&config)?;
+    ActionPlan::export_all(&config)?;
+    ActionOutcome::export_all(&config)?;
+    Verification::export_all(&config)?;
+    Refusal::export_all(&config)?;
     Ok(())
 }
 

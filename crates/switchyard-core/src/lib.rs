@@ -1,6 +1,7 @@
 //! Switchyard's core: everything the console does, with no Tauri and no display, so it
 //! compiles and tests anywhere. The desktop shell and the CLI are thin layers over it.
 
+pub mod actions;
 pub mod alerting;
 pub mod alerts;
 pub mod bindings;
