@@ -12,7 +12,7 @@ use switchyard_core::config::units::parse_duration;
 use switchyard_core::config::{self, Config, ConfigSource};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::engine::{EngineEvent, EngineHandle};
-use switchyard_core::store::Store;
+use switchyard_core::store::{RetentionPolicy, Store};
 use switchyard_core::summary::FleetSummary;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -64,13 +64,27 @@ pub async fn run(args: WatchArgs) -> Outcome {
             return Outcome::UsageError;
         }
     };
-    let store = match Store::open(&db_path).await {
-        Ok(store) => store,
+    let store = match Store::open_with_report(&db_path, &SystemClock).await {
+        Ok((store, report)) => {
+            if let Some(moved) = &report.recovered_from {
+                eprintln!(
+                    "the history database was damaged ({}); it was moved to {} and a fresh one started",
+                    report.damage.as_deref().unwrap_or("unreadable"),
+                    moved.display()
+                );
+            }
+            store
+        }
         Err(e) => {
             eprintln!("switchyard-cli watch: {e}");
             return Outcome::UsageError;
         }
     };
+    // Roll-ups and retention run beside the collection, so a long watch stays bounded.
+    let maintenance = store.start_maintenance(
+        Arc::new(SystemClock),
+        RetentionPolicy::from_storage(&config.storage),
+    );
 
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
     eprintln!(
@@ -88,6 +102,7 @@ pub async fn run(args: WatchArgs) -> Outcome {
     follow(&engine, deadline).await;
 
     let stats = engine.shutdown().await.unwrap_or_default();
+    maintenance.stop().await;
     store.close().await;
     eprintln!(
         "stopped: {} observations written in {} transactions{}",
