@@ -3,10 +3,13 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod alert_watch;
 mod bridge;
 mod commands;
 mod logging;
+mod notify;
 mod session;
+mod tray;
 
 use std::path::PathBuf;
 
@@ -36,13 +39,16 @@ fn main() {
     let _log_guard = logging::init(dirs.as_ref().map(|d| d.log_dir.as_path()));
 
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let session = tauri::async_runtime::block_on(session::Session::start(
                 args.config.as_deref(),
                 args.demo,
                 dirs.as_ref(),
             ));
+            let engine = session.engine().cloned();
             app.manage(session);
+            alert_watch::start(app.handle(), engine);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -52,6 +58,14 @@ fn main() {
             commands::charts::series_chart,
             commands::charts::breaker_timeline,
             commands::charts::sparklines,
+            commands::alerts::alerts_state,
+            commands::alerts::acknowledge_alert,
+            commands::alerts::silence_alerts,
+            commands::alerts::unsilence,
+            commands::alerts::alert_rules,
+            commands::alerts::save_alert_rules,
+            commands::alerts::export_alert_rules,
+            commands::alerts::watch_alerts,
         ])
         .build(tauri::generate_context!());
 

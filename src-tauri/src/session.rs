@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use switchyard_core::alerting::AlertSetup;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{self, Config, ConfigSource};
 use switchyard_core::dirs::AppDirs;
@@ -93,12 +94,22 @@ impl Session {
             }
         };
 
+        // The alert rules saved from the UI and the silences in force live in the history;
+        // without it, the configuration's rules and no silences.
+        let mut alerts = AlertSetup::from_config(&config);
         let writer = match dirs {
             Some(dirs) => {
                 let path = config.storage.resolved_path(&dirs.data_dir);
                 info.database = Some(path.display().to_string());
                 match Store::open(&path).await {
                     Ok(store) => {
+                        match AlertSetup::load(&store, &config, chrono::Utc::now()).await {
+                            Ok(loaded) => alerts = loaded,
+                            Err(e) => tracing::warn!(
+                                error = %e,
+                                "cannot read saved alert rules and silences; using the configuration's rules"
+                            ),
+                        }
                         let writer = store.start_writer();
                         session.store = Some(store);
                         Some(writer)
@@ -126,7 +137,12 @@ impl Session {
             database = info.database.as_deref().unwrap_or("none"),
             "watching"
         );
-        session.engine = Some(EngineHandle::start(&config, Arc::new(SystemClock), writer));
+        session.engine = Some(EngineHandle::start_with_alerts(
+            &config,
+            Arc::new(SystemClock),
+            writer,
+            alerts,
+        ));
         session.info = info;
         session
     }

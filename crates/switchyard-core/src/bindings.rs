@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
 
 use crate::actions::{ActionOutcome, ActionPlan, ActionRequest, Refusal, Verification};
-use crate::alerting::{AlertsState, RulesRejected};
+use crate::alerting::{AlertNotice, AlertsState, RulesRejected};
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
 use crate::coalesce::FleetUpdate;
 use crate::engine::{EngineEvent, ServiceState};
@@ -34,6 +34,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     Sparkline::export_all(&config)?;
     // Alerts: the panel's state, the rule editor, and what the commands take.
     AlertsState::export_all(&config)?;
+    AlertNotice::export_all(&config)?;
     RuleView::export_all(&config)?;
     RuleSpec::export_all(&config)?;
     RulesRejected::export_all(&config)?;

@@ -1,5 +1,6 @@
 //! The commands the window may call, by domain. Each is a thin call into the core.
 
+pub mod alerts;
 pub mod charts;
 pub mod fleet;
 
@@ -10,6 +11,10 @@ use serde::Serialize;
 pub struct IpcError {
     pub code: &'static str,
     pub message: String,
+    /// What the UI needs to point at the problem, for the codes that have it (for
+    /// `invalid_rules`: `{ errors: RuleError[] }`, each naming a rule and a field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl IpcError {
@@ -17,6 +22,12 @@ impl IpcError {
         IpcError {
             code,
             message: message.to_string(),
+            details: None,
         }
+    }
+
+    pub fn with_details(mut self, details: impl Serialize) -> IpcError {
+        self.details = serde_json::to_value(details).ok();
+        self
     }
 }

@@ -1,0 +1,95 @@
+//! Carries the engine's alert news to the desktop: the tray's colour and counts, a
+//! notification per event that calls for one, and the window's alerts panel (over the
+//! channel it passed to `watch_alerts`). One small task, started with the app, so
+//! alerts notify whether or not the window is open.
+
+use std::sync::Mutex;
+
+use switchyard_core::alerting::{tray_summary, AlertNotice};
+use switchyard_core::engine::{EngineEvent, EngineHandle};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::tray::AlertTray;
+
+/// The window's alerts channel, once its page has subscribed.
+#[derive(Default)]
+pub struct AlertWindow {
+    channel: Mutex<Option<Channel<AlertNotice>>>,
+}
+
+impl AlertWindow {
+    /// A page subscribed (again, after a reload): it replaces the previous one.
+    pub fn attach(&self, channel: Channel<AlertNotice>) {
+        *self.channel.lock().unwrap_or_else(|e| e.into_inner()) = Some(channel);
+    }
+
+    /// Sends to the page, forgetting a channel whose page is gone.
+    pub fn send(&self, notice: AlertNotice) {
+        let mut slot = self.channel.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(channel) = slot.as_ref() {
+            if channel.send(notice).is_err() {
+                *slot = None;
+            }
+        }
+    }
+}
+
+/// Sets up the tray, notification clicks and the window link, and starts the task.
+/// Without a tray (no status notifier on this desktop) the rest still works.
+pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
+    app.manage(AlertWindow::default());
+    crate::notify::open_service_on_click(app);
+    let tray = match AlertTray::create(app) {
+        Ok(tray) => Some(tray),
+        Err(e) => {
+            tracing::warn!(error = %e, "no tray icon; alerts still notify and show in the window");
+            None
+        }
+    };
+    let Some(engine) = engine else { return };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut events = engine.subscribe();
+        let state = engine.alerts().await;
+        if let Some(tray) = &tray {
+            tray.show(&tray_summary(&state.active, state.worst));
+        }
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::AlertsChanged {
+                    active,
+                    worst,
+                    events,
+                }) => {
+                    if let Some(tray) = &tray {
+                        tray.show(&tray_summary(&active, worst));
+                    }
+                    crate::notify::announce(&app, &events);
+                    app.state::<AlertWindow>().send(AlertNotice::Changed {
+                        active,
+                        worst,
+                        events,
+                    });
+                }
+                Ok(EngineEvent::ServiceUpdated { .. }) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    // Whatever was missed, the current picture is one question away; the
+                    // notifications of the missed events are lost, and said so.
+                    tracing::warn!(missed, "alert news lagged; some notifications were skipped");
+                    let state = engine.alerts().await;
+                    if let Some(tray) = &tray {
+                        tray.show(&tray_summary(&state.active, state.worst));
+                    }
+                    app.state::<AlertWindow>().send(AlertNotice::Changed {
+                        active: state.active,
+                        worst: state.worst,
+                        events: Vec::new(),
+                    });
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}

@@ -1,0 +1,133 @@
+//! The alerts panel's commands: what is active, acknowledge, silence, and the rule
+//! editor. Each is a thin call into the engine; the operator is the OS user.
+//!
+//! Arguments as the UI passes them (Tauri turns snake_case into camelCase):
+//! - `acknowledge_alert({ key: AlertKey, comment: string })`
+//! - `silence_alerts({ target: SilenceTarget, duration: "2h", reason: string })`
+//! - `unsilence({ id: number })`
+//! - `save_alert_rules({ rules: RuleSpec[] })` — the configured and default rules only
+//!   (the ones whose origin is not `service`); imported rules stay as the service says.
+//! - `watch_alerts({ onNotice: Channel<AlertNotice> })`
+
+use chrono::Utc;
+use switchyard_core::alerting::{
+    operator, silence_until, AlertNotice, AlertRequestError, AlertsState,
+};
+use switchyard_core::alerts::{
+    Acknowledgement, AlertError, AlertKey, RuleSpec, RuleView, Silence, SilenceId, SilenceTarget,
+};
+use switchyard_core::engine::EngineHandle;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use super::IpcError;
+use crate::alert_watch::AlertWindow;
+use crate::session::Session;
+
+fn engine<'a>(session: &'a State<'_, Session>) -> Result<&'a EngineHandle, IpcError> {
+    session.engine().ok_or_else(|| {
+        IpcError::new(
+            "no_engine",
+            "the console is not watching anything, so there are no alerts",
+        )
+    })
+}
+
+/// A refused request as the UI receives it; the codes are the ones it may branch on.
+fn refused(error: AlertRequestError) -> IpcError {
+    let code = match &error {
+        AlertRequestError::Refused(AlertError::NotActive(_)) => "alert_not_active",
+        AlertRequestError::Refused(AlertError::EmptyTarget) => "silence_without_target",
+        AlertRequestError::Refused(AlertError::EndsInThePast) => "silence_in_the_past",
+        AlertRequestError::Refused(AlertError::NoReason) => "silence_without_reason",
+        AlertRequestError::InvalidRules(_) => "invalid_rules",
+        AlertRequestError::NoSuchSilence(_) => "no_such_silence",
+        AlertRequestError::Export(_) => "export_failed",
+        AlertRequestError::EngineStopped => "engine_stopped",
+    };
+    let message = error.to_string();
+    match error {
+        AlertRequestError::InvalidRules(rejected) => {
+            IpcError::new(code, message).with_details(rejected)
+        }
+        _ => IpcError::new(code, message),
+    }
+}
+
+/// Everything the panel shows: active alerts, silences, recent resolutions.
+#[tauri::command]
+pub async fn alerts_state(session: State<'_, Session>) -> Result<AlertsState, IpcError> {
+    Ok(engine(&session)?.alerts().await)
+}
+
+#[tauri::command]
+pub async fn acknowledge_alert(
+    session: State<'_, Session>,
+    key: AlertKey,
+    comment: String,
+) -> Result<Acknowledgement, IpcError> {
+    engine(&session)?
+        .acknowledge(key, &operator(), &comment)
+        .await
+        .map_err(refused)
+}
+
+/// Silences a rule, a service, or a rule on a service for `duration` (`30m`, `2h`).
+#[tauri::command]
+pub async fn silence_alerts(
+    session: State<'_, Session>,
+    target: SilenceTarget,
+    duration: String,
+    reason: String,
+) -> Result<Silence, IpcError> {
+    let engine = engine(&session)?;
+    let until =
+        silence_until(Utc::now(), &duration).map_err(|m| IpcError::new("invalid_duration", m))?;
+    engine
+        .silence(target, until, &reason, &operator())
+        .await
+        .map_err(refused)
+}
+
+#[tauri::command]
+pub async fn unsilence(session: State<'_, Session>, id: u64) -> Result<Silence, IpcError> {
+    engine(&session)?
+        .unsilence(SilenceId(id), &operator())
+        .await
+        .map_err(refused)
+}
+
+/// Every rule in force, imported ones included (their origin says so).
+#[tauri::command]
+pub async fn alert_rules(session: State<'_, Session>) -> Result<Vec<RuleView>, IpcError> {
+    Ok(engine(&session)?.alert_rules().await)
+}
+
+/// Validates every rule, then replaces the configured and default ones; saved in the
+/// history. A bad rule set changes nothing and comes back as `invalid_rules`.
+#[tauri::command]
+pub async fn save_alert_rules(
+    session: State<'_, Session>,
+    rules: Vec<RuleSpec>,
+) -> Result<Vec<RuleView>, IpcError> {
+    engine(&session)?
+        .set_alert_rules(rules, &operator())
+        .await
+        .map_err(refused)
+}
+
+/// The configured and default rules as `[[alert]]` TOML, for the configuration file.
+#[tauri::command]
+pub async fn export_alert_rules(session: State<'_, Session>) -> Result<String, IpcError> {
+    engine(&session)?
+        .export_alert_rules()
+        .await
+        .map_err(refused)
+}
+
+/// Sends the panel every change of the alerts, and the service to open when a desktop
+/// notification is clicked. A page that subscribes again (a reload) replaces the old one.
+#[tauri::command]
+pub fn watch_alerts(window: State<'_, AlertWindow>, on_notice: Channel<AlertNotice>) {
+    window.attach(on_notice);
+}
