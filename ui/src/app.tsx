@@ -2,7 +2,10 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { fetchFleet, fetchSession, fetchSparklines, watchFleet } from "./backend";
+import { fetchAlerts, fetchFleet, fetchSession, fetchSparklines, watchAlerts, watchFleet } from "./backend";
+import { AlertsPanel } from "./alerts-panel";
+import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
+import type { AlertsState } from "./bindings/AlertsState";
 import { recordUpdateLatency } from "./diagnostics";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
@@ -13,7 +16,7 @@ import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
 import { ServiceTiles } from "./service-tiles";
 import { customRange, filterServices, RANGES, sortWorstFirst, toneCounts, upsertService } from "./view";
 
-type View = "overview" | "breakers";
+type View = "overview" | "breakers" | "alerts";
 
 /** A custom range: two local times; applying it pauses the view on that window. */
 function CustomRange({ onPick }: { onPick: (range: RangeChoice) => void }) {
@@ -88,6 +91,12 @@ export function App() {
   const [help, setHelp] = useState(false);
   const filterInput = useRef<HTMLInputElement>(null);
   const pendingRender = useRef<(string | undefined)[]>([]);
+  const [alerts, setAlerts] = useState<AlertsState | null>(null);
+  const reloadAlerts = () => {
+    fetchAlerts()
+      .then(setAlerts)
+      .catch(() => undefined);
+  };
   const keyState = useRef(NO_KEYS);
   const now = useNow(1000);
   const sparklines = useSparklines(session !== null && !session.error);
@@ -114,6 +123,20 @@ export function App() {
       if (observedAt) recordUpdateLatency(renderedAt - Date.parse(observedAt));
     }
   }, [services]);
+
+  useEffect(() => {
+    // Alert changes arrive on their own channel; a clicked notification opens its service.
+    watchAlerts((notice) => {
+      if (notice.type === "changed") {
+        setAlerts((current) => (current ? { ...current, active: notice.active, worst: notice.worst, recent: [...current.recent, ...notice.events].slice(-200) } : current));
+      } else {
+        setView("overview");
+        setSelected(notice.service);
+      }
+    })
+      .then(reloadAlerts)
+      .catch(() => undefined);
+  }, []);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -163,7 +186,8 @@ export function App() {
   }, [help, selected]);
 
   const counts = toneCounts(services);
-  const shown = sortWorstFirst(filterServices(services, filter), now);
+  const alerting = servicesWithFiringAlerts(alerts?.active ?? []);
+  const shown = sortWorstFirst(filterServices(services, filter), now, alerting);
   const detail = selected ? services.find((s) => s.name === selected) : undefined;
   const live = range.untilMs === undefined;
   return (
@@ -179,6 +203,14 @@ export function App() {
           </button>
           <button class={view === "breakers" && !detail ? "active" : ""} onClick={() => (setView("breakers"), setSelected(null))} data-tab="breakers">
             Breakers
+          </button>
+          <button class={view === "alerts" && !detail ? "active" : ""} onClick={() => (setView("alerts"), setSelected(null), reloadAlerts())} data-tab="alerts">
+            Alerts
+            {(alerts?.active.length ?? 0) > 0 && (
+              <span class={`pill ${severityTone(alerts?.worst)}`} data-testid="alert-count">
+                {alerts?.active.length}
+              </span>
+            )}
           </button>
         </nav>
         <span class="counts" data-testid="counts">
@@ -227,6 +259,8 @@ export function App() {
       <main>
         {detail ? (
           <Detail state={detail} range={range} theme={theme} now={now} />
+        ) : view === "alerts" ? (
+          <AlertsPanel state={alerts} now={now} onChanged={reloadAlerts} />
         ) : view === "breakers" ? (
           <BreakerBoard states={services} range={range} theme={theme} now={now} />
         ) : shown.length > 0 ? (

@@ -1,10 +1,15 @@
 // The one place the UI talks to the Rust side: typed wrappers over Tauri's IPC.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AlertKey } from "./bindings/AlertKey";
+import type { AlertNotice } from "./bindings/AlertNotice";
+import type { AlertsState } from "./bindings/AlertsState";
 import type { ChartRequest } from "./bindings/ChartRequest";
 import type { ChartView } from "./bindings/ChartView";
 import type { FleetUpdate } from "./bindings/FleetUpdate";
 import type { ServiceState } from "./bindings/ServiceState";
+import type { RuleView } from "./bindings/RuleView";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { SilenceTarget } from "./bindings/SilenceTarget";
 import type { Sparkline } from "./bindings/Sparkline";
 import type { TimelineRequest } from "./bindings/TimelineRequest";
 import type { TimelineView } from "./bindings/TimelineView";
@@ -42,4 +47,31 @@ export function errorText(error: unknown): string {
 
 export function fetchSparklines(minutes: number, width: number, height: number): Promise<Sparkline[]> {
   return invoke<Sparkline[]>("sparklines", { minutes, width, height });
+}
+
+export function fetchAlerts(): Promise<AlertsState> {
+  return invoke<AlertsState>("alerts_state");
+}
+
+export function acknowledgeAlert(key: AlertKey, comment: string): Promise<unknown> {
+  return invoke("acknowledge_alert", { key, comment });
+}
+
+export function silenceAlerts(target: SilenceTarget, duration: string, reason: string): Promise<unknown> {
+  return invoke("silence_alerts", { target, duration, reason });
+}
+
+export function removeSilence(id: number): Promise<unknown> {
+  return invoke("unsilence", { id });
+}
+
+export function fetchAlertRules(): Promise<RuleView[]> {
+  return invoke<RuleView[]>("alert_rules");
+}
+
+/** Subscribes to alert changes and to notification clicks. */
+export async function watchAlerts(handler: (notice: AlertNotice) => void): Promise<void> {
+  const channel = new Channel<AlertNotice>();
+  channel.onmessage = handler;
+  await invoke("watch_alerts", { onNotice: channel });
 }

@@ -4,7 +4,7 @@
 export type Command =
   | { kind: "focus-filter" }
   | { kind: "range"; index: number }
-  | { kind: "go"; view: "overview" | "breakers" }
+  | { kind: "go"; view: "overview" | "breakers" | "alerts" }
   | { kind: "help" }
   | { kind: "back" }
   | { kind: "toggle-theme" }
@@ -24,6 +24,7 @@ export function interpret(key: string, state: KeyState, typing: boolean): [Comma
   if (state.pending === "g") {
     if (key === "b") return [{ kind: "go", view: "breakers" }, NO_KEYS];
     if (key === "o") return [{ kind: "go", view: "overview" }, NO_KEYS];
+    if (key === "a") return [{ kind: "go", view: "alerts" }, NO_KEYS];
     return [null, NO_KEYS];
   }
   switch (key) {
@@ -48,6 +49,7 @@ export const SHORTCUTS: [string, string][] = [
   ["p", "pause or follow live"],
   ["g then o", "overview"],
   ["g then b", "breaker board"],
+  ["g then a", "alerts"],
   ["t", "light or dark theme"],
   ["Esc", "back, close"],
   ["?", "this help"],

@@ -73,24 +73,25 @@ export function isStale(state: ServiceState, nowMs: number): boolean {
 
 /**
  * How bad a service is, 0 being the worst: down or unreadable, then an open breaker,
- * then degraded, then stale data, then unknown, then fine (DESIGN.md's order; firing
- * alerts join when the alerts panel lands).
+ * then an unhandled firing alert, then degraded, then stale data, then unknown, then fine
+ * (DESIGN.md's order).
  */
-export function severityRank(state: ServiceState, nowMs: number): number {
+export function severityRank(state: ServiceState, nowMs: number, alerting: Set<string> = new Set()): number {
   const tone = statusView(state).tone;
   if (tone === "bad") return 0;
   const breakers = state.last_good?.breakers ?? [];
   if (breakers.some((b) => b.state === "open" || b.state === "forced_open")) return 1;
-  if (tone === "warn") return 2;
-  if (isStale(state, nowMs)) return 3;
-  if (tone === "unknown") return 4;
-  return 5;
+  if (alerting.has(state.name)) return 2;
+  if (tone === "warn") return 3;
+  if (isStale(state, nowMs)) return 4;
+  if (tone === "unknown") return 5;
+  return 6;
 }
 
 /** Worst first, then by name: what is burning sits at the top. */
-export function sortWorstFirst(states: ServiceState[], nowMs: number = Date.now()): ServiceState[] {
+export function sortWorstFirst(states: ServiceState[], nowMs: number = Date.now(), alerting: Set<string> = new Set()): ServiceState[] {
   return [...states].sort((a, b) => {
-    const byRank = severityRank(a, nowMs) - severityRank(b, nowMs);
+    const byRank = severityRank(a, nowMs, alerting) - severityRank(b, nowMs, alerting);
     return byRank !== 0 ? byRank : a.name.localeCompare(b.name);
   });
 }
