@@ -1,6 +1,7 @@
 //! Integration tests of the core against the real simulated fleet on 127.0.0.1 and a
 //! real SQLite file. One binary, several modules, so linking stays cheap.
 
+mod actions;
 mod alerts_fleet;
 mod engine_store;
 mod fault_matrix;
