@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use switchyard_core::alerting::{tray_summary, AlertNotice};
+use switchyard_core::alerting::{tray_summary, AlertNotice, TraySummary};
 use switchyard_core::engine::{EngineEvent, EngineHandle};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
@@ -36,10 +36,34 @@ impl AlertWindow {
     }
 }
 
+/// What the tray was last told to show, for `tray_state` (on Linux the tray itself
+/// cannot be read back: the appindicator has no tooltip and no query).
+#[derive(Default)]
+pub struct TrayShown(Mutex<Option<TraySummary>>);
+
+impl TrayShown {
+    fn record(&self, summary: TraySummary) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(summary);
+    }
+
+    pub fn current(&self) -> Option<TraySummary> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Shows `summary` in the tray, if there is one, and remembers it.
+fn show_in_tray(app: &AppHandle, tray: Option<&AlertTray>, summary: TraySummary) {
+    if let Some(tray) = tray {
+        tray.show(&summary);
+        app.state::<TrayShown>().record(summary);
+    }
+}
+
 /// Sets up the tray, notification clicks and the window link, and starts the task.
 /// Without a tray (no status notifier on this desktop) the rest still works.
 pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
     app.manage(AlertWindow::default());
+    app.manage(TrayShown::default());
     crate::notify::open_service_on_click(app);
     let tray = match AlertTray::create(app) {
         Ok(tray) => Some(tray),
@@ -53,9 +77,11 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
     tauri::async_runtime::spawn(async move {
         let mut events = engine.subscribe();
         let state = engine.alerts().await;
-        if let Some(tray) = &tray {
-            tray.show(&tray_summary(&state.active, state.worst));
-        }
+        show_in_tray(
+            &app,
+            tray.as_ref(),
+            tray_summary(&state.active, state.worst),
+        );
         loop {
             match events.recv().await {
                 Ok(EngineEvent::AlertsChanged {
@@ -63,9 +89,7 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
                     worst,
                     events,
                 }) => {
-                    if let Some(tray) = &tray {
-                        tray.show(&tray_summary(&active, worst));
-                    }
+                    show_in_tray(&app, tray.as_ref(), tray_summary(&active, worst));
                     crate::notify::announce(&app, &events);
                     app.state::<AlertWindow>().send(AlertNotice::Changed {
                         active,

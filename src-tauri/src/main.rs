@@ -58,6 +58,7 @@ fn main() {
             commands::charts::series_chart,
             commands::charts::breaker_timeline,
             commands::charts::sparklines,
+            commands::alerts::tray_state,
             commands::alerts::alerts_state,
             commands::alerts::acknowledge_alert,
             commands::alerts::silence_alerts,

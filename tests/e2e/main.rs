@@ -470,6 +470,17 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
             },
         )
         .await?;
+    // Alert thresholds come from the rules: the default "cache hit rate low" (< 70 %).
+    let cache_chart =
+        "return document.querySelector('[data-chart=\"cache.hit_rate\"] .svg')?.innerHTML ?? '';";
+    session
+        .wait_for(
+            "the cache chart's alert threshold",
+            Duration::from_secs(15),
+            cache_chart,
+            |svg| svg.as_str()?.contains("cache hit rate low").then_some(()),
+        )
+        .await?;
     save_screenshot(&session, "detail.png").await?;
 
     // A different range redraws the charts (key 4: the last 24 hours).
@@ -518,4 +529,143 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
     session.close().await?;
     drop(driver);
     Ok(())
+}
+
+/// Every alert in the panel as `{id, phase}`.
+const READ_ALERTS: &str = "return Array.from(document.querySelectorAll('li[data-alert]')).map(a => ({ id: a.dataset.alert, phase: a.dataset.phase,
+    acknowledged: a.querySelector('[data-testid=acknowledged]')?.textContent ?? null }));";
+
+#[tokio::test]
+async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> Result<()> {
+    let _window = ONE_WINDOW.lock().await;
+    let app = app_binary()?;
+    let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
+        services: vec![switchyard_fleet::ServiceSpec::quiet(
+            switchyard_fleet::Profile::BreakerRegistry,
+            "registry",
+        )],
+    })
+    .await?;
+    let base = fleet.services()[0].base_url.clone();
+    let home = tempfile::tempdir()?;
+    let config = home.path().join("switchyard.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[service]]\nname = \"registry\"\nbase_url = \"{base}\"\nprofile = \"breaker-registry\"\npoll_interval = \"1s\"\n\n\
+             [[alert]]\nname = \"cpu hot\"\nselect = {{ series = \"system.cpu_percent\" }}\nwhen = \"> 80\"\nfor = \"0s\"\n\
+             severity = \"high\"\ndescription = \"CPU over 80 %: requests will queue\"\n"
+        ),
+    )?;
+    let data = home.path().join("data");
+    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", home.path())])?;
+    let session = Session::launch(
+        &driver.url(),
+        &app,
+        &["--config", config.to_str().unwrap_or_default()],
+    )
+    .await?;
+    session
+        .wait_for(
+            "the service read",
+            Duration::from_secs(30),
+            READ_ROWS,
+            |rows| {
+                row(rows, "registry")
+                    .filter(|r| r["status"] != "waiting")
+                    .map(|_| ())
+            },
+        )
+        .await?;
+
+    anyhow::ensure!(
+        tray_level(&session).await? == "green",
+        "the tray starts green"
+    );
+
+    set(&base, json!({"system": {"cpu_percent": 91.0}})).await?;
+    session
+        .execute("document.querySelector('button[data-tab=\"alerts\"]').click(); return null;")
+        .await?;
+    let firing = |alerts: &Value| {
+        alerts
+            .as_array()?
+            .iter()
+            .find(|a| a["id"] == "cpu hot|registry|system.cpu_percent" && a["phase"] == "firing")
+            .map(|_| ())
+    };
+    session
+        .wait_for(
+            "cpu hot firing in the panel",
+            Duration::from_secs(15),
+            READ_ALERTS,
+            firing,
+        )
+        .await?;
+
+    session
+        .execute(
+            "const row = document.querySelector('li[data-alert=\"cpu hot|registry|system.cpu_percent\"]');
+             row.querySelector('[data-testid=acknowledge]').click(); return null;",
+        )
+        .await?;
+    session
+        .wait_for(
+            "the comment box",
+            Duration::from_secs(5),
+            "return !!document.querySelector('[data-testid=alert-comment]');",
+            |v| (v == true).then_some(()),
+        )
+        .await?;
+    session
+        .execute(
+            "const box = document.querySelector('[data-testid=alert-comment]');
+             box.value = 'restarting the worker pool'; box.dispatchEvent(new Event('input', { bubbles: true }));
+             return null;",
+        )
+        .await?;
+    session
+        .execute("document.querySelector('[data-testid=alert-submit]').click(); return null;")
+        .await?;
+    session
+        .wait_for(
+            "acknowledged with the comment",
+            Duration::from_secs(10),
+            READ_ALERTS,
+            |alerts| {
+                let row = alerts
+                    .as_array()?
+                    .iter()
+                    .find(|a| a["id"] == "cpu hot|registry|system.cpu_percent")?;
+                row["acknowledged"]
+                    .as_str()?
+                    .contains("restarting the worker pool")
+                    .then_some(())
+            },
+        )
+        .await?;
+    save_screenshot(&session, "alerts.png").await?;
+    // A high alert, acknowledged or not, is still broken: the tray stays red.
+    let level = tray_level(&session).await?;
+    anyhow::ensure!(
+        level == "red",
+        "the tray shows {level}, not red, with a high alert firing"
+    );
+
+    session.close().await?;
+    drop(driver);
+    fleet.shutdown().await;
+    Ok(())
+}
+
+/// The tray's colour as the app last set it (`tray_state`; the Linux tray itself cannot
+/// be read back).
+async fn tray_level(session: &Session) -> Result<String> {
+    let state = session
+        .execute_async("window.__TAURI_INTERNALS__.invoke('tray_state').then(done, e => done({ error: String(e) }));")
+        .await?;
+    state["level"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no tray state: {state}"))
 }

@@ -65,6 +65,17 @@ impl Session {
         .await
     }
 
+    /// Runs an asynchronous `script` that ends by calling `done(value)`.
+    pub async fn execute_async(&self, script: &str) -> Result<Value> {
+        let wrapped = format!("const done = arguments[arguments.length - 1]; {script}");
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": wrapped, "args": [] })),
+        )
+        .await
+    }
+
     /// Re-evaluates `script` until `accept` takes its value, or fails after `patience`.
     /// Reading the page is the only way to observe it, so this polls the DOM.
     pub async fn wait_for<T>(

@@ -638,7 +638,8 @@ fn number(value: f64) -> String {
 }
 
 /// The tray icon's colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TrayLevel {
     /// Nothing firing, or only `info`.
     Green,
@@ -649,7 +650,7 @@ pub enum TrayLevel {
 }
 
 /// What the tray shows: a colour and a line of counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TraySummary {
     pub level: TrayLevel,
     /// `2 firing (1 acknowledged, 1 silenced), 1 pending`, or `No alerts firing`.

@@ -131,3 +131,11 @@ pub async fn export_alert_rules(session: State<'_, Session>) -> Result<String, I
 pub fn watch_alerts(window: State<'_, AlertWindow>, on_notice: Channel<AlertNotice>) {
     window.attach(on_notice);
 }
+
+/// What the tray shows now (colour and counts), or nothing when there is no tray.
+#[tauri::command]
+pub fn tray_state(
+    shown: State<'_, crate::alert_watch::TrayShown>,
+) -> Option<switchyard_core::alerting::TraySummary> {
+    shown.current()
+}
