@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "switchyard-cli",
     version,
-    about = "Switchyard without a window: probe services and collect history headless"
+    about = "Switchyard without a window: probe services, collect history headless, reset breakers and clear caches"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -24,6 +24,8 @@ enum Command {
     CheckConfig(commands::check_config::CheckConfigArgs),
     Watch(commands::watch::WatchArgs),
     History(commands::history::HistoryArgs),
+    Reset(commands::reset::ResetArgs),
+    ClearCache(commands::clear_cache::ClearCacheArgs),
     /// Write to a history database at full speed, printing each committed batch's id
     /// (the kill test's child process).
     #[command(hide = true)]
@@ -59,6 +61,8 @@ fn main() -> ExitCode {
             Command::CheckConfig(args) => commands::check_config::run(args),
             Command::Watch(args) => commands::watch::run(args).await,
             Command::History(args) => commands::history::run(args).await,
+            Command::Reset(args) => commands::reset::run(args).await,
+            Command::ClearCache(args) => commands::clear_cache::run(args).await,
             Command::DebugIngest(args) => commands::history::debug_ingest(args).await,
         }
     });

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod check_config;
+pub mod clear_cache;
 pub mod history;
 pub mod probe;
+pub mod reset;
 pub mod watch;

@@ -533,3 +533,314 @@ async fn a_flooded_stream_keeps_the_watcher_s_memory_flat() {
         grown >> 20
     );
 }
+
+mod actions {
+    //! `reset` and `clear-cache` against the fleet: the same checks, audit rows and
+    //! verification as the app, and the documented exit codes.
+
+    use serde_json::{json, Value};
+    use switchyard_core::store::{Store, TimeRange};
+    use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
+
+    use super::cli;
+
+    struct Setup {
+        fleet: Fleet,
+        dir: tempfile::TempDir,
+    }
+
+    impl Setup {
+        async fn start(services: &[(Profile, &str)], edit: impl Fn(String) -> String) -> Setup {
+            let fleet = Fleet::start(FleetSpec {
+                services: services
+                    .iter()
+                    .map(|(profile, name)| ServiceSpec::quiet(*profile, *name))
+                    .collect(),
+            })
+            .await
+            .expect("fleet starts");
+            let dir = tempfile::tempdir().expect("temp dir");
+            std::fs::write(
+                dir.path().join("fleet.toml"),
+                edit(fleet.config_toml("2s", "1s")),
+            )
+            .expect("config written");
+            Setup { fleet, dir }
+        }
+
+        fn url(&self, name: &str) -> String {
+            self.fleet
+                .services()
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.base_url.clone())
+                .expect("service")
+        }
+
+        async fn set(&self, name: &str, body: Value) {
+            let response = reqwest::Client::new()
+                .post(format!("{}/_fleet/set", self.url(name)))
+                .json(&body)
+                .send()
+                .await
+                .expect("control answers");
+            assert!(response.status().is_success(), "{body}");
+        }
+
+        async fn received(&self, name: &str) -> Vec<Value> {
+            let state: Value = reqwest::get(format!("{}/_fleet/state", self.url(name)))
+                .await
+                .expect("state")
+                .json()
+                .await
+                .expect("JSON");
+            state["actions"].as_array().cloned().unwrap_or_default()
+        }
+
+        fn db(&self) -> String {
+            self.dir.path().join("history.db").display().to_string()
+        }
+
+        /// Runs the CLI with `--config` and `--db` after the subcommand.
+        async fn run(&self, command: &str, rest: &[&str]) -> (Option<i32>, String, String) {
+            let mut args: Vec<String> = vec![
+                command.into(),
+                "--config".into(),
+                self.dir.path().join("fleet.toml").display().to_string(),
+                "--db".into(),
+                self.db(),
+            ];
+            args.extend(rest.iter().map(|a| a.to_string()));
+            let output = tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                cli(&args)
+            })
+            .await
+            .expect("the CLI ran");
+            (
+                output.status.code(),
+                String::from_utf8_lossy(&output.stdout).into_owned(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            )
+        }
+
+        async fn audit(&self, service: &str) -> Vec<switchyard_core::store::ActionRecord> {
+            let store = Store::open(std::path::Path::new(&self.db()))
+                .await
+                .expect("store");
+            let rows = store
+                .actions_between(Some(service), TimeRange::all())
+                .await
+                .expect("audit");
+            store.close().await;
+            rows
+        }
+    }
+
+    #[tokio::test]
+    async fn reset_prints_the_plan_sends_once_audits_and_verifies() {
+        let setup = Setup::start(&[(Profile::BreakerRegistry, "trading-api")], |t| t).await;
+        setup
+            .set(
+                "trading-api",
+                json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+            )
+            .await;
+        let (code, stdout, stderr) = setup
+            .run(
+                "reset",
+                &[
+                    "trading-api",
+                    "exchange_api",
+                    "--reason",
+                    "INC-4711 exchange is back",
+                ],
+            )
+            .await;
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert!(stdout.contains("breaker: exchange_api is open"), "{stdout}");
+        assert!(
+            stdout.contains("plan: POST 127.0.0.1:") && stdout.contains("/exchange_api/reset"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("outcome: done (HTTP 200"), "{stdout}");
+        assert!(stdout.contains("verified: closed"), "{stdout}");
+        let received = setup.received("trading-api").await;
+        assert_eq!(received.len(), 1);
+        assert_eq!(received[0]["reason"], "INC-4711 exchange is back");
+        let rows = setup.audit("trading-api").await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].action, "reset_breaker");
+        assert_eq!(rows[0].http_status, Some(200));
+        assert_eq!(rows[0].verified_state.as_deref(), Some("closed"));
+        assert!(!rows[0].operator.is_empty());
+
+        // Closed now: a second reset is refused before sending, and says how to insist.
+        let (code, _, stderr) = setup
+            .run(
+                "reset",
+                &["trading-api", "exchange_api", "--reason", "again"],
+            )
+            .await;
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("already closed"), "{stderr}");
+        assert!(stderr.contains("--override"), "{stderr}");
+        assert_eq!(setup.received("trading-api").await.len(), 1);
+        setup.fleet.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn single_breaker_needs_override_and_sends_the_reason_with_it() {
+        let setup = Setup::start(&[(Profile::SingleBreaker, "trading-bot")], |t| t).await;
+        let (code, _, stderr) = setup
+            .run(
+                "reset",
+                &[
+                    "trading-bot",
+                    "circuit_breaker",
+                    "--reason",
+                    "resume trading",
+                ],
+            )
+            .await;
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("409"), "{stderr}");
+        let (code, stdout, stderr) = setup
+            .run(
+                "reset",
+                &[
+                    "trading-bot",
+                    "circuit_breaker",
+                    "--reason",
+                    "resume trading",
+                    "--override",
+                ],
+            )
+            .await;
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert!(
+            stdout.contains("override=true&reason=resume%20trading"),
+            "{stdout}"
+        );
+        let received = setup.received("trading-bot").await;
+        assert_eq!(received.len(), 1, "the refused plan sent nothing");
+        assert_eq!(
+            received[0]["query"],
+            "override=true&reason=resume%20trading"
+        );
+        let rows = setup.audit("trading-bot").await;
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].override_checks);
+        setup.fleet.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_ignored_reset_exits_1_not_verified_and_json_says_so() {
+        let setup = Setup::start(&[(Profile::BreakerRegistry, "trading-api")], |t| t).await;
+        setup
+            .set(
+                "trading-api",
+                json!({"breakers": {"redis": {"state": "OPEN"}}, "ignore_resets": true}),
+            )
+            .await;
+        let (code, stdout, stderr) = setup
+            .run(
+                "reset",
+                &[
+                    "trading-api",
+                    "redis",
+                    "--reason",
+                    "try",
+                    "--verify-for",
+                    "1s",
+                    "--json",
+                ],
+            )
+            .await;
+        assert_eq!(code, Some(1), "{stdout}{stderr}");
+        let outcome: Value = serde_json::from_str(&stdout).expect("JSON outcome");
+        assert_eq!(outcome["status"], "done");
+        assert_eq!(outcome["verification"]["kind"], "not_verified");
+        assert_eq!(outcome["verification"]["state"], "open");
+        let rows = setup.audit("trading-api").await;
+        assert!(rows[0]
+            .verified_state
+            .as_deref()
+            .is_some_and(|v| v.starts_with("not verified: open")));
+        setup.fleet.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn clear_cache_by_pattern_and_refusals_and_usage_errors() {
+        let setup = Setup::start(
+            &[
+                (Profile::BreakerRegistry, "trading-api"),
+                (Profile::EmergencyControls, "wallet-api"),
+                (Profile::SingleBreaker, "trading-bot"),
+            ],
+            |toml| {
+                toml.replacen(
+                    "profile = \"single-breaker\"",
+                    "profile = \"single-breaker\"\nallow_actions = false",
+                    1,
+                )
+            },
+        )
+        .await;
+        let (code, stdout, stderr) = setup
+            .run(
+                "clear-cache",
+                &[
+                    "trading-api",
+                    "--pattern",
+                    "market_data:*",
+                    "--reason",
+                    "poisoned feed",
+                ],
+            )
+            .await;
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert!(stdout.contains("entries invalidated"), "{stdout}");
+        let received = setup.received("trading-api").await;
+        assert_eq!(received.len(), 1);
+        assert_eq!(received[0]["path"], "/api/cache/invalidate/pattern");
+
+        let (code, _, stderr) = setup
+            .run("reset", &["wallet-api", "swap", "--reason", "why"])
+            .await;
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("read-only"), "{stderr}");
+        let (code, _, stderr) = setup
+            .run(
+                "reset",
+                &["trading-bot", "circuit_breaker", "--reason", "why"],
+            )
+            .await;
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("allow_actions = false"), "{stderr}");
+        assert!(setup.received("trading-bot").await.is_empty());
+        let (code, _, stderr) = setup
+            .run("reset", &["trading-api", "redis", "--reason", "  "])
+            .await;
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("a reason is required"), "{stderr}");
+
+        let (code, _, stderr) = setup.run("reset", &["nope", "x", "--reason", "why"]).await;
+        assert_eq!(code, Some(2));
+        assert!(stderr.contains("services: trading-api"), "{stderr}");
+        let (code, _, _) = setup.run("reset", &["trading-api", "redis"]).await;
+        assert_eq!(code, Some(2), "--reason is required");
+        setup.fleet.shutdown().await;
+    }
+
+    #[test]
+    fn help_shows_an_example() {
+        for command in ["reset", "clear-cache"] {
+            let output = cli(&[command, "--help"]);
+            assert_eq!(output.status.code(), Some(0));
+            let help = String::from_utf8_lossy(&output.stdout);
+            assert!(help.contains("Example"), "{help}");
+            assert!(help.contains("--reason"), "{help}");
+        }
+    }
+}

@@ -23,7 +23,7 @@ use crate::model::{ActionKind, Breaker, BreakerState};
 
 pub use execute::execute;
 pub use in_flight::{InFlight, InFlightGuard};
-pub use plan::plan;
+pub use plan::{plan, plan_observed};
 pub use verify::{verify, VerifyOptions};
 
 /// The header every action request carries the engineer's reason in.

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::{ActionPlan, ActionRequest, Refusal, RefusalCode, MAX_REASON_CHARS};
 use crate::config::ServiceConfig;
 use crate::engine::ServiceState;
-use crate::model::{ActionKind, Breaker, BreakerState};
+use crate::model::{ActionKind, Breaker, BreakerState, Observation};
 use crate::profiles::single_breaker::BREAKER_NAME;
 use crate::profiles::Profile;
 use crate::sources::http::describe_place;
@@ -35,6 +35,17 @@ pub fn plan(
     request: &ActionRequest,
     current: Option<&ServiceState>,
 ) -> Result<ActionPlan, Refusal> {
+    plan_observed(service, request, current.and_then(|s| s.last_good.as_ref()))
+}
+
+/// [`plan`] for a caller without an engine (the CLI): `last_good` is the latest
+/// observation in which the service answered, e.g. from one poll just before.
+pub fn plan_observed(
+    service: &ServiceConfig,
+    request: &ActionRequest,
+    last_good: Option<&Observation>,
+) -> Result<ActionPlan, Refusal> {
+    let last_good = last_good.filter(|o| o.is_reachable());
     if request.service != service.name {
         return Err(refuse(
             RefusalCode::UnknownService,
@@ -55,7 +66,7 @@ pub fn plan(
     }
     let profile = service
         .profile
-        .or_else(|| current.and_then(|s| Profile::from_name(&s.profile).ok()))
+        .or_else(|| last_good.and_then(|o| Profile::from_name(&o.profile).ok()))
         .ok_or_else(|| {
             refuse(
                 RefusalCode::ProfileUnknown,
@@ -118,8 +129,7 @@ pub fn plan(
         reason: reason.to_string(),
         override_checks: request.override_checks,
     };
-    let known = current
-        .and_then(|s| s.last_good.as_ref())
+    let known = last_good
         .map(|o| o.breakers.as_slice())
         .filter(|b| !b.is_empty());
     let shape = shape(profile, &normalised, service)?;
