@@ -645,6 +645,41 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
         )
         .await?;
     save_screenshot(&session, "alerts.png").await?;
+    // The rule editor refuses a recovery on the wrong side of the threshold, and says so
+    // under that field; a sound one is saved.
+    let edit = |value: &str| {
+        format!(
+            "const cell = document.querySelector('tr[data-rule=\"cpu hot\"] input[data-field=\"recover\"]');
+             cell.value = '{value}'; cell.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             document.querySelector('[data-testid=save-rules]').click(); return null;"
+        )
+    };
+    let rule_error = "return document.querySelector('tr[data-rule=\"cpu hot\"] [data-testid=rule-error]')?.textContent ?? null;";
+    session
+        .wait_for(
+            "the rule editor",
+            Duration::from_secs(10),
+            "return !!document.querySelector('tr[data-rule=\"cpu hot\"]');",
+            |v| (v == true).then_some(()),
+        )
+        .await?;
+    session.execute(&edit(">= 95")).await?;
+    session
+        .wait_for(
+            "the refusal under the recover field",
+            Duration::from_secs(10),
+            rule_error,
+            |v| v.as_str().map(|_| ()),
+        )
+        .await?;
+    session.execute(&edit("< 75")).await?;
+    let status = "return document.querySelector('[data-testid=rules-status]')?.textContent ?? '';";
+    session
+        .wait_for("the rules saved", Duration::from_secs(10), status, |v| {
+            v.as_str()?.starts_with("Saved").then_some(())
+        })
+        .await?;
+
     // A high alert, acknowledged or not, is still broken: the tray stays red.
     let level = tray_level(&session).await?;
     anyhow::ensure!(

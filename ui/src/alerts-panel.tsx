@@ -6,6 +6,7 @@ import { acknowledgeAlert, errorText, removeSilence, silenceAlerts } from "./bac
 import type { ActiveAlert } from "./bindings/ActiveAlert";
 import type { AlertsState } from "./bindings/AlertsState";
 import { groupAlerts, severityTone } from "./alerts-view";
+import { RulesEditor } from "./rules-editor";
 import { formatAge } from "./view";
 
 function AlertRow({ alert, now, onChanged }: { alert: ActiveAlert; now: number; onChanged: () => void }) {
@@ -122,6 +123,7 @@ export function AlertsPanel({ state, now, onChanged }: { state: AlertsState | nu
           </ul>
         </section>
       )}
+      <RulesEditor />
       {resolved.length > 0 && (
         <section>
           <h3>Recently resolved</h3>

@@ -7,6 +7,7 @@ import type { ChartRequest } from "./bindings/ChartRequest";
 import type { ChartView } from "./bindings/ChartView";
 import type { FleetUpdate } from "./bindings/FleetUpdate";
 import type { ServiceState } from "./bindings/ServiceState";
+import type { RuleSpec } from "./bindings/RuleSpec";
 import type { RuleView } from "./bindings/RuleView";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { SilenceTarget } from "./bindings/SilenceTarget";
@@ -74,4 +75,13 @@ export async function watchAlerts(handler: (notice: AlertNotice) => void): Promi
   const channel = new Channel<AlertNotice>();
   channel.onmessage = handler;
   await invoke("watch_alerts", { onNotice: channel });
+}
+
+/** Saves the rule set; a refusal carries `{details: {errors}}` (see rules-view.ts). */
+export function saveAlertRules(rules: RuleSpec[]): Promise<unknown> {
+  return invoke("save_alert_rules", { rules });
+}
+
+export function exportAlertRules(): Promise<string> {
+  return invoke<string>("export_alert_rules");
 }

@@ -28,6 +28,22 @@ export function Detail({ state, range, theme, now }: { state: ServiceState; rang
         </span>
       </header>
       {view.message && <p class="problem">{view.message}</p>}
+      {(state.last_good?.service_alerts?.length ?? 0) > 0 && (
+        <section class="service-alerts" data-testid="service-alerts">
+          <h3>The service's own alerts</h3>
+          <ul class="alerts">
+            {state.last_good?.service_alerts?.map((a) => (
+              <li key={a.metric} class="alert warn">
+                <strong>{a.metric}</strong>{" "}
+                <span class="meta">
+                  {a.severity} · value {a.value ?? "?"} over {a.threshold ?? "?"}
+                  {a.since && ` · since ${formatAge(a.since, now)}`}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {(state.last_good?.breakers?.length ?? 0) > 0 && (
         <Chart
           label="breakers"

@@ -1,0 +1,61 @@
+// The rule editor's logic: which rules can be edited, applying an edit, and matching the
+// engine's errors back to the field they are about.
+import type { RuleError } from "./bindings/RuleError";
+import type { RuleField } from "./bindings/RuleField";
+import type { RuleSpec } from "./bindings/RuleSpec";
+import type { RuleView } from "./bindings/RuleView";
+
+/** The fields the editor offers, in order. */
+export const EDITABLE: { field: RuleField; label: string; placeholder: string }[] = [
+  { field: "when", label: "when", placeholder: "< 0.7" },
+  { field: "for", label: "for", placeholder: "5m" },
+  { field: "recover", label: "recover", placeholder: ">= 0.75" },
+  { field: "keep_firing", label: "keep firing", placeholder: "1m" },
+  { field: "severity", label: "severity", placeholder: "warning" },
+];
+
+/** Rules a person may edit and save: a service's own thresholds come from the service. */
+export function editableRules(views: RuleView[]): RuleSpec[] {
+  return views.filter((v) => v.origin.kind !== "service").map((v) => v.spec);
+}
+
+/** A copy of `rules` with one field of one rule set; an empty optional field is removed. */
+export function applyEdit(rules: RuleSpec[], index: number, field: RuleField, value: string): RuleSpec[] {
+  return rules.map((rule, i) => {
+    if (i !== index) return rule;
+    const next: RuleSpec = { ...rule };
+    const trimmed = value.trim();
+    switch (field) {
+      case "when":
+        next.when = value;
+        break;
+      case "for":
+      case "recover":
+      case "keep_firing":
+      case "severity":
+      case "description": {
+        // An emptied optional field is left out, not sent as "".
+        const { [field]: _dropped, ...rest } = next;
+        return trimmed === "" ? rest : { ...rest, [field]: value };
+      }
+      case "name":
+        next.name = value;
+        break;
+      case "select":
+        break;
+    }
+    return next;
+  });
+}
+
+/** The message for one field of one rule, if the engine refused it. */
+export function errorFor(errors: RuleError[], rule: string, field: RuleField): string | undefined {
+  return errors.find((e) => e.rule === rule && e.field === field)?.message;
+}
+
+/** The refusal's rule errors, from an IPC error `{code: "invalid_rules", details: {errors}}`. */
+export function rejectedErrors(error: unknown): RuleError[] {
+  if (typeof error !== "object" || error === null) return [];
+  const details = (error as { details?: { errors?: RuleError[] } }).details;
+  return details?.errors ?? [];
+}
