@@ -55,6 +55,7 @@ fn main() {
             commands::fleet::session_info,
             commands::fleet::fleet_state,
             commands::fleet::watch_fleet,
+            commands::fleet::history_problem,
             commands::charts::series_chart,
             commands::charts::breaker_timeline,
             commands::charts::sparklines,

@@ -3,7 +3,7 @@
 //! and says what is wrong and what to do.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use switchyard_core::alerting::AlertSetup;
 use switchyard_core::clock::SystemClock;
@@ -12,8 +12,9 @@ use switchyard_core::dirs::AppDirs;
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::secrets::{HeaderSource, SecretRef};
 use switchyard_core::session::SessionInfo;
-use switchyard_core::store::Store;
+use switchyard_core::store::{MaintenanceTask, RetentionPolicy, Store, StoreHealth};
 use switchyard_fleet::Fleet;
+use tokio::sync::watch;
 
 /// The demo polls briskly so the screen visibly moves.
 const DEMO_POLL_INTERVAL: &str = "2s";
@@ -23,6 +24,10 @@ pub struct Session {
     info: SessionInfo,
     engine: Option<EngineHandle>,
     store: Option<Store>,
+    /// Whether the history is being written, or why not (disk full, read-only).
+    store_health: Option<watch::Receiver<StoreHealth>>,
+    /// Roll-ups and retention, in the background; stopped on exit.
+    maintenance: Mutex<Option<MaintenanceTask>>,
     /// The in-process demo fleet; kept so its servers live as long as the window.
     _fleet: Option<Fleet>,
 }
@@ -51,12 +56,15 @@ impl Session {
             demo: source == ConfigSource::Demo,
             database: None,
             error: None,
+            warning: None,
             version: env!("CARGO_PKG_VERSION").to_string(),
         };
         let mut session = Session {
             info: info.clone(),
             engine: None,
             store: None,
+            store_health: None,
+            maintenance: Mutex::new(None),
             _fleet: None,
         };
 
@@ -101,8 +109,15 @@ impl Session {
             Some(dirs) => {
                 let path = config.storage.resolved_path(&dirs.data_dir);
                 info.database = Some(path.display().to_string());
-                match Store::open(&path).await {
-                    Ok(store) => {
+                match Store::open_with_report(&path, &SystemClock).await {
+                    Ok((store, report)) => {
+                        if let Some(moved) = &report.recovered_from {
+                            info.warning = Some(format!(
+                                "The history database was damaged ({}). It was moved to {} and a fresh one started; older history is in that file.",
+                                report.damage.as_deref().unwrap_or("unreadable"),
+                                moved.display()
+                            ));
+                        }
                         match AlertSetup::load(&store, &config, chrono::Utc::now()).await {
                             Ok(loaded) => alerts = loaded,
                             Err(e) => tracing::warn!(
@@ -111,6 +126,11 @@ impl Session {
                             ),
                         }
                         let writer = store.start_writer();
+                        session.store_health = Some(writer.health());
+                        let policy = RetentionPolicy::from_storage(&config.storage);
+                        session.maintenance = Mutex::new(Some(
+                            store.start_maintenance(Arc::new(SystemClock), policy),
+                        ));
                         session.store = Some(store);
                         Some(writer)
                     }
@@ -161,7 +181,25 @@ impl Session {
     }
 
     /// Stops polling and flushes the history.
+    /// Why the history is not being written right now, if it is not.
+    pub fn history_problem(&self) -> Option<String> {
+        match &*self.store_health.as_ref()?.borrow() {
+            StoreHealth::Writing => None,
+            StoreHealth::Failing { message, .. } => Some(format!(
+                "The history cannot be written: {message}. Live values go on; writing resumes by itself when it can."
+            )),
+        }
+    }
+
     pub async fn shutdown(&self) {
+        let maintenance = self
+            .maintenance
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = maintenance {
+            task.stop().await;
+        }
         if let Some(engine) = &self.engine {
             if let Some(stats) = engine.shutdown().await {
                 tracing::info!(

@@ -2,7 +2,7 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { fetchAlerts, fetchFleet, fetchSession, fetchSparklines, watchAlerts, watchFleet } from "./backend";
+import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchSparklines, watchAlerts, watchFleet } from "./backend";
 import { AlertsPanel } from "./alerts-panel";
 import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
 import type { AlertsState } from "./bindings/AlertsState";
@@ -69,6 +69,22 @@ function useSparklines(enabled: boolean): Map<string, string> {
   return lines;
 }
 
+/** Why the history is not being written (disk full, read-only), checked every few seconds. */
+function useHistoryProblem(enabled: boolean): string | null {
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    if (!enabled) return;
+    const check = () =>
+      fetchHistoryProblem()
+        .then(setProblem)
+        .catch(() => setProblem(null));
+    check();
+    const timer = setInterval(check, 5000);
+    return () => clearInterval(timer);
+  }, [enabled]);
+  return problem;
+}
+
 /** Ages on screen move every second even when no new observation arrives. */
 function useNow(periodMs: number): number {
   const [now, setNow] = useState(Date.now());
@@ -100,6 +116,7 @@ export function App() {
   const keyState = useRef(NO_KEYS);
   const now = useNow(1000);
   const sparklines = useSparklines(session !== null && !session.error);
+  const historyProblem = useHistoryProblem(session !== null && !session.error);
 
   useEffect(() => {
     // Subscribe before the first read so no update falls between the two.
@@ -251,6 +268,16 @@ export function App() {
         </button>
       </div>
       {loadError && <div class="banner error">Cannot reach the console's core: {loadError}</div>}
+      {session?.warning && (
+        <div class="banner warning" data-testid="session-warning">
+          {session.warning}
+        </div>
+      )}
+      {historyProblem && (
+        <div class="banner warning" data-testid="history-problem">
+          {historyProblem}
+        </div>
+      )}
       {session?.error && (
         <div class="banner error" data-testid="session-error">
           {session.error}

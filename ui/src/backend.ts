@@ -85,3 +85,8 @@ export function saveAlertRules(rules: RuleSpec[]): Promise<unknown> {
 export function exportAlertRules(): Promise<string> {
   return invoke<string>("export_alert_rules");
 }
+
+/** Why the history is not being written, if it is not. */
+export function fetchHistoryProblem(): Promise<string | null> {
+  return invoke<string | null>("history_problem");
+}

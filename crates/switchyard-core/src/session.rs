@@ -18,5 +18,9 @@ pub struct SessionInfo {
     /// database), with what to do about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Something the engineer should know that did not stop the console (a damaged
+    /// history database moved aside and replaced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     pub version: String,
 }

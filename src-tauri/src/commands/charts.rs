@@ -18,7 +18,9 @@ pub async fn series_chart(
     let states = engine.snapshot().await;
     let state = states.iter().find(|s| s.name == request.service);
     // Alert thresholds on this series come from the rules the engine evaluates.
-    let thresholds = engine.chart_thresholds(&request.service, &request.series).await;
+    let thresholds = engine
+        .chart_thresholds(&request.service, &request.series)
+        .await;
     views::series_chart(store, Utc::now(), state, &request, thresholds)
         .await
         .map_err(|e| IpcError::new("chart_failed", e))

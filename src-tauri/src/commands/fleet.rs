@@ -31,3 +31,9 @@ pub fn watch_fleet(
         crate::bridge::stream_updates(app, engine.clone(), on_update);
     }
 }
+
+/// Why the history is not being written right now (disk full, read-only), if it is not.
+#[tauri::command]
+pub fn history_problem(session: State<'_, Session>) -> Option<String> {
+    session.history_problem()
+}

@@ -17,4 +17,9 @@ database?: string,
  * A problem that stopped the console from watching (bad configuration, unusable
  * database), with what to do about it.
  */
-error?: string, version: string, };
+error?: string, 
+/**
+ * Something the engineer should know that did not stop the console (a damaged
+ * history database moved aside and replaced).
+ */
+warning?: string, version: string, };
