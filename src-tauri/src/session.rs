@@ -5,14 +5,15 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use switchyard_core::actions::InFlight;
 use switchyard_core::alerting::AlertSetup;
 use switchyard_core::clock::SystemClock;
-use switchyard_core::config::{self, Config, ConfigSource};
+use switchyard_core::config::{self, Config, ConfigSource, ServiceConfig};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::secrets::{HeaderSource, SecretRef};
 use switchyard_core::session::SessionInfo;
-use switchyard_core::store::{MaintenanceTask, RetentionPolicy, Store, StoreHealth};
+use switchyard_core::store::{MaintenanceTask, RetentionPolicy, Store, StoreHealth, WriterHandle};
 use switchyard_fleet::Fleet;
 use tokio::sync::watch;
 
@@ -20,8 +21,19 @@ use tokio::sync::watch;
 const DEMO_POLL_INTERVAL: &str = "2s";
 const DEMO_TIMEOUT: &str = "1s";
 
+/// What running actions needs: the HTTP client, the audit writer, and the set of
+/// actions on their way (so a double click sends one request).
+pub struct ActionContext {
+    pub client: reqwest::Client,
+    pub writer: Option<WriterHandle>,
+    pub in_flight: InFlight,
+}
+
 pub struct Session {
     info: SessionInfo,
+    /// The configuration in force (the demo's included), for planning actions.
+    config: Option<Config>,
+    actions: ActionContext,
     engine: Option<EngineHandle>,
     store: Option<Store>,
     /// Whether the history is being written, or why not (disk full, read-only).
@@ -63,6 +75,12 @@ impl Session {
             info: info.clone(),
             engine: None,
             store: None,
+            config: None,
+            actions: ActionContext {
+                client: switchyard_core::sources::http::build_client(),
+                writer: None,
+                in_flight: InFlight::default(),
+            },
             store_health: None,
             maintenance: Mutex::new(None),
             _fleet: None,
@@ -127,6 +145,7 @@ impl Session {
                         }
                         let writer = store.start_writer();
                         session.store_health = Some(writer.health());
+                        session.actions.writer = Some(writer.handle());
                         let policy = RetentionPolicy::from_storage(&config.storage);
                         session.maintenance = Mutex::new(Some(
                             store.start_maintenance(Arc::new(SystemClock), policy),
@@ -163,8 +182,21 @@ impl Session {
             writer,
             alerts,
         ));
+        session.config = Some(config);
         session.info = info;
         session
+    }
+
+    pub fn actions(&self) -> &ActionContext {
+        &self.actions
+    }
+
+    pub fn service_config(&self, name: &str) -> Option<&ServiceConfig> {
+        self.config
+            .as_ref()?
+            .services
+            .iter()
+            .find(|s| s.name == name)
     }
 
     pub fn info(&self) -> &SessionInfo {

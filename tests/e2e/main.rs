@@ -288,6 +288,11 @@ fn status_rank(word: &str) -> u8 {
 }
 
 async fn save_screenshot(session: &Session, name: &str) -> Result<()> {
+    // WebKit captures the last painted frame: wait for two frames so the picture shows
+    // what the DOM already holds.
+    session
+        .execute_async("requestAnimationFrame(() => requestAnimationFrame(() => done(null)));")
+        .await?;
     let png = session.screenshot().await?;
     anyhow::ensure!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
     std::fs::write(docs_dir().join(name), &png)?;
@@ -703,4 +708,202 @@ async fn tray_level(session: &Session) -> Result<String> {
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| anyhow!("no tray state: {state}"))
+}
+
+/// The fleet's record of action requests for one service.
+async fn fleet_actions(base_url: &str) -> Result<Vec<Value>> {
+    let state: Value = reqwest::get(format!("{base_url}/_fleet/state"))
+        .await?
+        .json()
+        .await?;
+    Ok(state["actions"].as_array().cloned().unwrap_or_default())
+}
+
+async fn click(session: &Session, selector: &str) -> Result<()> {
+    session
+        .execute(&format!(
+            "document.querySelector('{selector}').click(); return null;"
+        ))
+        .await
+        .map(|_| ())
+}
+
+async fn type_reason(session: &Session, text: &str) -> Result<()> {
+    session
+        .execute(&format!(
+            "const box = document.querySelector('[data-testid=action-reason]');
+             box.value = '{text}'; box.dispatchEvent(new Event('input', {{ bubbles: true }})); return null;"
+        ))
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
+    let _window = ONE_WINDOW.lock().await;
+    let app = app_binary()?;
+    let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
+        services: vec![
+            switchyard_fleet::ServiceSpec::quiet(
+                switchyard_fleet::Profile::BreakerRegistry,
+                "registry",
+            ),
+            switchyard_fleet::ServiceSpec::quiet(switchyard_fleet::Profile::SingleBreaker, "halt"),
+        ],
+    })
+    .await?;
+    let url = |name: &str| {
+        fleet
+            .services()
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.base_url.clone())
+            .unwrap_or_default()
+    };
+    let home = tempfile::tempdir()?;
+    let config = home.path().join("switchyard.toml");
+    std::fs::write(&config, fleet.config_toml("1s", "800ms"))?;
+    let data = home.path().join("data");
+    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", home.path())])?;
+    let session = Session::launch(
+        &driver.url(),
+        &app,
+        &["--config", config.to_str().unwrap_or_default()],
+    )
+    .await?;
+
+    set(
+        &url("registry"),
+        json!({"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 7}}}),
+    )
+    .await?;
+    let reset_button =
+        "return !!document.querySelector('button[data-reset=\"registry/exchange_api\"]');";
+    session
+        .wait_for(
+            "exchange_api open with a reset button",
+            Duration::from_secs(30),
+            READ_BREAKERS,
+            |breakers| {
+                breakers.as_array()?.iter().find(|b| {
+                    b["service"] == "registry"
+                        && b["name"] == "exchange_api"
+                        && b["state"] == "open"
+                })?;
+                Some(())
+            },
+        )
+        .await?;
+    session
+        .wait_for(
+            "the reset button",
+            Duration::from_secs(5),
+            reset_button,
+            |v| (v == true).then_some(()),
+        )
+        .await?;
+    click(&session, "button[data-reset=\"registry/exchange_api\"]").await?;
+    let plan = "return document.querySelector('[data-testid=action-plan]')?.textContent ?? null;";
+    session
+        .wait_for(
+            "the plan in the dialog",
+            Duration::from_secs(10),
+            plan,
+            |v| v.as_str().map(|_| ()),
+        )
+        .await?;
+    type_reason(&session, "exchange recovered; letting traffic back").await?;
+    // A double click: two clicks in the same instant.
+    session
+        .execute(
+            "const ok = document.querySelector('[data-testid=action-confirm]'); ok.click(); ok.click(); return null;",
+        )
+        .await?;
+    let outcome =
+        "return document.querySelector('[data-testid=action-outcome]')?.textContent ?? null;";
+    let (text, _) = session
+        .wait_for(
+            "the verified outcome",
+            Duration::from_secs(20),
+            outcome,
+            |v| v.as_str().filter(|t| !t.is_empty()).map(str::to_string),
+        )
+        .await?;
+    anyhow::ensure!(text.starts_with("verified: closed"), "outcome: {text}");
+    let sent = fleet_actions(&url("registry")).await?;
+    anyhow::ensure!(
+        sent.len() == 1,
+        "the fleet saw {} requests: {sent:?}",
+        sent.len()
+    );
+    anyhow::ensure!(
+        sent[0]["reason"] == "exchange recovered; letting traffic back",
+        "{sent:?}"
+    );
+    save_screenshot(&session, "reset.png").await?;
+    click(
+        &session,
+        "[data-testid=action-dialog] .alert-actions button",
+    )
+    .await?;
+
+    click(&session, "button[data-tab=\"actions\"]").await?;
+    let audit = "return Array.from(document.querySelectorAll('tr[data-action-row]')).map(r => ({ row: r.dataset.actionRow,
+        verified: r.querySelector('[data-testid=verified]').textContent }));";
+    session
+        .wait_for(
+            "the audit row, verified",
+            Duration::from_secs(10),
+            audit,
+            |rows| {
+                rows.as_array()?
+                    .iter()
+                    .find(|r| r["row"] == "registry/exchange_api" && r["verified"] == "closed")
+                    .map(|_| ())
+            },
+        )
+        .await?;
+
+    // single-breaker: resetting a closed breaker is refused first, then offered as an
+    // explicit override with the reason.
+    click(&session, "button[data-tab=\"overview\"]").await?;
+    session
+        .wait_for(
+            "halt's reset button",
+            Duration::from_secs(10),
+            "return !!document.querySelector('button[data-reset=\"halt/circuit_breaker\"]');",
+            |v| (v == true).then_some(()),
+        )
+        .await?;
+    click(&session, "button[data-reset=\"halt/circuit_breaker\"]").await?;
+    let refusal =
+        "return document.querySelector('[data-testid=action-refusal]')?.textContent ?? null;";
+    session
+        .wait_for("the refusal", Duration::from_secs(10), refusal, |v| {
+            v.as_str().map(|_| ())
+        })
+        .await?;
+    type_reason(&session, "testing the guard").await?;
+    click(&session, "[data-testid=action-override]").await?;
+    session
+        .wait_for("the override sent", Duration::from_secs(20), outcome, |v| {
+            v.as_str()
+                .filter(|t| t.starts_with("verified") || t.starts_with("done"))
+                .map(|_| ())
+        })
+        .await?;
+    let halt = fleet_actions(&url("halt")).await?;
+    anyhow::ensure!(
+        halt.len() == 1
+            && halt[0]["query"]
+                .as_str()
+                .unwrap_or("")
+                .contains("override=true"),
+        "{halt:?}"
+    );
+
+    session.close().await?;
+    drop(driver);
+    fleet.shutdown().await;
+    Ok(())
 }

@@ -3,6 +3,8 @@
 // arranges it and turns keys into commands.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchSparklines, watchAlerts, watchFleet } from "./backend";
+import { ActionDialog, type ResetTarget } from "./action-dialog";
+import { ActionsPanel } from "./actions-panel";
 import { AlertsPanel } from "./alerts-panel";
 import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
 import type { AlertsState } from "./bindings/AlertsState";
@@ -16,7 +18,7 @@ import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
 import { ServiceTiles } from "./service-tiles";
 import { customRange, filterServices, RANGES, sortWorstFirst, toneCounts, upsertService } from "./view";
 
-type View = "overview" | "breakers" | "alerts";
+type View = "overview" | "breakers" | "alerts" | "actions";
 
 /** A custom range: two local times; applying it pauses the view on that window. */
 function CustomRange({ onPick }: { onPick: (range: RangeChoice) => void }) {
@@ -108,6 +110,7 @@ export function App() {
   const filterInput = useRef<HTMLInputElement>(null);
   const pendingRender = useRef<(string | undefined)[]>([]);
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
+  const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
   const reloadAlerts = () => {
     fetchAlerts()
       .then(setAlerts)
@@ -221,6 +224,9 @@ export function App() {
           <button class={view === "breakers" && !detail ? "active" : ""} onClick={() => (setView("breakers"), setSelected(null))} data-tab="breakers">
             Breakers
           </button>
+          <button class={view === "actions" && !detail ? "active" : ""} onClick={() => (setView("actions"), setSelected(null))} data-tab="actions">
+            Actions
+          </button>
           <button class={view === "alerts" && !detail ? "active" : ""} onClick={() => (setView("alerts"), setSelected(null), reloadAlerts())} data-tab="alerts">
             Alerts
             {(alerts?.active.length ?? 0) > 0 && (
@@ -286,16 +292,19 @@ export function App() {
       <main>
         {detail ? (
           <Detail state={detail} range={range} theme={theme} now={now} />
+        ) : view === "actions" ? (
+          <ActionsPanel now={now} />
         ) : view === "alerts" ? (
           <AlertsPanel state={alerts} now={now} onChanged={reloadAlerts} />
         ) : view === "breakers" ? (
-          <BreakerBoard states={services} range={range} theme={theme} now={now} />
+          <BreakerBoard states={services} range={range} theme={theme} now={now} onReset={setResetTarget} />
         ) : shown.length > 0 ? (
-          <ServiceTiles services={shown} now={now} sparklines={sparklines} onSelect={setSelected} />
+          <ServiceTiles services={shown} now={now} sparklines={sparklines} onSelect={setSelected} onReset={setResetTarget} />
         ) : (
           !session?.error && <p class="empty">{services.length === 0 ? "No services yet. Waiting for the first polls…" : "No service matches the filter."}</p>
         )}
       </main>
+      {resetTarget && <ActionDialog target={resetTarget} now={now} onClose={() => setResetTarget(null)} />}
       {help && (
         <div class="overlay" onClick={() => setHelp(false)} data-testid="help">
           <div class="help">

@@ -1,5 +1,9 @@
 // The one place the UI talks to the Rust side: typed wrappers over Tauri's IPC.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { ActionOutcome } from "./bindings/ActionOutcome";
+import type { ActionPlan } from "./bindings/ActionPlan";
+import type { ActionRecord } from "./bindings/ActionRecord";
+import type { ActionRequest } from "./bindings/ActionRequest";
 import type { AlertKey } from "./bindings/AlertKey";
 import type { AlertNotice } from "./bindings/AlertNotice";
 import type { AlertsState } from "./bindings/AlertsState";
@@ -89,4 +93,23 @@ export function exportAlertRules(): Promise<string> {
 /** Why the history is not being written, if it is not. */
 export function fetchHistoryProblem(): Promise<string | null> {
   return invoke<string | null>("history_problem");
+}
+
+export function planAction(request: ActionRequest): Promise<ActionPlan> {
+  return invoke<ActionPlan>("plan_action", { request });
+}
+
+export function runAction(request: ActionRequest): Promise<ActionOutcome> {
+  return invoke<ActionOutcome>("run_action", { request });
+}
+
+export function recentActions(hours: number): Promise<ActionRecord[]> {
+  return invoke<ActionRecord[]>("recent_actions", { hours });
+}
+
+/** A refused action's details: whether asking again with override would send it. */
+export function refusalOverridable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const details = (error as { details?: { overridable?: boolean } }).details;
+  return details?.overridable === true;
 }

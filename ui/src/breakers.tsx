@@ -6,7 +6,8 @@ import type { ServiceState } from "./bindings/ServiceState";
 import type { Theme } from "./bindings/Theme";
 import { browserOffsetMinutes, Chart } from "./chart";
 import type { RangeChoice } from "./detail";
-import { boardRows, type BoardSort, breakerTone, formatAge, formatRatio } from "./view";
+import { ResetButton, type ResetTarget } from "./action-dialog";
+import { boardRows, type BoardSort, breakerTone, formatAge, formatRatio, offersReset } from "./view";
 
 /** A breaker's "since": an age when the service gave a time, else its words. */
 function since(text: string | undefined, now: number): string {
@@ -14,7 +15,20 @@ function since(text: string | undefined, now: number): string {
   return Number.isNaN(Date.parse(text)) ? text : formatAge(text, now);
 }
 
-export function BreakerBoard({ states, range, theme, now }: { states: ServiceState[]; range: RangeChoice; theme: Theme; now: number }) {
+export function BreakerBoard({
+  states,
+  range,
+  theme,
+  now,
+  onReset,
+}: {
+  states: ServiceState[];
+  range: RangeChoice;
+  theme: Theme;
+  now: number;
+  onReset: (t: ResetTarget) => void;
+}) {
+  const resettable = new Set(states.filter(offersReset).map((s) => s.name));
   const [sort, setSort] = useState<BoardSort>("state");
   const rows = boardRows(states, sort);
   const header = (label: string, by: BoardSort, align = "") => (
@@ -58,7 +72,14 @@ export function BreakerBoard({ states, range, theme, now }: { states: ServiceSta
                 <div class="meta">{service}</div>
               </td>
               <td>
-                <span class={`badge ${breakerTone(breaker.state)}`}>{breaker.state.replace("_", " ")}</span>
+                <span class={`badge ${breakerTone(breaker.state)}`}>{breaker.state.replace("_", " ")}</span>{" "}
+                {resettable.has(service) ? (
+                  <ResetButton service={service} breaker={breaker} onReset={onReset} />
+                ) : (
+                  <span class="meta" title="the service offers no reset (read-only profile, or allow_actions = false)">
+                    read-only
+                  </span>
+                )}
               </td>
               <td class="num">{formatRatio(breaker.failure_rate) || "—"}</td>
               <td class="num">{breaker.failure_count ?? "—"}</td>

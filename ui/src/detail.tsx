@@ -1,5 +1,6 @@
 // One service up close: its health and dependencies, and a chart per series over the
 // chosen range, with capacity, thresholds and events drawn in.
+import { ActionsPanel } from "./actions-panel";
 import { breakerTimeline, seriesChart } from "./backend";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { Theme } from "./bindings/Theme";
@@ -55,6 +56,10 @@ export function Detail({ state, range, theme, now }: { state: ServiceState; rang
           }}
         />
       )}
+      <section>
+        <h3 class="section-title">Actions on this service</h3>
+        <ActionsPanel now={now} service={state.name} />
+      </section>
       <div class="charts">
         {chartedSeries(state).map((series) => (
           <Chart

@@ -4,7 +4,7 @@
 export type Command =
   | { kind: "focus-filter" }
   | { kind: "range"; index: number }
-  | { kind: "go"; view: "overview" | "breakers" | "alerts" }
+  | { kind: "go"; view: "overview" | "breakers" | "alerts" | "actions" }
   | { kind: "help" }
   | { kind: "back" }
   | { kind: "toggle-theme" }
@@ -25,6 +25,7 @@ export function interpret(key: string, state: KeyState, typing: boolean): [Comma
     if (key === "b") return [{ kind: "go", view: "breakers" }, NO_KEYS];
     if (key === "o") return [{ kind: "go", view: "overview" }, NO_KEYS];
     if (key === "a") return [{ kind: "go", view: "alerts" }, NO_KEYS];
+    if (key === "l") return [{ kind: "go", view: "actions" }, NO_KEYS];
     return [null, NO_KEYS];
   }
   switch (key) {
@@ -50,6 +51,7 @@ export const SHORTCUTS: [string, string][] = [
   ["g then o", "overview"],
   ["g then b", "breaker board"],
   ["g then a", "alerts"],
+  ["g then l", "actions (the audit log)"],
   ["t", "light or dark theme"],
   ["Esc", "back, close"],
   ["?", "this help"],

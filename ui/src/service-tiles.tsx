@@ -1,11 +1,12 @@
 // One tile per service: status, name, where it lives, how fast it answered, how old the
 // value is, its breakers and headline figures, the last minutes' shape, and what is wrong.
+import { ResetButton, type ResetTarget } from "./action-dialog";
 import type { Breaker } from "./bindings/Breaker";
 import type { Dependency } from "./bindings/Dependency";
 import type { EndpointProblem } from "./bindings/EndpointProblem";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
-import { breakerCounts, breakerTone, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
+import { breakerCounts, breakerTone, offersReset, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
 
 function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) {
   return (
@@ -23,13 +24,14 @@ function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) 
   );
 }
 
-function BreakerList({ breakers }: { breakers: Breaker[] }) {
+function BreakerList({ breakers, service, onReset }: { breakers: Breaker[]; service: string; onReset?: (t: ResetTarget) => void }) {
   return (
     <ul class="breakers" data-testid="breakers">
       {breakers.map((b) => (
         <li class={`breaker ${breakerTone(b.state)}`} title={b.reason ?? b.since ?? ""} key={b.name} data-breaker={b.name} data-state={b.state}>
           <span class="breaker-name">{b.name}</span> {b.state.replace("_", " ")}
           {b.failure_rate !== undefined && <span class="dep-latency"> · fails {formatRatio(b.failure_rate)}</span>}
+          {onReset && <ResetButton service={service} breaker={b} onReset={onReset} />}
         </li>
       ))}
     </ul>
@@ -68,11 +70,13 @@ function ServiceTile({
   now,
   sparkline,
   onSelect,
+  onReset,
 }: {
   state: ServiceState;
   now: number;
   sparkline?: string;
   onSelect: (name: string) => void;
+  onReset: (t: ResetTarget) => void;
 }) {
   const view = statusView(state);
   const stale = isStale(state, now);
@@ -124,7 +128,9 @@ function ServiceTile({
       </div>
       {sparkline && <div class="sparkline" dangerouslySetInnerHTML={{ __html: sparkline }} />}
       {shownHealth?.dependencies && <DependencyList dependencies={shownHealth.dependencies} />}
-      {state.last_good?.breakers && <BreakerList breakers={state.last_good.breakers} />}
+      {state.last_good?.breakers && (
+        <BreakerList breakers={state.last_good.breakers} service={state.name} onReset={offersReset(state) ? onReset : undefined} />
+      )}
       {state.streams && <StreamList streams={state.streams} now={now} />}
       {state.latest?.problems && <ProblemList problems={state.latest.problems} />}
     </article>
@@ -137,16 +143,18 @@ export function ServiceTiles({
   now,
   sparklines,
   onSelect,
+  onReset,
 }: {
   services: ServiceState[];
   now: number;
   sparklines: Map<string, string>;
   onSelect: (name: string) => void;
+  onReset: (t: ResetTarget) => void;
 }) {
   return (
     <div class="tiles" data-testid="tiles">
       {services.map((s) => (
-        <ServiceTile state={s} now={now} key={s.name} sparkline={sparklines.get(s.name)} onSelect={onSelect} />
+        <ServiceTile state={s} now={now} key={s.name} sparkline={sparklines.get(s.name)} onSelect={onSelect} onReset={onReset} />
       ))}
     </div>
   );

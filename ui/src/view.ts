@@ -262,3 +262,8 @@ export function customRange(from: string, until: string): { minutes: number; unt
   if (end <= start) return "the end must come after the start";
   return { minutes: Math.max(1, Math.round((end - start) / 60_000)), untilMs: end };
 }
+
+/** Whether the service offers breaker resets (its profile has them and the config allows actions). */
+export function offersReset(state: ServiceState): boolean {
+  return (state.last_good?.actions ?? []).includes("reset_breaker");
+}

@@ -1,5 +1,6 @@
 //! The commands the window may call, by domain. Each is a thin call into the core.
 
+pub mod actions;
 pub mod alerts;
 pub mod charts;
 pub mod fleet;

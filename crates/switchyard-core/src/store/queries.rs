@@ -185,7 +185,8 @@ pub struct AlertRuleSetRecord {
 }
 
 /// A row of the action audit log; the outcome columns are `None` until it is known.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct ActionRecord {
     pub id: i64,
     pub at_ms: i64,

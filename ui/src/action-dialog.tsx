@@ -1,0 +1,156 @@
+// The confirmation before a breaker reset: what, where, in which state since when, what
+// the request will do, and why (required). Enter confirms only with a reason; Esc
+// cancels; the button is disabled while the request is on its way, so a double click
+// sends one request. A refusal the console may override becomes an explicit second step.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { canConfirm, outcomeText } from "./actions-view";
+import { errorText, planAction, refusalOverridable, runAction } from "./backend";
+import type { ActionOutcome } from "./bindings/ActionOutcome";
+import type { ActionPlan } from "./bindings/ActionPlan";
+import type { Breaker } from "./bindings/Breaker";
+import { formatAge, formatRatio } from "./view";
+
+export interface ResetTarget {
+  service: string;
+  breaker: Breaker;
+}
+
+/** A reason the plan preview uses; never sent (the real one is required to confirm). */
+const PREVIEW_REASON = "preview";
+
+export function ActionDialog({ target, now, onClose }: { target: ResetTarget; now: number; onClose: () => void }) {
+  const [reason, setReason] = useState("");
+  const [plan, setPlan] = useState<ActionPlan | null>(null);
+  const [refusal, setRefusal] = useState<{ message: string; overridable: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<ActionOutcome | null>(null);
+  const [overrideChecks, setOverrideChecks] = useState(false);
+  // Set at once, before any render: a second click in the same instant finds it taken.
+  const sending = useRef(false);
+  const request = (why: string, override: boolean) => ({
+    service: target.service,
+    kind: "reset_breaker" as const,
+    target: target.breaker.name,
+    reason: why,
+    override_checks: override,
+  });
+
+  useEffect(() => {
+    planAction(request(PREVIEW_REASON, false))
+      .then(setPlan)
+      .catch((e: unknown) => setRefusal({ message: errorText(e), overridable: refusalOverridable(e) }));
+  }, [target.service, target.breaker.name]);
+
+  useEffect(() => {
+    // Esc belongs to the dialog while it is open (before the window's own shortcuts).
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") {
+        event.stopImmediatePropagation();
+        onClose();
+      }
+    };
+    window.addEventListener("keydown", onKey, { capture: true });
+    return () => window.removeEventListener("keydown", onKey, { capture: true });
+  }, [onClose]);
+
+  const send = (override: boolean) => {
+    if (!canConfirm(reason, busy) || sending.current) return;
+    sending.current = true;
+    setBusy(true);
+    setOverrideChecks(override);
+    runAction(request(reason.trim(), override))
+      .then((result) => {
+        setOutcome(result);
+        setRefusal(null);
+      })
+      .catch((e: unknown) => setRefusal({ message: errorText(e), overridable: refusalOverridable(e) }))
+      .finally(() => {
+        sending.current = false;
+        setBusy(false);
+      });
+  };
+  const offerOverride = (refusal?.overridable ?? false) || (outcome?.override_available ?? false);
+  const result = outcome ? outcomeText(outcome) : null;
+  const b = target.breaker;
+  return (
+    <div class="overlay" data-testid="action-dialog">
+      <div class="help dialog">
+        <h2>
+          Reset {b.name} on {target.service}?
+        </h2>
+        <p class="meta">
+          now <strong>{b.state.replace("_", " ")}</strong>
+          {b.since && ` since ${formatAge(b.since, now).replace(" ago", "")}`}
+          {b.failure_rate !== undefined && ` · failure rate ${formatRatio(b.failure_rate)}`}
+          {b.failure_count !== undefined && ` · ${b.failure_count} failures`}
+        </p>
+        {plan && <p data-testid="action-plan">{plan.description}</p>}
+        {refusal && (
+          <p class="problem" data-testid="action-refusal">
+            {refusal.message}
+          </p>
+        )}
+        {!outcome && (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              send(overrideChecks);
+            }}
+          >
+            <input
+              autoFocus
+              class="filter reason"
+              placeholder="Reason (required): what you saw and why this reset helps"
+              value={reason}
+              onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+              data-testid="action-reason"
+            />
+            <div class="alert-actions">
+              <button type="submit" disabled={!canConfirm(reason, busy) || (refusal !== null && !refusal.overridable)} data-testid="action-confirm">
+                {busy ? "Sending…" : "Reset"}
+              </button>
+              <button type="button" onClick={onClose}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        )}
+        {offerOverride && (
+          <div class="alert-actions">
+            <button class="danger" disabled={!canConfirm(reason, busy)} onClick={() => send(true)} data-testid="action-override">
+              Reset anyway (override)
+            </button>
+            <span class="meta">sends the reset despite the check, with your reason</span>
+          </div>
+        )}
+        {result && (
+          <p class={`outcome ${result.tone}`} data-testid="action-outcome">
+            {result.text}
+          </p>
+        )}
+        {outcome && (
+          <div class="alert-actions">
+            <button onClick={onClose}>Close</button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** The small reset button on a breaker; it does not open the service behind it. */
+export function ResetButton({ service, breaker, onReset }: { service: string; breaker: Breaker; onReset: (t: ResetTarget) => void }) {
+  return (
+    <button
+      class="mini"
+      title="Reset this breaker (asks for a reason first)"
+      data-reset={`${service}/${breaker.name}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        onReset({ service, breaker });
+      }}
+    >
+      reset
+    </button>
+  );
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import type { ActionOutcome } from "./bindings/ActionOutcome";
+import { canConfirm, outcomeText } from "./actions-view";
+
+const base: ActionOutcome = {
+  request: { service: "s", kind: "reset_breaker", target: "x", reason: "r", override_checks: false },
+  operator: "ana",
+  started_at: "2026-11-23T10:00:00Z",
+  finished_at: "2026-11-23T10:00:01Z",
+  status: "done",
+  message: "200: reset",
+  duration_ms: 12,
+  override_available: false,
+};
+
+describe("action results", () => {
+  it("leads with the verification", () => {
+    expect(outcomeText({ ...base, verification: { kind: "verified", state: "closed", after_ms: 600 } })).toEqual({ text: "verified: closed after 0.6 s", tone: "ok" });
+    expect(outcomeText({ ...base, verification: { kind: "not_verified", state: "open", after_ms: 10000, message: "still open after 10 s" } }).tone).toBe("bad");
+  });
+
+  it("says when the outcome is unknown rather than guessing", () => {
+    expect(outcomeText({ ...base, status: "unknown", message: "no answer within 5s" })).toEqual({ text: "outcome unknown: no answer within 5s", tone: "bad" });
+  });
+
+  it("confirms only with a reason and nothing in flight", () => {
+    expect(canConfirm("  ", false)).toBe(false);
+    expect(canConfirm("draining the queue", false)).toBe(true);
+    expect(canConfirm("draining the queue", true)).toBe(false);
+  });
+});
