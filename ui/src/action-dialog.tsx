@@ -6,14 +6,25 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { canConfirm, outcomeText } from "./actions-view";
 import { errorText, planAction, refusalOverridable, runAction } from "./backend";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
+import type { ActionKind } from "./bindings/ActionKind";
 import type { ActionPlan } from "./bindings/ActionPlan";
 import type { Breaker } from "./bindings/Breaker";
 import { formatAge, formatRatio } from "./view";
 
+/** What the engineer asked to act on: a breaker (reset, force open, disable) or a cache. */
 export interface ResetTarget {
   service: string;
-  breaker: Breaker;
+  kind?: ActionKind;
+  breaker?: Breaker;
 }
+
+const VERB: Record<ActionKind, string> = {
+  reset_breaker: "Reset",
+  force_open_breaker: "Force open",
+  disable_breaker: "Disable",
+  clear_cache: "Clear the cache of",
+  invalidate_cache_pattern: "Invalidate cache keys of",
+};
 
 /** A reason the plan preview uses; never sent (the real one is required to confirm). */
 const PREVIEW_REASON = "preview";
@@ -27,10 +38,11 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
   const [overrideChecks, setOverrideChecks] = useState(false);
   // Set at once, before any render: a second click in the same instant finds it taken.
   const sending = useRef(false);
+  const kind: ActionKind = target.kind ?? "reset_breaker";
   const request = (why: string, override: boolean) => ({
     service: target.service,
-    kind: "reset_breaker" as const,
-    target: target.breaker.name,
+    kind,
+    target: target.breaker?.name,
     reason: why,
     override_checks: override,
   });
@@ -39,7 +51,7 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
     planAction(request(PREVIEW_REASON, false))
       .then(setPlan)
       .catch((e: unknown) => setRefusal({ message: errorText(e), overridable: refusalOverridable(e) }));
-  }, [target.service, target.breaker.name]);
+  }, [target.service, target.breaker?.name, kind]);
 
   useEffect(() => {
     // Esc belongs to the dialog while it is open (before the window's own shortcuts).
@@ -76,14 +88,16 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
     <div class="overlay" data-testid="action-dialog">
       <div class="help dialog">
         <h2>
-          Reset {b.name} on {target.service}?
+          {VERB[kind]} {b ? `${b.name} on ${target.service}` : target.service}?
         </h2>
-        <p class="meta">
-          now <strong>{b.state.replace("_", " ")}</strong>
-          {b.since && ` since ${formatAge(b.since, now).replace(" ago", "")}`}
-          {b.failure_rate !== undefined && ` · failure rate ${formatRatio(b.failure_rate)}`}
-          {b.failure_count !== undefined && ` · ${b.failure_count} failures`}
-        </p>
+        {b && (
+          <p class="meta">
+            now <strong>{b.state.replace("_", " ")}</strong>
+            {b.since && ` since ${formatAge(b.since, now).replace(" ago", "")}`}
+            {b.failure_rate !== undefined && ` · failure rate ${formatRatio(b.failure_rate)}`}
+            {b.failure_count !== undefined && ` · ${b.failure_count} failures`}
+          </p>
+        )}
         {plan && <p data-testid="action-plan">{plan.description}</p>}
         {refusal && (
           <p class="problem" data-testid="action-refusal">
@@ -107,7 +121,7 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
             />
             <div class="alert-actions">
               <button type="submit" disabled={!canConfirm(reason, busy) || (refusal !== null && !refusal.overridable)} data-testid="action-confirm">
-                {busy ? "Sending…" : "Reset"}
+                {busy ? "Sending…" : VERB[kind].split(" ")[0]}
               </button>
               <button type="button" onClick={onClose}>
                 Cancel
@@ -118,7 +132,7 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
         {offerOverride && (
           <div class="alert-actions">
             <button class="danger" disabled={!canConfirm(reason, busy)} onClick={() => send(true)} data-testid="action-override">
-              Reset anyway (override)
+              {VERB[kind].split(" ")[0]} anyway (override)
             </button>
             <span class="meta">sends the reset despite the check, with your reason</span>
           </div>
@@ -138,19 +152,31 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
   );
 }
 
-/** The small reset button on a breaker; it does not open the service behind it. */
-export function ResetButton({ service, breaker, onReset }: { service: string; breaker: Breaker; onReset: (t: ResetTarget) => void }) {
+/** A small action button (reset a breaker, clear a cache); it does not open the service behind it. */
+export function ResetButton({
+  service,
+  breaker,
+  kind = "reset_breaker",
+  onReset,
+}: {
+  service: string;
+  breaker?: Breaker;
+  kind?: ActionKind;
+  onReset: (t: ResetTarget) => void;
+}) {
+  const label = { reset_breaker: "reset", force_open_breaker: "force open", disable_breaker: "disable", clear_cache: "clear cache", invalidate_cache_pattern: "invalidate" }[kind];
   return (
     <button
       class="mini"
-      title="Reset this breaker (asks for a reason first)"
-      data-reset={`${service}/${breaker.name}`}
+      title={`${label} (asks for a reason first)`}
+      data-reset={kind === "reset_breaker" ? `${service}/${breaker?.name ?? ""}` : undefined}
+      data-action={`${kind}:${service}/${breaker?.name ?? ""}`}
       onClick={(e) => {
         e.stopPropagation();
-        onReset({ service, breaker });
+        onReset({ service, breaker, kind });
       }}
     >
-      reset
+      {label}
     </button>
   );
 }

@@ -3,11 +3,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { errorText, recentActions } from "./backend";
 import type { ActionRecord } from "./bindings/ActionRecord";
+import { auditCsv } from "./actions-view";
 import { formatAge } from "./view";
 
 export function ActionsPanel({ now, service }: { now: number; service?: string }) {
   const [rows, setRows] = useState<ActionRecord[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [csv, setCsv] = useState<string | null>(null);
   useEffect(() => {
     const load = () =>
       recentActions(24)
@@ -22,6 +24,11 @@ export function ActionsPanel({ now, service }: { now: number; service?: string }
   const shown = service ? rows.filter((r) => r.service === service) : rows;
   if (shown.length === 0) return <p class="empty">No actions in the last 24 hours.</p>;
   return (
+    <div>
+      <button onClick={() => setCsv(csv === null ? auditCsv(shown) : null)} data-testid="export-actions">
+        {csv === null ? "Export as CSV" : "Hide CSV"}
+      </button>
+      {csv !== null && <pre class="toml">{csv}</pre>}
     <table class="services" data-testid="actions-panel">
       <thead>
         <tr>
@@ -58,5 +65,6 @@ export function ActionsPanel({ now, service }: { now: number; service?: string }
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

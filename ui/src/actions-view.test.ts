@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
-import { canConfirm, outcomeText } from "./actions-view";
+import { auditCsv, canConfirm, outcomeText } from "./actions-view";
 
 const base: ActionOutcome = {
   request: { service: "s", kind: "reset_breaker", target: "x", reason: "r", override_checks: false },
@@ -27,5 +27,14 @@ describe("action results", () => {
     expect(canConfirm("  ", false)).toBe(false);
     expect(canConfirm("draining the queue", false)).toBe(true);
     expect(canConfirm("draining the queue", true)).toBe(false);
+  });
+});
+
+describe("audit export", () => {
+  it("quotes what needs quoting", () => {
+    const csv = auditCsv([
+      { id: 1, at_ms: Date.parse("2026-11-23T10:00:00Z"), operator: "ana", service: "orders", target: "x", action: "reset_breaker", reason: 'said "now", please', override_checks: false, http_status: 200, message: "ok", duration_ms: 12 },
+    ]);
+    expect(csv.split("\n")[1]).toBe('2026-11-23T10:00:00.000Z,ana,orders,x,reset_breaker,"said ""now"", please",false,200,ok,12,');
   });
 });

@@ -1,5 +1,6 @@
 // How an action's result reads, and when a dialog may be confirmed: pure, so tested.
 import type { ActionOutcome } from "./bindings/ActionOutcome";
+import type { ActionRecord } from "./bindings/ActionRecord";
 import type { Tone } from "./view";
 
 /** "verified: closed after 0.6 s", "not verified: …", or the outcome itself. */
@@ -23,4 +24,19 @@ export function outcomeText(outcome: ActionOutcome): { text: string; tone: Tone 
 /** Enter confirms only with a reason and when nothing is on its way. */
 export function canConfirm(reason: string, busy: boolean): boolean {
   return reason.trim() !== "" && !busy;
+}
+
+/** The audit log as CSV (RFC 4180 quoting), for an incident ticket or a spreadsheet. */
+export function auditCsv(rows: ActionRecord[]): string {
+  const quote = (value: unknown) => {
+    const text = value === undefined || value === null ? "" : String(value);
+    return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const header = ["time", "operator", "service", "target", "action", "reason", "override", "http_status", "message", "duration_ms", "verified_state"];
+  const lines = rows.map((r) =>
+    [new Date(r.at_ms).toISOString(), r.operator, r.service, r.target, r.action, r.reason, r.override_checks, r.http_status, r.message, r.duration_ms, r.verified_state]
+      .map(quote)
+      .join(","),
+  );
+  return [header.join(","), ...lines].join("\n");
 }

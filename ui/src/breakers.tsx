@@ -59,6 +59,7 @@ export function BreakerBoard({
             {header("State", "state")}
             {header("Failure rate", "failure_rate", "num")}
             <th class="num">Failures</th>
+            <th class="num" title="calls refused while open, or calls in the window">Calls</th>
             <th class="num">Backoff</th>
             <th class="num">Health</th>
             <th>Since</th>
@@ -83,6 +84,7 @@ export function BreakerBoard({
               </td>
               <td class="num">{formatRatio(breaker.failure_rate) || "—"}</td>
               <td class="num">{breaker.failure_count ?? "—"}</td>
+              <td class="num">{breaker.call_count ?? "—"}</td>
               <td class="num">{breaker.backoff_seconds !== undefined ? `${breaker.backoff_seconds} s` : "—"}</td>
               <td class="num">{breaker.health_score ?? "—"}</td>
               <td class="meta" title={breaker.since ?? ""}>

@@ -1,6 +1,7 @@
 // One tile per service: status, name, where it lives, how fast it answered, how old the
 // value is, its breakers and headline figures, the last minutes' shape, and what is wrong.
 import { ResetButton, type ResetTarget } from "./action-dialog";
+import type { ActionKind } from "./bindings/ActionKind";
 import type { Breaker } from "./bindings/Breaker";
 import type { Dependency } from "./bindings/Dependency";
 import type { EndpointProblem } from "./bindings/EndpointProblem";
@@ -24,7 +25,17 @@ function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) 
   );
 }
 
-function BreakerList({ breakers, service, onReset }: { breakers: Breaker[]; service: string; onReset?: (t: ResetTarget) => void }) {
+function BreakerList({
+  breakers,
+  service,
+  onReset,
+  extraKinds,
+}: {
+  breakers: Breaker[];
+  service: string;
+  onReset?: (t: ResetTarget) => void;
+  extraKinds?: ActionKind[];
+}) {
   return (
     <ul class="breakers" data-testid="breakers">
       {breakers.map((b) => (
@@ -32,6 +43,7 @@ function BreakerList({ breakers, service, onReset }: { breakers: Breaker[]; serv
           <span class="breaker-name">{b.name}</span> {b.state.replace("_", " ")}
           {b.failure_rate !== undefined && <span class="dep-latency"> · fails {formatRatio(b.failure_rate)}</span>}
           {onReset && <ResetButton service={service} breaker={b} onReset={onReset} />}
+          {onReset && extraKinds?.map((kind) => <ResetButton key={kind} service={service} breaker={b} kind={kind} onReset={onReset} />)}
         </li>
       ))}
     </ul>
@@ -126,10 +138,20 @@ function ServiceTile({
           </span>
         ))}
       </div>
+      {(state.last_good?.actions ?? []).includes("clear_cache") && (
+        <div>
+          <ResetButton service={state.name} kind="clear_cache" onReset={onReset} />
+        </div>
+      )}
       {sparkline && <div class="sparkline" dangerouslySetInnerHTML={{ __html: sparkline }} />}
       {shownHealth?.dependencies && <DependencyList dependencies={shownHealth.dependencies} />}
       {state.last_good?.breakers && (
-        <BreakerList breakers={state.last_good.breakers} service={state.name} onReset={offersReset(state) ? onReset : undefined} />
+        <BreakerList
+          breakers={state.last_good.breakers}
+          service={state.name}
+          onReset={offersReset(state) ? onReset : undefined}
+          extraKinds={(state.last_good.actions ?? []).filter((k) => k === "force_open_breaker" || k === "disable_breaker")}
+        />
       )}
       {state.streams && <StreamList streams={state.streams} now={now} />}
       {state.latest?.problems && <ProblemList problems={state.latest.problems} />}
