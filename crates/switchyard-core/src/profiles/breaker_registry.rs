@@ -155,17 +155,9 @@ fn status_from_score(score: f64) -> HealthStatus {
 mod tests {
     use super::*;
     use crate::model::BreakerState;
-    use chrono::Utc;
 
     fn read_doc(endpoint: &str, body: &str) -> Result<Reading, ParseError> {
-        read(
-            endpoint,
-            &Response {
-                body: body.as_bytes(),
-                content_type: None,
-                received_at: Utc::now(),
-            },
-        )
+        read(endpoint, &Response::of(body))
     }
 
     #[test]

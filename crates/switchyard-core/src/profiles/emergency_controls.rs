@@ -4,8 +4,8 @@
 use super::json::{object_body, Fields};
 use super::words::{breaker_state, health_status};
 use super::{unexpected_endpoint, Endpoint, ParseError, Profile, Reading, Response};
-use crate::model::{Breaker, Dependency, Health, HealthStatus};
-use crate::profiles::health_contract::slow_threshold_ms;
+use crate::model::{Breaker, Health};
+use crate::profiles::health_contract::read_dependency;
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -28,16 +28,7 @@ pub fn read(endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseErr
             };
             if let Some(components) = root.optional_object("components")? {
                 for (name, component) in components.child_objects()? {
-                    let latency_ms = component.optional_f64("latency_ms")?;
-                    health.dependencies.push(Dependency {
-                        name: name.to_string(),
-                        status: component
-                            .optional_str("status")?
-                            .map_or(HealthStatus::Unknown, health_status),
-                        latency_ms,
-                        slow: latency_ms.is_some_and(|ms| ms > slow_threshold_ms(name)),
-                        error: component.optional_str("error")?.map(str::to_string),
-                    });
+                    health.dependencies.push(read_dependency(name, &component)?);
                 }
             }
             reading.health = Some(health);
@@ -77,17 +68,10 @@ fn breaker(name: &str, fields: &Fields<'_>) -> Result<Breaker, ParseError> {
 mod tests {
     use super::*;
     use crate::model::BreakerState;
-    use chrono::Utc;
+    use crate::model::HealthStatus;
 
     fn read_doc(endpoint: &str, body: &str) -> Result<Reading, ParseError> {
-        read(
-            endpoint,
-            &Response {
-                body: body.as_bytes(),
-                content_type: None,
-                received_at: Utc::now(),
-            },
-        )
+        read(endpoint, &Response::of(body))
     }
 
     #[test]

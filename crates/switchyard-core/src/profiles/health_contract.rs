@@ -20,16 +20,7 @@ pub fn parse(body: &[u8]) -> Result<Reading, ParseError> {
     let mut dependencies = Vec::new();
     if let Some(deps) = root.optional_object("dependencies")? {
         for (name, dep) in deps.child_objects()? {
-            let latency_ms = dep.optional_f64("latency_ms")?;
-            dependencies.push(Dependency {
-                name: name.to_string(),
-                status: dep
-                    .optional_str("status")?
-                    .map_or(crate::model::HealthStatus::Unknown, health_status),
-                latency_ms,
-                slow: latency_ms.is_some_and(|ms| ms > slow_threshold_ms(name)),
-                error: dep.optional_str("error")?.map(str::to_string),
-            });
+            dependencies.push(read_dependency(name, &dep)?);
         }
     }
 
@@ -56,6 +47,22 @@ pub fn parse(body: &[u8]) -> Result<Reading, ParseError> {
         }),
         samples,
         ..Reading::default()
+    })
+}
+
+/// One dependency as the health contracts write it: `{status, latency_ms, error}`, all
+/// optional, marked slow against its kind's threshold. Shared by the profiles whose
+/// health documents use that shape.
+pub(crate) fn read_dependency(name: &str, fields: &Fields<'_>) -> Result<Dependency, ParseError> {
+    let latency_ms = fields.optional_f64("latency_ms")?;
+    Ok(Dependency {
+        name: name.to_string(),
+        status: fields
+            .optional_str("status")?
+            .map_or(crate::model::HealthStatus::Unknown, health_status),
+        latency_ms,
+        slow: latency_ms.is_some_and(|ms| ms > slow_threshold_ms(name)),
+        error: fields.optional_str("error")?.map(str::to_string),
     })
 }
 

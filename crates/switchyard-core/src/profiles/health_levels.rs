@@ -4,8 +4,8 @@
 use super::json::{object_body, Fields};
 use super::words::health_status;
 use super::{unexpected_endpoint, Endpoint, ParseError, Profile, Reading, Response};
-use crate::model::{Dependency, Health, HealthStatus};
-use crate::profiles::health_contract::slow_threshold_ms;
+use crate::model::Health;
+use crate::profiles::health_contract::read_dependency;
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -28,16 +28,7 @@ pub fn read(endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseErr
             let mut health = status_only(&root)?;
             if let Some(deps) = root.optional_object("dependencies")? {
                 for (name, dep) in deps.child_objects()? {
-                    let latency_ms = dep.optional_f64("latency_ms")?;
-                    health.dependencies.push(Dependency {
-                        name: name.to_string(),
-                        status: dep
-                            .optional_str("status")?
-                            .map_or(HealthStatus::Unknown, health_status),
-                        latency_ms,
-                        slow: latency_ms.is_some_and(|ms| ms > slow_threshold_ms(name)),
-                        error: dep.optional_str("error")?.map(str::to_string),
-                    });
+                    health.dependencies.push(read_dependency(name, &dep)?);
                     read_dependency_figures(name, &dep, &mut reading)?;
                 }
             }
@@ -117,17 +108,10 @@ fn read_pipeline_metrics(root: &Fields<'_>, reading: &mut Reading) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
+    use crate::model::HealthStatus;
 
     fn read_doc(endpoint: &str, body: &str) -> Result<Reading, ParseError> {
-        read(
-            endpoint,
-            &Response {
-                body: body.as_bytes(),
-                content_type: None,
-                received_at: Utc::now(),
-            },
-        )
+        read(endpoint, &Response::of(body))
     }
 
     fn value(reading: &Reading, series: &str) -> Option<f64> {

@@ -178,6 +178,18 @@ pub struct Response<'a> {
     pub received_at: DateTime<Utc>,
 }
 
+#[cfg(test)]
+impl<'a> Response<'a> {
+    /// A body as a test hands it to a reader, received now.
+    pub(crate) fn of(body: &'a str) -> Response<'a> {
+        Response {
+            body: body.as_bytes(),
+            content_type: None,
+            received_at: chrono::Utc::now(),
+        }
+    }
+}
+
 /// Reads one service's responses, remembering what it must across polls.
 pub trait ProfileReader: Send {
     fn read(&mut self, endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseError>;

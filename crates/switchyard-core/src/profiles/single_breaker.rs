@@ -121,14 +121,7 @@ mod tests {
     use crate::model::HealthStatus;
 
     fn read_doc(reader: &mut Reader, endpoint: &str, body: &str) -> Result<Reading, ParseError> {
-        reader.read(
-            endpoint,
-            &Response {
-                body: body.as_bytes(),
-                content_type: None,
-                received_at: Utc::now(),
-            },
-        )
+        reader.read(endpoint, &Response::of(body))
     }
 
     #[test]
