@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use serde_json::{json, Value};
-use switchyard_tests::driver::TauriDriver;
 use switchyard_tests::webdriver::Session;
-use switchyard_tests::{app_binary, docs_dir, x_window_names};
+use switchyard_tests::{docs_dir, x_window_names, Window};
 
 /// Every row of the service table as `{name, status, url, interval}`.
 const READ_ROWS: &str =
@@ -48,12 +47,8 @@ static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 #[tokio::test]
 async fn the_demo_window_shows_live_status_changes() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let app = app_binary()?;
-    let home = tempfile::tempdir()?;
-    let data = home.path().join("data");
-    let config = home.path().join("config");
-    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config)])?;
-    let session = Session::launch(&driver.url(), &app, &["--demo"]).await?;
+    let window = Window::demo().await?;
+    let session = &window.session;
 
     // Every demo service appears and gets its first observation.
     let (rows, _) = session
@@ -133,9 +128,8 @@ async fn the_demo_window_shows_live_status_changes() -> Result<()> {
         })
         .await?;
 
-    report_update_path(&session).await?;
-    session.close().await?;
-    drop(driver);
+    report_update_path(session).await?;
+    window.close().await?;
     Ok(())
 }
 
@@ -170,7 +164,6 @@ const READ_BREAKERS: &str =
 #[tokio::test]
 async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let app = app_binary()?;
     let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
         services: vec![switchyard_fleet::ServiceSpec::quiet(
             switchyard_fleet::Profile::BreakerRegistry,
@@ -179,25 +172,13 @@ async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() 
     })
     .await?;
     let base = fleet.services()[0].base_url.clone();
-    let home = tempfile::tempdir()?;
-    let config = home.path().join("switchyard.toml");
     // A minute between polls: whatever the window shows after the first one came
     // through the stream.
-    std::fs::write(
-        &config,
-        format!(
+    let window = Window::with_config(&format!(
             "[[service]]\nname = \"registry\"\nbase_url = \"{base}\"\nprofile = \"breaker-registry\"\npoll_interval = \"60s\"\n\n\
              [[service.stream]]\npath = \"/api/ws/breakers\"\nsubscribe = [\"breakers\"]\n"
-        ),
-    )?;
-    let data = home.path().join("data");
-    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", home.path())])?;
-    let session = Session::launch(
-        &driver.url(),
-        &app,
-        &["--config", config.to_str().unwrap_or_default()],
-    )
-    .await?;
+        )).await?;
+    let session = &window.session;
 
     let closed = |rows: &Value| {
         rows.as_array()?
@@ -251,8 +232,7 @@ async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() 
     );
     anyhow::ensure!(took < Duration::from_secs(60), "slower than the next poll");
 
-    session.close().await?;
-    drop(driver);
+    window.close().await?;
     fleet.shutdown().await;
     Ok(())
 }
@@ -302,12 +282,8 @@ async fn save_screenshot(session: &Session, name: &str) -> Result<()> {
 #[tokio::test]
 async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let app = app_binary()?;
-    let home = tempfile::tempdir()?;
-    let data = home.path().join("data");
-    let config = home.path().join("config");
-    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config)])?;
-    let session = Session::launch(&driver.url(), &app, &["--demo"]).await?;
+    let window = Window::demo().await?;
+    let session = &window.session;
     let (rows, _) = session
         .wait_for(
             "every demo service, read",
@@ -408,7 +384,7 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
             |rows| (rows.as_array()?.first()?["name"] == "trading-api").then_some(()),
         )
         .await?;
-    save_screenshot(&session, "overview.png").await?;
+    save_screenshot(session, "overview.png").await?;
 
     // Closed again, the board's timeline still shows the open band.
     set(
@@ -431,8 +407,8 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
             },
         )
         .await?;
-    press(&session, "g").await?;
-    press(&session, "b").await?;
+    press(session, "g").await?;
+    press(session, "b").await?;
     let timeline =
         "return document.querySelector('[data-chart=\"state timeline\"] .svg')?.innerHTML ?? '';";
     session
@@ -447,11 +423,11 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
             },
         )
         .await?;
-    save_screenshot(&session, "breaker-board.png").await?;
+    save_screenshot(session, "breaker-board.png").await?;
 
     // The detail view's queue chart has its capacity and backpressure lines.
-    press(&session, "g").await?;
-    press(&session, "o").await?;
+    press(session, "g").await?;
+    press(session, "o").await?;
     set(
         &url("events-api"),
         json!({"queue": {"depth": 900, "capacity": 1000}}),
@@ -486,10 +462,10 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
             |svg| svg.as_str()?.contains("cache hit rate low").then_some(()),
         )
         .await?;
-    save_screenshot(&session, "detail.png").await?;
+    save_screenshot(session, "detail.png").await?;
 
     // A different range redraws the charts (key 4: the last 24 hours).
-    press(&session, "4").await?;
+    press(session, "4").await?;
     session
         .wait_for(
             "the chart redrawn for 24 h",
@@ -503,8 +479,8 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
         .await?;
 
     // `/` focuses the filter; typing narrows the tiles.
-    press(&session, "Escape").await?;
-    press(&session, "/").await?;
+    press(session, "Escape").await?;
+    press(session, "/").await?;
     let focused = session
         .execute("return document.activeElement?.dataset?.testid ?? null;")
         .await?;
@@ -531,8 +507,7 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
         )
         .await?;
 
-    session.close().await?;
-    drop(driver);
+    window.close().await?;
     Ok(())
 }
 
@@ -543,7 +518,6 @@ const READ_ALERTS: &str = "return Array.from(document.querySelectorAll('li[data-
 #[tokio::test]
 async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let app = app_binary()?;
     let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
         services: vec![switchyard_fleet::ServiceSpec::quiet(
             switchyard_fleet::Profile::BreakerRegistry,
@@ -552,24 +526,12 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
     })
     .await?;
     let base = fleet.services()[0].base_url.clone();
-    let home = tempfile::tempdir()?;
-    let config = home.path().join("switchyard.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let window = Window::with_config(&format!(
             "[[service]]\nname = \"registry\"\nbase_url = \"{base}\"\nprofile = \"breaker-registry\"\npoll_interval = \"1s\"\n\n\
              [[alert]]\nname = \"cpu hot\"\nselect = {{ series = \"system.cpu_percent\" }}\nwhen = \"> 80\"\nfor = \"0s\"\n\
              severity = \"high\"\ndescription = \"CPU over 80 %: requests will queue\"\n"
-        ),
-    )?;
-    let data = home.path().join("data");
-    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", home.path())])?;
-    let session = Session::launch(
-        &driver.url(),
-        &app,
-        &["--config", config.to_str().unwrap_or_default()],
-    )
-    .await?;
+        )).await?;
+    let session = &window.session;
     session
         .wait_for(
             "the service read",
@@ -584,7 +546,7 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
         .await?;
 
     anyhow::ensure!(
-        tray_level(&session).await? == "green",
+        tray_level(session).await? == "green",
         "the tray starts green"
     );
 
@@ -649,7 +611,7 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
             },
         )
         .await?;
-    save_screenshot(&session, "alerts.png").await?;
+    save_screenshot(session, "alerts.png").await?;
     // The rule editor refuses a recovery on the wrong side of the threshold, and says so
     // under that field; a sound one is saved.
     let edit = |value: &str| {
@@ -686,14 +648,13 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
         .await?;
 
     // A high alert, acknowledged or not, is still broken: the tray stays red.
-    let level = tray_level(&session).await?;
+    let level = tray_level(session).await?;
     anyhow::ensure!(
         level == "red",
         "the tray shows {level}, not red, with a high alert firing"
     );
 
-    session.close().await?;
-    drop(driver);
+    window.close().await?;
     fleet.shutdown().await;
     Ok(())
 }
@@ -741,7 +702,6 @@ async fn type_reason(session: &Session, text: &str) -> Result<()> {
 #[tokio::test]
 async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let app = app_binary()?;
     let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
         services: vec![
             switchyard_fleet::ServiceSpec::quiet(
@@ -760,17 +720,8 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
             .map(|s| s.base_url.clone())
             .unwrap_or_default()
     };
-    let home = tempfile::tempdir()?;
-    let config = home.path().join("switchyard.toml");
-    std::fs::write(&config, fleet.config_toml("1s", "800ms"))?;
-    let data = home.path().join("data");
-    let driver = TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", home.path())])?;
-    let session = Session::launch(
-        &driver.url(),
-        &app,
-        &["--config", config.to_str().unwrap_or_default()],
-    )
-    .await?;
+    let window = Window::with_config(&fleet.config_toml("1s", "800ms")).await?;
+    let session = &window.session;
 
     set(
         &url("registry"),
@@ -802,7 +753,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
             |v| (v == true).then_some(()),
         )
         .await?;
-    click(&session, "button[data-reset=\"registry/exchange_api\"]").await?;
+    click(session, "button[data-reset=\"registry/exchange_api\"]").await?;
     let plan = "return document.querySelector('[data-testid=action-plan]')?.textContent ?? null;";
     session
         .wait_for(
@@ -812,7 +763,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
             |v| v.as_str().map(|_| ()),
         )
         .await?;
-    type_reason(&session, "exchange recovered; letting traffic back").await?;
+    type_reason(session, "exchange recovered; letting traffic back").await?;
     // A double click: two clicks in the same instant.
     session
         .execute(
@@ -840,14 +791,10 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         sent[0]["reason"] == "exchange recovered; letting traffic back",
         "{sent:?}"
     );
-    save_screenshot(&session, "reset.png").await?;
-    click(
-        &session,
-        "[data-testid=action-dialog] .alert-actions button",
-    )
-    .await?;
+    save_screenshot(session, "reset.png").await?;
+    click(session, "[data-testid=action-dialog] .alert-actions button").await?;
 
-    click(&session, "button[data-tab=\"actions\"]").await?;
+    click(session, "button[data-tab=\"actions\"]").await?;
     let audit = "return Array.from(document.querySelectorAll('tr[data-action-row]')).map(r => ({ row: r.dataset.actionRow,
         verified: r.querySelector('[data-testid=verified]').textContent }));";
     session
@@ -866,7 +813,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
 
     // single-breaker: resetting a closed breaker is refused first, then offered as an
     // explicit override with the reason.
-    click(&session, "button[data-tab=\"overview\"]").await?;
+    click(session, "button[data-tab=\"overview\"]").await?;
     session
         .wait_for(
             "halt's reset button",
@@ -875,7 +822,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
             |v| (v == true).then_some(()),
         )
         .await?;
-    click(&session, "button[data-reset=\"halt/circuit_breaker\"]").await?;
+    click(session, "button[data-reset=\"halt/circuit_breaker\"]").await?;
     let refusal =
         "return document.querySelector('[data-testid=action-refusal]')?.textContent ?? null;";
     session
@@ -883,8 +830,8 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
             v.as_str().map(|_| ())
         })
         .await?;
-    type_reason(&session, "testing the guard").await?;
-    click(&session, "[data-testid=action-override]").await?;
+    type_reason(session, "testing the guard").await?;
+    click(session, "[data-testid=action-override]").await?;
     session
         .wait_for("the override sent", Duration::from_secs(20), outcome, |v| {
             v.as_str()
@@ -902,8 +849,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         "{halt:?}"
     );
 
-    session.close().await?;
-    drop(driver);
+    window.close().await?;
     fleet.shutdown().await;
     Ok(())
 }

@@ -8,6 +8,64 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
+use driver::TauriDriver;
+use webdriver::Session;
+
+/// The real app in a home of its own (fresh data and config folders), driven through
+/// WebDriver: the demo, or a given configuration.
+pub struct Window {
+    pub session: Session,
+    driver: TauriDriver,
+    home: tempfile::TempDir,
+}
+
+impl Window {
+    pub async fn demo() -> Result<Window> {
+        Window::open(None).await
+    }
+
+    pub async fn with_config(toml: &str) -> Result<Window> {
+        Window::open(Some(toml)).await
+    }
+
+    async fn open(config: Option<&str>) -> Result<Window> {
+        let app = app_binary()?;
+        let home = tempfile::tempdir()?;
+        let data = home.path().join("data");
+        let config_dir = home.path().join("config");
+        let driver =
+            TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config_dir)])?;
+        let args = match config {
+            None => vec!["--demo".to_string()],
+            Some(toml) => {
+                let path = home.path().join("switchyard.toml");
+                std::fs::write(&path, toml)?;
+                vec!["--config".to_string(), path.display().to_string()]
+            }
+        };
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let session = Session::launch(&driver.url(), &app, &argv).await?;
+        Ok(Window {
+            session,
+            driver,
+            home,
+        })
+    }
+
+    /// Closes the app, then stops the driver, then removes the home.
+    pub async fn close(self) -> Result<()> {
+        let Window {
+            session,
+            driver,
+            home,
+        } = self;
+        session.close().await?;
+        drop(driver);
+        drop(home);
+        Ok(())
+    }
+}
+
 /// The `switchyard` binary under test: `$SWITCHYARD_BIN`, or the one cargo built next to
 /// this test binary (`make test` builds it first).
 pub fn app_binary() -> Result<PathBuf> {
