@@ -8,9 +8,10 @@ import type { RuleView } from "./bindings/RuleView";
 /** The fields the editor offers, in order. */
 export const EDITABLE: { field: RuleField; label: string; placeholder: string }[] = [
   { field: "when", label: "when", placeholder: "< 0.7" },
-  { field: "for", label: "for", placeholder: "5m" },
-  { field: "recover", label: "recover", placeholder: ">= 0.75" },
-  { field: "keep_firing", label: "keep firing", placeholder: "1m" },
+  // Empty optional fields say what empty means, not an example that looks like a value.
+  { field: "for", label: "for", placeholder: "at once" },
+  { field: "recover", label: "recover", placeholder: "when `when` stops" },
+  { field: "keep_firing", label: "keep firing", placeholder: "none" },
   { field: "severity", label: "severity", placeholder: "warning" },
 ];
 
