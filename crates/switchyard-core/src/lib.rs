@@ -15,6 +15,7 @@ pub mod model;
 pub mod profiles;
 pub mod secrets;
 pub mod session;
+pub mod snapshot;
 pub mod sources;
 pub mod store;
 pub mod summary;
