@@ -26,6 +26,7 @@ enum Command {
     History(commands::history::HistoryArgs),
     Reset(commands::reset::ResetArgs),
     ClearCache(commands::clear_cache::ClearCacheArgs),
+    Snapshot(commands::snapshot::SnapshotArgs),
     /// Write to a history database at full speed, printing each committed batch's id
     /// (the kill test's child process).
     #[command(hide = true)]
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
             Command::History(args) => commands::history::run(args).await,
             Command::Reset(args) => commands::reset::run(args).await,
             Command::ClearCache(args) => commands::clear_cache::run(args).await,
+            Command::Snapshot(args) => commands::snapshot::run(args).await,
             Command::DebugIngest(args) => commands::history::debug_ingest(args).await,
         }
     });

@@ -5,4 +5,5 @@ pub mod clear_cache;
 pub mod history;
 pub mod probe;
 pub mod reset;
+pub mod snapshot;
 pub mod watch;
