@@ -9,6 +9,7 @@ packages=(
   librsvg2-dev libayatana-appindicator3-dev build-essential pkg-config
   libdbus-1-dev
   xvfb xauth webkit2gtk-driver dbus-x11 imagemagick x11-apps x11-utils
+  chromium fonts-dejavu-core   # the snapshot tests: headless rendering of the HTML; PNG chart labels
 )
 
 missing=()

@@ -8,6 +8,7 @@ mod fault_matrix;
 mod faults;
 mod secrets;
 mod seed_profiles;
+mod snapshot;
 mod standard_profiles;
 mod store_range;
 mod store_recovery;
