@@ -156,17 +156,17 @@ pub fn render_html(snapshot: &Snapshot) -> String {
         short(&window.since),
         short(&window.until)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"{}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+         <meta name=\"generator\" content=\"{}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
         escape(&snapshot.generator),
         escape(&title)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<header><h1>{}</h1><p class=\"meta\">Generated {} by {} · schema version {} · all times UTC</p></header>\n",
+        "<header><h1>{}</h1><p class=\"meta\">Generated {} by {} · schema version {} · all times UTC</p></header>",
         escape(&title),
         escape(&when(&snapshot.generated_at)),
         escape(&snapshot.generator),
@@ -193,9 +193,9 @@ pub fn render_html(snapshot: &Snapshot) -> String {
     }
     config(&mut h, snapshot);
 
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<footer>Switchyard incident snapshot · {} · the same data is available as JSON (schema version {}).</footer>\n<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n",
+        "<footer>Switchyard incident snapshot · {} · the same data is available as JSON (schema version {}).</footer>\n<script>{SORT_SCRIPT}</script>\n</body>\n</html>",
         escape(&snapshot.generator),
         snapshot.schema_version
     );
@@ -204,7 +204,7 @@ pub fn render_html(snapshot: &Snapshot) -> String {
 
 fn summary(h: &mut String, snapshot: &Snapshot) {
     let s = &snapshot.summary;
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<section id=\"summary\"><h2>Summary</h2>\
          <p>From <time datetime=\"{}\">{}</time> until <time datetime=\"{}\">{}</time> ({}), {} service(s): {}.</p>\
@@ -213,7 +213,7 @@ fn summary(h: &mut String, snapshot: &Snapshot) {
          <div class=\"card\"><b>{}</b>acknowledged</div>\
          <div class=\"card\"><b>{}</b>actions taken</div>\
          <div class=\"card\"><b>{}</b>actions failed or unfinished</div>\
-         <div class=\"card\"><b>{}</b>events</div></div>\n",
+         <div class=\"card\"><b>{}</b>events</div></div>",
         escape(&when(&s.window.since)),
         escape(&short(&s.window.since)),
         escape(&when(&s.window.until)),
@@ -260,9 +260,9 @@ fn summary(h: &mut String, snapshot: &Snapshot) {
 }
 
 fn timeline(h: &mut String, snapshot: &Snapshot) {
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section id=\"timeline\"><h2>Timeline</h2><p class=\"meta\">{} event(s) in time order: breaker transitions, alerts, acknowledgements, silences, actions and stream state changes.</p>\n",
+        "<section id=\"timeline\"><h2>Timeline</h2><p class=\"meta\">{} event(s) in time order: breaker transitions, alerts, acknowledgements, silences, actions and stream state changes.</p>",
         snapshot.timeline.len()
     );
     if snapshot.timeline.is_empty() {
@@ -295,9 +295,9 @@ fn breakers(h: &mut String, snapshot: &Snapshot) {
     h.push_str("<section id=\"breakers\"><h2>Breakers</h2>\n");
     match &snapshot.breaker_timeline_svg {
         Some(svg) => {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<figure class=\"chart\">{svg}<figcaption>Breaker states over the window (green closed, amber half-open, red open).</figcaption></figure>\n"
+                "<figure class=\"chart\">{svg}<figcaption>Breaker states over the window (green closed, amber half-open, red open).</figcaption></figure>"
             );
         }
         None => h.push_str("<p>No breaker history in this window.</p>\n"),
@@ -306,9 +306,9 @@ fn breakers(h: &mut String, snapshot: &Snapshot) {
 }
 
 fn service_section(h: &mut String, service: &super::ServiceSnapshot) {
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section class=\"service\" id=\"{}\"><h2>{}</h2>\n",
+        "<section class=\"service\" id=\"{}\"><h2>{}</h2>",
         escape(&anchor(&service.name)),
         escape(&service.name)
     );
@@ -316,13 +316,13 @@ fn service_section(h: &mut String, service: &super::ServiceSnapshot) {
     h.push_str("<h3>Last observation</h3>\n");
     match &service.last_observation {
         Some(o) => {
-            let _ = write!(
+            let _ = writeln!(
                 h,
                 "<table><tbody><tr><th>Observed</th><td class=\"time\">{}</td></tr>\
                  <tr><th>Reachability</th><td>{}</td></tr>\
                  <tr><th>Health</th><td class=\"state-{}\">{}</td></tr>\
                  <tr><th>Latency</th><td>{}</td></tr>\
-                 <tr><th>Message</th><td>{}</td></tr></tbody></table>\n",
+                 <tr><th>Message</th><td>{}</td></tr></tbody></table>",
                 escape(&short(&o.observed_at)),
                 escape(&o.reachability),
                 class(o.status.as_deref().unwrap_or_default()),
@@ -389,9 +389,9 @@ fn service_section(h: &mut String, service: &super::ServiceSnapshot) {
                 .collect();
             format!(" · thresholds: {}", lines.join(", "))
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<figure class=\"chart\" data-series=\"{}\">{}<figcaption>{} ({}) · {} points, {} resolution · min {} · max {} · last {}{}</figcaption></figure>\n",
+            "<figure class=\"chart\" data-series=\"{}\">{}<figcaption>{} ({}) · {} points, {} resolution · min {} · max {} · last {}{}</figcaption></figure>",
             escape(&c.series),
             c.svg,
             escape(&c.series),
@@ -405,9 +405,9 @@ fn service_section(h: &mut String, service: &super::ServiceSnapshot) {
         );
     }
     if !service.omitted_series.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<p class=\"meta\">Not charted: {}.</p>\n",
+            "<p class=\"meta\">Not charted: {}.</p>",
             escape(&service.omitted_series.join(", "))
         );
     }

@@ -169,7 +169,7 @@ impl Redactor {
             let separator = before[..name_start].chars().last();
             let name = before[name_start..].to_ascii_lowercase();
             let sensitive = matches!(separator, Some('?' | '&' | ';'))
-                && self.parameters.iter().any(|p| *p == name);
+                && self.parameters.contains(&name);
             out.push_str(before);
             out.push('=');
             let value = &after[1..];

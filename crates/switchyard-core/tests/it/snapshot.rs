@@ -36,21 +36,21 @@ fn until() -> DateTime<Utc> {
 }
 
 fn config() -> Config {
-    let mut config = Config::parse(&format!(
+    let mut config = Config::parse(
         r#"
 [[service]]
 name = "orders"
 base_url = "http://127.0.0.1:9/?tenant=acme"
 profile = "health-contract"
 tags = ["prod"]
-headers = {{ "X-Internal-Key" = "env:SWITCHYARD_SNAPSHOT_TEST_KEY" }}
+headers = { "X-Internal-Key" = "env:SWITCHYARD_SNAPSHOT_TEST_KEY" }
 
 [[service]]
 name = "payments"
 base_url = "http://127.0.0.1:10"
 profile = "health-contract"
-"#
-    ))
+"#,
+    )
     .expect("the test config parses");
     // As the other tests hand secrets over: a literal where the file has a reference.
     for service in &mut config.services {
