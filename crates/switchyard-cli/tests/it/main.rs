@@ -844,3 +844,61 @@ mod actions {
         }
     }
 }
+
+#[tokio::test]
+async fn snapshot_writes_html_json_and_zip_and_refuses_unknown_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = history_db(dir.path()).await;
+    let (db, out, json, zip) = (
+        db.display().to_string(),
+        dir.path().join("incident.html"),
+        dir.path().join("incident.json"),
+        dir.path().join("incident.zip"),
+    );
+    let args: Vec<String> = vec![
+        "snapshot".into(),
+        "--db".into(),
+        db.clone(),
+        "--since".into(),
+        "2h".into(),
+        "--out".into(),
+        out.display().to_string(),
+        "--json".into(),
+        json.display().to_string(),
+        "--zip".into(),
+        zip.display().to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        cli(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1/1 orders"),
+        "progress on stderr: {stderr}"
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"));
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["services"][0]["name"], "orders");
+    assert!(zip.is_file());
+
+    let unknown = tokio::task::spawn_blocking(move || {
+        cli(&[
+            "snapshot",
+            "--db",
+            &db,
+            "--service",
+            "nope",
+            "--out",
+            "/dev/null",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no service `nope`"));
+}
