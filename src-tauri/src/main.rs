@@ -39,6 +39,8 @@ fn main() {
     let _log_guard = logging::init(dirs.as_ref().map(|d| d.log_dir.as_path()));
 
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let session = tauri::async_runtime::block_on(session::Session::start(
@@ -62,6 +64,9 @@ fn main() {
             commands::actions::plan_action,
             commands::actions::run_action,
             commands::actions::recent_actions,
+            commands::snapshot::export_snapshot,
+            commands::snapshot::open_last_export,
+            commands::snapshot::reveal_last_export,
             commands::alerts::tray_state,
             commands::alerts::alerts_state,
             commands::alerts::acknowledge_alert,

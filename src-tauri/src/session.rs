@@ -2,7 +2,7 @@
 //! the engine watching it. A start-up problem does not close the app: the window opens
 //! and says what is wrong and what to do.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use switchyard_core::actions::InFlight;
@@ -40,6 +40,8 @@ pub struct Session {
     store_health: Option<watch::Receiver<StoreHealth>>,
     /// Roll-ups and retention, in the background; stopped on exit.
     maintenance: Mutex<Option<MaintenanceTask>>,
+    /// The last snapshot written, the only file "open" and "show in folder" act on.
+    last_export: Mutex<Option<PathBuf>>,
     /// The in-process demo fleet; kept so its servers live as long as the window.
     _fleet: Option<Fleet>,
 }
@@ -82,6 +84,7 @@ impl Session {
                 in_flight: InFlight::default(),
             },
             store_health: None,
+            last_export: Mutex::new(None),
             maintenance: Mutex::new(None),
             _fleet: None,
         };
@@ -185,6 +188,21 @@ impl Session {
         session.config = Some(config);
         session.info = info;
         session
+    }
+
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_ref()
+    }
+
+    pub fn remember_export(&self, path: PathBuf) {
+        *self.last_export.lock().unwrap_or_else(|e| e.into_inner()) = Some(path);
+    }
+
+    pub fn last_export(&self) -> Option<PathBuf> {
+        self.last_export
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn actions(&self) -> &ActionContext {

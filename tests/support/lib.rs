@@ -4,7 +4,7 @@
 pub mod driver;
 pub mod webdriver;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
@@ -21,20 +21,27 @@ pub struct Window {
 
 impl Window {
     pub async fn demo() -> Result<Window> {
-        Window::open(None).await
+        Window::open(None, &[]).await
     }
 
     pub async fn with_config(toml: &str) -> Result<Window> {
-        Window::open(Some(toml)).await
+        Window::open(Some(toml), &[]).await
     }
 
-    async fn open(config: Option<&str>) -> Result<Window> {
+    /// With a configuration and extra environment for the app (paths).
+    pub async fn with_config_and_env(toml: &str, env: &[(&str, &Path)]) -> Result<Window> {
+        Window::open(Some(toml), env).await
+    }
+
+    async fn open(config: Option<&str>, env: &[(&str, &Path)]) -> Result<Window> {
         let app = app_binary()?;
         let home = tempfile::tempdir()?;
         let data = home.path().join("data");
         let config_dir = home.path().join("config");
-        let driver =
-            TauriDriver::start(&[("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config_dir)])?;
+        let mut envs: Vec<(&str, &Path)> =
+            vec![("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config_dir)];
+        envs.extend_from_slice(env);
+        let driver = TauriDriver::start(&envs)?;
         let args = match config {
             None => vec!["--demo".to_string()],
             Some(toml) => {

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchSparklines, watchAlerts, watchFleet } from "./backend";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
+import { ExportStatus, useExport } from "./export-button";
 import { ActionsPanel } from "./actions-panel";
 import { AlertsPanel } from "./alerts-panel";
 import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
@@ -111,6 +112,7 @@ export function App() {
   const pendingRender = useRef<(string | undefined)[]>([]);
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
   const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
+  const exporter = useExport();
   const reloadAlerts = () => {
     fetchAlerts()
       .then(setAlerts)
@@ -193,6 +195,9 @@ export function App() {
           else if (selected) setSelected(null);
           else if (typing) target?.blur();
           break;
+        case "export":
+          exporter.start();
+          break;
         case "toggle-theme":
           setTheme((t) => (t === "dark" ? "light" : "dark"));
           break;
@@ -203,7 +208,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [help, selected]);
+  }, [help, selected, exporter]);
 
   const counts = toneCounts(services);
   const alerting = servicesWithFiringAlerts(alerts?.active ?? []);
@@ -269,10 +274,14 @@ export function App() {
         <button class={`live ${live ? "on" : ""}`} onClick={() => setRange((r) => (live ? { minutes: r.minutes, untilMs: Date.now() } : { minutes: r.minutes }))} title="p">
           {live ? "● live" : "❚❚ paused"}
         </button>
+        <button onClick={exporter.start} disabled={exporter.running} title="e" data-testid="export-snapshot">
+          Export snapshot
+        </button>
         <button class="help-button" onClick={() => setHelp(true)} title="?">
           ?
         </button>
       </div>
+      <ExportStatus state={exporter} />
       {loadError && <div class="banner error">Cannot reach the console's core: {loadError}</div>}
       {session?.warning && (
         <div class="banner warning" data-testid="session-warning">

@@ -9,6 +9,8 @@ import type { AlertNotice } from "./bindings/AlertNotice";
 import type { AlertsState } from "./bindings/AlertsState";
 import type { ChartRequest } from "./bindings/ChartRequest";
 import type { ChartView } from "./bindings/ChartView";
+import type { ExportProgress } from "./bindings/ExportProgress";
+import type { ExportResult } from "./bindings/ExportResult";
 import type { FleetUpdate } from "./bindings/FleetUpdate";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { RuleSpec } from "./bindings/RuleSpec";
@@ -113,3 +115,20 @@ export function refusalOverridable(error: unknown): boolean {
   const details = (error as { details?: { overridable?: boolean } }).details;
   return details?.overridable === true;
 }
+
+/** Exports the incident snapshot; `null` when the engineer cancelled the save dialog. */
+export async function exportSnapshot(onProgress: (p: ExportProgress) => void): Promise<ExportResult | null> {
+  const channel = new Channel<ExportProgress>();
+  channel.onmessage = onProgress;
+  return invoke<ExportResult | null>("export_snapshot", { onProgress: channel });
+}
+
+export function openLastExport(): Promise<void> {
+  return invoke("open_last_export");
+}
+
+export function revealLastExport(): Promise<void> {
+  return invoke("reveal_last_export");
+}
+
+export type { ExportProgress, ExportResult };

@@ -15,6 +15,7 @@ describe("shortcuts", () => {
     expect(interpret("6", NO_KEYS, false)[0]).toEqual({ kind: "range", index: 5 });
     expect(interpret("7", NO_KEYS, false)[0]).toBeNull();
     expect(interpret("/", NO_KEYS, false)[0]).toEqual({ kind: "focus-filter" });
+    expect(interpret("e", NO_KEYS, false)[0]).toEqual({ kind: "export" });
   });
 
   it("keys are text while typing, except Escape", () => {

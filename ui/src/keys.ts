@@ -8,7 +8,8 @@ export type Command =
   | { kind: "help" }
   | { kind: "back" }
   | { kind: "toggle-theme" }
-  | { kind: "toggle-live" };
+  | { kind: "toggle-live" }
+  | { kind: "export" };
 
 export interface KeyState {
   /** The previous key, when it starts a sequence. */
@@ -39,6 +40,8 @@ export function interpret(key: string, state: KeyState, typing: boolean): [Comma
       return [{ kind: "toggle-theme" }, NO_KEYS];
     case "p":
       return [{ kind: "toggle-live" }, NO_KEYS];
+    case "e":
+      return [{ kind: "export" }, NO_KEYS];
   }
   if (/^[1-6]$/.test(key)) return [{ kind: "range", index: Number(key) - 1 }, NO_KEYS];
   return [null, NO_KEYS];
@@ -52,6 +55,7 @@ export const SHORTCUTS: [string, string][] = [
   ["g then b", "breaker board"],
   ["g then a", "alerts"],
   ["g then l", "actions (the audit log)"],
+  ["e", "export the incident snapshot"],
   ["t", "light or dark theme"],
   ["Esc", "back, close"],
   ["?", "this help"],

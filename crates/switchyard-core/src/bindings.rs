@@ -12,6 +12,7 @@ use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
 use crate::coalesce::FleetUpdate;
 use crate::engine::{EngineEvent, ServiceState};
 use crate::session::SessionInfo;
+use crate::snapshot::{ExportProgress, ExportResult};
 use crate::store::ActionRecord;
 use crate::views::{ChartRequest, ChartView, Sparkline, TimelineRequest, TimelineView};
 
@@ -28,6 +29,8 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     ServiceState::export_all(&config)?;
     FleetUpdate::export_all(&config)?;
     SessionInfo::export_all(&config)?;
+    ExportProgress::export_all(&config)?;
+    ExportResult::export_all(&config)?;
     ActionRecord::export_all(&config)?;
     ChartRequest::export_all(&config)?;
     ChartView::export_all(&config)?;

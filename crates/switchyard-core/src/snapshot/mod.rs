@@ -314,6 +314,23 @@ pub struct HeaderSummary {
     pub value: String,
 }
 
+/// An export's progress as the window receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ExportProgress {
+    pub done: u32,
+    pub total: u32,
+    pub service: String,
+}
+
+/// What an export from the window wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ExportResult {
+    pub html: String,
+    pub json: String,
+    pub events: u32,
+    pub services: u32,
+}
+
 /// How far an export has got, for progress lines and bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress<'a> {
