@@ -168,8 +168,8 @@ impl Redactor {
                 .map_or(0, |i| i + 1);
             let separator = before[..name_start].chars().last();
             let name = before[name_start..].to_ascii_lowercase();
-            let sensitive = matches!(separator, Some('?' | '&' | ';'))
-                && self.parameters.contains(&name);
+            let sensitive =
+                matches!(separator, Some('?' | '&' | ';')) && self.parameters.contains(&name);
             out.push_str(before);
             out.push('=');
             let value = &after[1..];
