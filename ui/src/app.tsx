@@ -112,7 +112,12 @@ export function App() {
   const pendingRender = useRef<(string | undefined)[]>([]);
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
   const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
-  const exporter = useExport();
+  // The export takes what is on screen: the filtered services, and a paused or custom range.
+  const exporter = useExport(() => ({
+    services: filter.trim() === "" ? undefined : filterServices(services, filter).map((s) => s.name),
+    sinceMs: range.untilMs === undefined ? undefined : range.untilMs - range.minutes * 60_000,
+    untilMs: range.untilMs,
+  }));
   const reloadAlerts = () => {
     fetchAlerts()
       .then(setAlerts)

@@ -117,10 +117,13 @@ export function refusalOverridable(error: unknown): boolean {
 }
 
 /** Exports the incident snapshot; `null` when the engineer cancelled the save dialog. */
-export async function exportSnapshot(onProgress: (p: ExportProgress) => void): Promise<ExportResult | null> {
+export async function exportSnapshot(
+  onProgress: (p: ExportProgress) => void,
+  choice: { services?: string[]; sinceMs?: number; untilMs?: number },
+): Promise<ExportResult | null> {
   const channel = new Channel<ExportProgress>();
   channel.onmessage = onProgress;
-  return invoke<ExportResult | null>("export_snapshot", { onProgress: channel });
+  return invoke<ExportResult | null>("export_snapshot", { onProgress: channel, ...choice });
 }
 
 export function openLastExport(): Promise<void> {

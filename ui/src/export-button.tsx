@@ -1,10 +1,18 @@
-// "Export snapshot": the incident as one file. Shows progress per service while it
-// runs (a long window over many services takes a while), then where it went, with
-// "open" and "show in folder".
+// "Export snapshot": the incident as one file, for the services and window on screen
+// (all services and the default window unless filtered or paused). Shows progress per
+// service while it runs (a long window over many services takes a while), then where
+// it went, with "open" and "show in folder".
 import { useState } from "preact/hooks";
 import { errorText, exportSnapshot, type ExportProgress, type ExportResult, openLastExport, revealLastExport } from "./backend";
 
-export function useExport() {
+/** What to export: the services shown and the window looked at, when they are chosen. */
+export interface ExportChoice {
+  services?: string[];
+  sinceMs?: number;
+  untilMs?: number;
+}
+
+export function useExport(choose: () => ExportChoice) {
   const [progress, setProgress] = useState<ExportProgress | null>(null);
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<ExportResult | null>(null);
@@ -15,7 +23,7 @@ export function useExport() {
     setProblem(null);
     setResult(null);
     setProgress(null);
-    exportSnapshot(setProgress)
+    exportSnapshot(setProgress, choose())
       .then(setResult)
       .catch((e: unknown) => setProblem(errorText(e)))
       .finally(() => setRunning(false));

@@ -23,6 +23,9 @@ pub async fn export_snapshot(
     app: AppHandle,
     session: State<'_, Session>,
     on_progress: Channel<ExportProgress>,
+    services: Option<Vec<String>>,
+    since_ms: Option<f64>,
+    until_ms: Option<f64>,
 ) -> Result<Option<ExportResult>, IpcError> {
     let (store, _) = session.history().ok_or_else(|| {
         IpcError::new(
@@ -35,9 +38,19 @@ pub async fn export_snapshot(
     let Some(html_path) = choose_path(&app, &file_name).await? else {
         return Ok(None); // the engineer cancelled the dialog
     };
-    let request = SnapshotRequest::default_window(store, now, None)
-        .await
-        .map_err(|e| IpcError::new("export_failed", e))?;
+    // What the engineer is looking at is preselected: the services the filter shows and
+    // a paused or custom range; otherwise the default window around the first alert.
+    let at = |ms: Option<f64>| ms.and_then(|ms| chrono::DateTime::from_timestamp_millis(ms as i64));
+    let request = match (at(since_ms), at(until_ms)) {
+        (Some(since), Some(until)) if since < until => SnapshotRequest {
+            since,
+            until,
+            services,
+        },
+        _ => SnapshotRequest::default_window(store, now, services)
+            .await
+            .map_err(|e| IpcError::new("export_failed", e))?,
+    };
     // The gathering future is not provably `Send` (rustc's higher-ranked closure
     // limits), and a command's future must be: run it on a blocking thread instead.
     let (store, config, runtime) = (
