@@ -276,3 +276,40 @@ async fn breaker_intervals_cover_the_range_from_the_state_before_it() {
     );
     db.store.close().await;
 }
+
+#[tokio::test]
+async fn raw_samples_come_back_bit_for_bit() {
+    // The raw range is read as text built by SQLite (see `Store::raw_samples`): every
+    // double must survive the round trip, not just the ones that print short.
+    let db = TestDb::new().await;
+    let start = at(0).timestamp_millis();
+    let mut written = write_walk(&db.store, start, start + 2 * HOUR, 1000, 29).await;
+    written.sort_by_key(|p| p.0);
+    let series = db
+        .store
+        .series_id("orders", "latency")
+        .await
+        .unwrap()
+        .unwrap();
+    let read = db
+        .store
+        .raw_samples(
+            series,
+            TimeRange {
+                from_ms: start,
+                to_ms: start + 2 * HOUR,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(read.len(), written.len());
+    for (got, want) in read.iter().zip(&written) {
+        assert_eq!(got.0, want.0);
+        assert_eq!(
+            got.1.to_bits(),
+            want.1.to_bits(),
+            "value at {} changed",
+            want.0
+        );
+    }
+}
