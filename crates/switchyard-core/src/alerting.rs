@@ -187,9 +187,20 @@ pub fn rules_from_toml(text: &str) -> Result<Vec<Rule>, String> {
 /// watching that series there (the imported ones included), each shaded on the side
 /// that fires.
 pub fn chart_thresholds(rules: &[Rule], state: &ServiceState, series: &str) -> Vec<Threshold> {
+    rule_thresholds(rules, &state.name, &state.tags, series)
+}
+
+/// The numeric rules watching `series` on a service with these tags, as chart lines
+/// (the dashboard and the snapshot draw the same ones).
+pub fn rule_thresholds(
+    rules: &[Rule],
+    service: &str,
+    tags: &[String],
+    series: &str,
+) -> Vec<Threshold> {
     rules
         .iter()
-        .filter(|r| r.selector.services.matches(&state.name, &state.tags))
+        .filter(|r| r.selector.services.matches(service, tags))
         .filter(|r| matches!(&r.selector.subject, Subject::Series(s) if s == series))
         .filter_map(|r| match r.condition {
             Condition::Compare { op, threshold } => Some(Threshold {

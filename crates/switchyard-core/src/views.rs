@@ -137,24 +137,29 @@ fn reference_lines(series: &str, state: Option<&ServiceState>) -> Vec<Threshold>
     };
     match series {
         "queue.depth" => latest_sample("queue.capacity")
-            .filter(|c| *c > 0.0)
-            .map(|capacity| {
-                vec![
-                    Threshold {
-                        label: "capacity".into(),
-                        value: capacity,
-                        breach: None,
-                    },
-                    Threshold {
-                        label: "backpressure".into(),
-                        value: capacity * BACKPRESSURE_FILL,
-                        breach: Some(Breach::Above),
-                    },
-                ]
-            })
+            .map(queue_lines)
             .unwrap_or_default(),
         _ => Vec::new(),
     }
+}
+
+/// A queue's capacity and the fill at which backpressure starts; none for no capacity.
+pub fn queue_lines(capacity: f64) -> Vec<Threshold> {
+    if capacity <= 0.0 {
+        return Vec::new();
+    }
+    vec![
+        Threshold {
+            label: "capacity".into(),
+            value: capacity,
+            breach: None,
+        },
+        Threshold {
+            label: "backpressure".into(),
+            value: capacity * BACKPRESSURE_FILL,
+            breach: Some(Breach::Above),
+        },
+    ]
 }
 
 /// One series of one service over a range, drawn.

@@ -17,10 +17,6 @@ pub mod import;
 pub mod lifecycle;
 pub mod rule;
 
-use std::sync::Mutex;
-
-use chrono::{DateTime, Utc};
-
 pub use defaults::{default_rules, with_defaults, REDIS_RECONNECTIONS_SERIES};
 pub use evaluator::Evaluator;
 pub use import::{rules_from_service_thresholds, series_for_metric};
@@ -33,38 +29,8 @@ pub use rule::{
     RuleView, SelectSpec, Selector, ServiceSelector, Severity, Subject, Target,
 };
 
-use crate::clock::Clock;
-
-/// A clock the test sets by hand (for the evaluator's tests and the engine's
-/// integration tests with alerts).
-#[derive(Debug)]
-pub struct ManualClock {
-    now: Mutex<DateTime<Utc>>,
-}
-
-impl ManualClock {
-    pub fn new(start: DateTime<Utc>) -> ManualClock {
-        ManualClock {
-            now: Mutex::new(start),
-        }
-    }
-
-    pub fn set(&self, now: DateTime<Utc>) {
-        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = now;
-    }
-
-    pub fn advance(&self, by: std::time::Duration) -> DateTime<Utc> {
-        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        *now += chrono::Duration::from_std(by).unwrap_or(chrono::TimeDelta::MAX);
-        *now
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.now.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+/// The test clock, where the alert tests have always found it.
+pub use crate::clock::ManualClock;
 
 #[cfg(test)]
 mod tests;

@@ -38,8 +38,8 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::alerts::{Comparison, Condition, Rule, Subject};
-use crate::charts::{self, Breach, ChartSpec, Line, Marker, MarkerKind, Theme, Threshold};
+use crate::alerts::Rule;
+use crate::charts::{self, ChartSpec, Line, Marker, MarkerKind, Theme, Threshold};
 use crate::config::Config;
 use crate::profiles::words::breaker_state;
 use crate::secrets::HeaderSource;
@@ -64,8 +64,6 @@ const CHART_HEIGHT: u32 = 260;
 const MAX_CHARTS_PER_SERVICE: usize = 24;
 /// Services gathered at once: their store reads overlap with drawing.
 const CONCURRENT_SERVICES: usize = 4;
-/// Backpressure starts at this fill of a queue (CONTRACTS.md §2), as on the dashboard.
-const BACKPRESSURE_FILL: f64 = 0.8;
 
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -914,36 +912,9 @@ fn thresholds(
     series: &str,
     capacity: Option<f64>,
 ) -> Vec<Threshold> {
-    let mut lines: Vec<Threshold> = rules
-        .iter()
-        .filter(|r| r.selector.services.matches(service, tags))
-        .filter(|r| matches!(&r.selector.subject, Subject::Series(s) if s == series))
-        .filter_map(|r| match r.condition {
-            Condition::Compare { op, threshold } => Some(Threshold {
-                label: r.name.clone(),
-                value: threshold,
-                breach: match op {
-                    Comparison::Gt | Comparison::Ge => Some(Breach::Above),
-                    Comparison::Lt | Comparison::Le => Some(Breach::Below),
-                    Comparison::Eq => None,
-                },
-            }),
-            Condition::StateIs(_) => None,
-        })
-        .collect();
+    let mut lines = crate::alerting::rule_thresholds(rules, service, tags, series);
     if series == "queue.depth" {
-        if let Some(capacity) = capacity.filter(|c| *c > 0.0) {
-            lines.push(Threshold {
-                label: "capacity".into(),
-                value: capacity,
-                breach: None,
-            });
-            lines.push(Threshold {
-                label: "backpressure".into(),
-                value: capacity * BACKPRESSURE_FILL,
-                breach: Some(Breach::Above),
-            });
-        }
+        lines.extend(capacity.map(crate::views::queue_lines).unwrap_or_default());
     }
     lines
 }

@@ -4,7 +4,6 @@
 
 pub mod events;
 pub mod lttb;
-mod manual_clock;
 mod queries;
 mod range;
 mod recovery;
@@ -20,11 +19,11 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use crate::clock::ManualClock;
 pub use events::{
     ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertRulesSaved, AlertSilence,
     AlertState, SilenceRemoved, SilenceSet, StreamStateChange,
 };
-pub use manual_clock::ManualClock;
 pub use queries::{
     time_from_ms, ActionRecord, AlertRecord, AlertRuleSetRecord, BreakerStateRecord, HealthRecord,
     ServiceTransitionRecord, SilenceRecord, StreamStateRecord, TimeRange, TransitionRecord,
