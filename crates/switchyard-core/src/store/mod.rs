@@ -6,6 +6,7 @@ pub mod events;
 pub mod lttb;
 mod queries;
 mod range;
+mod reader;
 mod recovery;
 pub mod retention;
 pub mod rollup;
@@ -13,6 +14,7 @@ pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -57,12 +59,17 @@ pub enum StoreError {
     },
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("database read failed: {0}")]
+    Read(#[from] rusqlite::Error),
+    #[error("database read did not finish: {0}")]
+    ReadTask(#[from] tokio::task::JoinError),
 }
 
 /// An open history database.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    reader: Arc<reader::RowReader>,
     path: PathBuf,
 }
 
@@ -145,6 +152,7 @@ impl Store {
             })?;
         Ok(Store {
             pool,
+            reader: reader::RowReader::new(path),
             path: path.to_path_buf(),
         })
     }
@@ -166,6 +174,10 @@ impl Store {
         &self.pool
     }
 
+    pub(crate) fn reader(&self) -> &Arc<reader::RowReader> {
+        &self.reader
+    }
+
     /// Starts the one writer task for this database.
     pub fn start_writer(&self) -> StoreWriter {
         self.start_writer_with(WriterOptions::default())
@@ -179,6 +191,7 @@ impl Store {
     /// Checkpoints the WAL into the database file (so the file alone holds everything,
     /// whenever SQLite gets round to closing its handles) and closes every connection.
     pub async fn close(&self) {
+        self.reader.close();
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
             .await

@@ -410,70 +410,10 @@ impl Store {
         series_id: i64,
         range: TimeRange,
     ) -> Result<Vec<(i64, f64)>, StoreError> {
-        // Two halves read at once on two connections: the machine has two cores, and
-        // building and parsing the text is most of the time.
-        if range.from_ms > i64::MIN / 2
-            && range.to_ms < i64::MAX / 2
-            && range.to_ms - range.from_ms > 60_000
-        {
-            let middle = range.from_ms + (range.to_ms - range.from_ms) / 2;
-            let first = TimeRange {
-                from_ms: range.from_ms,
-                to_ms: middle,
-            };
-            let second = TimeRange {
-                from_ms: middle + 1,
-                to_ms: range.to_ms,
-            };
-            let (mut early, late) = tokio::try_join!(
-                self.packed_samples(series_id, first),
-                self.packed_samples(series_id, second)
-            )?;
-            early.extend(late);
-            return Ok(early);
-        }
-        self.packed_samples(series_id, range).await
+        self.reader()
+            .samples(series_id, range.from_ms, range.to_ms)
+            .await
     }
-
-    /// One aggregate over the rows in key order: SQLite builds a single string rather
-    /// than handing sqlx one row at a time (about half a microsecond each, which
-    /// dominated a day of one-second samples). `%!.17g` round-trips every double.
-    async fn packed_samples(
-        &self,
-        series_id: i64,
-        range: TimeRange,
-    ) -> Result<Vec<(i64, f64)>, StoreError> {
-        // Times go relative to the range's start: shorter text to build and parse.
-        let base = range.from_ms.max(0);
-        let packed: Option<String> = sqlx::query_scalar(
-            "SELECT group_concat((t_ms - ?) || ' ' || printf('%!.17g', value), ',')
-               FROM (SELECT t_ms, value FROM samples
-                      WHERE series_id = ? AND t_ms BETWEEN ? AND ? ORDER BY t_ms)",
-        )
-        .bind(base)
-        .bind(series_id)
-        .bind(range.from_ms)
-        .bind(range.to_ms)
-        .fetch_one(self.pool())
-        .await?;
-        let mut points = unpack_samples(packed.as_deref().unwrap_or(""), base);
-        if !points.is_sorted_by_key(|p| p.0) {
-            points.sort_by_key(|p| p.0);
-        }
-        Ok(points)
-    }
-}
-
-/// `t value,t value,…` (times relative to `base`) back into points; a malformed pair
-/// (never written by SQLite's printf) is skipped rather than failing the chart.
-fn unpack_samples(packed: &str, base: i64) -> Vec<(i64, f64)> {
-    packed
-        .split(',')
-        .filter_map(|pair| {
-            let (t, v) = pair.split_once(' ')?;
-            Some((base + t.parse::<i64>().ok()?, v.parse().ok()?))
-        })
-        .collect()
 }
 
 /// Milliseconds since the epoch as a UTC time, as stored.

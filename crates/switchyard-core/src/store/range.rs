@@ -12,9 +12,6 @@ use super::queries::TimeRange;
 use super::rollup::{self, Rollup};
 use super::{Store, StoreError};
 
-/// Roll-up reads spanning more than this are split in two and read concurrently.
-const SPLIT_ABOVE_MS: i64 = 3_600_000;
-
 /// Where the points came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,6 +46,15 @@ struct Group {
     max: f64,
     sum: f64,
     count: i64,
+}
+
+impl Group {
+    fn add(&mut self, min: f64, max: f64, sum: f64, count: i64) {
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
+        self.sum += sum;
+        self.count += count;
+    }
 }
 
 impl Store {
@@ -161,82 +167,61 @@ impl Store {
         let done_1h = rollup::progress(self.pool(), Rollup::Hour)
             .await?
             .unwrap_or(i64::MIN);
-        // (table, time column, value columns, [start, end))
-        let mut segments = Vec::new();
-        if rollup == Rollup::Hour {
-            segments.push(("rollup_1h", "bucket_ms", true, range.from_ms, done_1h));
-        }
+        // Three stretches, oldest first and not overlapping: hour buckets where the
+        // hourly roll-up is complete, minute buckets after that, raw samples for the
+        // recent part no roll-up has reached. Read at once, each on its own thread.
         let minute_from = if rollup == Rollup::Hour {
             range.from_ms.max(done_1h)
         } else {
             range.from_ms
         };
-        segments.push(("rollup_1m", "bucket_ms", true, minute_from, done_1m));
-        segments.push((
-            "samples",
-            "t_ms",
-            false,
-            range.from_ms.max(done_1m),
-            range.to_ms.saturating_add(1),
-        ));
-
-        // Long segments are split at a group boundary, and all are read concurrently:
-        // each read runs on its own connection's thread (the per-row cost of reading
-        // through sqlx, not SQLite, is what a long range spends its time on).
-        let mut reads = Vec::new();
-        for (table, time, rolled, start, end) in segments {
-            let end = end.min(range.to_ms.saturating_add(1));
-            if start >= end {
-                continue;
-            }
-            let middle = start + (end - start) / 2;
-            let cut = origin + (middle - origin).div_euclid(group_ms) * group_ms;
-            if end - start > SPLIT_ABOVE_MS && cut > start && cut < end {
-                reads.push((table, time, rolled, start, cut));
-                reads.push((table, time, rolled, cut, end));
-            } else {
-                reads.push((table, time, rolled, start, end));
-            }
-        }
-        let results = futures::future::try_join_all(reads.into_iter().map(
-            |(table, time, rolled, start, end)| async move {
-                let columns = if rolled {
-                    "min(min), max(max), sum(sum), sum(count)"
-                } else {
-                    "min(value), max(value), sum(value), count(*)"
-                };
-                let sql = format!(
-                    "SELECT ({time} - ?1) / ?2 AS g, {columns} FROM {table}
-                      WHERE series_id = ?3 AND {time} >= ?4 AND {time} < ?5
-                      GROUP BY g"
-                );
-                sqlx::query_as::<_, (i64, f64, f64, f64, i64)>(&sql)
-                    .bind(origin)
-                    .bind(group_ms)
-                    .bind(series_id)
-                    .bind(start)
-                    .bind(end)
-                    .fetch_all(self.pool())
-                    .await
+        let raw_from = range.from_ms.max(done_1m);
+        let end = range.to_ms.saturating_add(1);
+        let reader = self.reader();
+        let (hours, minutes, raw) = tokio::try_join!(
+            async {
+                match rollup {
+                    Rollup::Hour if range.from_ms < done_1h.min(end) => {
+                        reader
+                            .buckets("rollup_1h", series_id, range.from_ms, done_1h.min(end))
+                            .await
+                    }
+                    _ => Ok(Vec::new()),
+                }
             },
-        ))
-        .await?;
-        let mut groups: BTreeMap<i64, Group> = BTreeMap::new();
-        for (g, min, max, sum, count) in results.into_iter().flatten() {
-            groups
-                .entry(g)
-                .and_modify(|group| {
-                    group.min = group.min.min(min);
-                    group.max = group.max.max(max);
-                    group.sum += sum;
-                    group.count += count;
-                })
-                .or_insert(Group {
-                    min,
-                    max,
-                    sum,
-                    count,
-                });
+            async {
+                if minute_from < done_1m.min(end) {
+                    reader
+                        .buckets("rollup_1m", series_id, minute_from, done_1m.min(end))
+                        .await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+            async {
+                if raw_from < end {
+                    reader.samples(series_id, raw_from, range.to_ms).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+        )?;
+        let raw = raw.into_iter().map(|(t, v)| (t, v, v, v, 1));
+        let mut groups: Vec<(i64, Group)> = Vec::new();
+        for (t_ms, min, max, sum, count) in hours.into_iter().chain(minutes).chain(raw) {
+            let g = (t_ms - origin).div_euclid(group_ms);
+            match groups.last_mut() {
+                Some((last, group)) if *last == g => group.add(min, max, sum, count),
+                _ => groups.push((
+                    g,
+                    Group {
+                        min,
+                        max,
+                        sum,
+                        count,
+                    },
+                )),
+            }
         }
         let points = groups
             .into_iter()
