@@ -1,10 +1,11 @@
 //! The history store's speed and size: samples per second through the writer, a day of
 //! raw 1 s samples downsampled to 1,500 points, thirty days from the 1-minute roll-ups
-//! to 1,500 points, and the file size after a simulated year of 100 series at 1 s.
+//! to 1,500 points, how long a maintenance pass makes the writer wait, and the file size
+//! after a simulated year of 100 series at 1 s.
 //!
 //! Run: `cargo bench -p switchyard-core --bench store -- --warm-up-time 1 --measurement-time 3`
-//! (the size simulation runs once, after the timed benchmarks, unless a filter that
-//! does not match `size` is given).
+//! (the write-stall and size simulations run once each, after the timed benchmarks,
+//! unless a filter that does not match them is given).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -400,6 +401,100 @@ fn size_of_a_year() {
     );
 }
 
+/// How long maintenance makes the writer wait: 100 series with 6 h of raw samples at
+/// 1 s and no roll-up yet (2.16 million rows), raw retention 2 h, so one pass rolls up
+/// six hours of minutes and the hours, and prunes four hours of raw. Meanwhile a probe
+/// records a poll round through the store's own writer every 2 ms and waits for its
+/// commit (`flush`); each wait is recorded. The same probe runs alone first, for the
+/// baseline.
+fn maintenance_write_stall() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("stall.db");
+    let now = start().timestamp_millis() + 6 * HOUR + MINUTE;
+    rt.block_on(async {
+        let store = Store::open(&path).await.expect("open");
+        let mut c = raw_connection(&path).await;
+        let ids = make_series(&mut c, 100).await;
+        bulk_raw(&mut c, &ids, now - 6 * HOUR - MINUTE, now, SECOND).await;
+        // Start from a checkpointed file, as the writer's checkpoints keep it.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut c)
+            .await
+            .expect("checkpoint");
+        c.close().await.expect("close");
+        let writer = store.start_writer();
+
+        let baseline = probe_commits(&writer, now, 500, || false).await;
+        let policy = RetentionPolicy {
+            raw: Duration::from_secs(2 * 3600),
+            ..RetentionPolicy::default()
+        };
+        let maintenance = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let began = Instant::now();
+                let report = store
+                    .run_maintenance(DateTime::from_timestamp_millis(now).unwrap(), &policy)
+                    .await
+                    .expect("maintenance");
+                (began.elapsed(), report)
+            })
+        };
+        let during = probe_commits(&writer, now + HOUR, usize::MAX, || {
+            maintenance.is_finished()
+        })
+        .await;
+        let (took, report) = maintenance.await.expect("maintenance task");
+        println!(
+            "store/maintenance_write_stall: maintenance pass {took:?} ({report:?})\n  \
+             probe commit wait alone:             {}\n  \
+             probe commit wait under maintenance: {}",
+            summary(baseline),
+            summary(during)
+        );
+        writer.finish().await;
+        store.close().await;
+    });
+}
+
+/// Records one poll round of one sample every 2 ms and waits until the writer has
+/// committed it, `count` times or until `done()`; returns each wait.
+async fn probe_commits(
+    writer: &switchyard_core::store::StoreWriter,
+    from: i64,
+    count: usize,
+    done: impl Fn() -> bool,
+) -> Vec<Duration> {
+    let series = ["probe".to_string()];
+    let mut waits = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(2));
+    for i in 0..count {
+        if done() {
+            break;
+        }
+        tick.tick().await;
+        let at = DateTime::from_timestamp_millis(from + i as i64).unwrap();
+        let began = Instant::now();
+        writer.record(observation("probe", at, &series, 1.0));
+        writer.flush().await.expect("flush");
+        waits.push(began.elapsed());
+    }
+    waits
+}
+
+fn summary(mut waits: Vec<Duration>) -> String {
+    waits.sort();
+    let at = |q: f64| waits[((waits.len() - 1) as f64 * q) as usize];
+    format!(
+        "{} commits, median {:?}, p99 {:?}, max {:?}",
+        waits.len(),
+        at(0.5),
+        at(0.99),
+        waits[waits.len() - 1]
+    )
+}
+
 criterion_group!(benches, ingest, ranges);
 
 fn main() {
@@ -407,6 +502,12 @@ fn main() {
     let filter = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-') && a.parse::<f64>().is_err());
+    if filter
+        .as_ref()
+        .is_none_or(|f| "store/maintenance_write_stall".contains(f.as_str()))
+    {
+        maintenance_write_stall();
+    }
     if filter.is_none_or(|f| "store/size_of_a_year".contains(&f)) {
         size_of_a_year();
     }

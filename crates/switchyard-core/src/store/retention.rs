@@ -15,12 +15,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::rollup::{self, Rollup};
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteGate};
 use crate::clock::Clock;
 use crate::config::StorageConfig;
 
 /// Rows one delete removes at most.
-const CHUNK_ROWS: i64 = 5_000;
+const CHUNK_ROWS: i64 = 1_000;
 /// How often the background task looks for work.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(20);
 
@@ -86,9 +86,10 @@ impl Store {
         policy: &RetentionPolicy,
     ) -> Result<MaintenanceReport, StoreError> {
         let pool = self.pool();
+        let gate = self.gate();
         let mut report = MaintenanceReport::default();
         loop {
-            let written = rollup::step(pool, Rollup::Minute, now).await?;
+            let written = rollup::step(pool, gate, Rollup::Minute, now).await?;
             if written == 0 {
                 break;
             }
@@ -97,7 +98,7 @@ impl Store {
             tokio::task::yield_now().await;
         }
         loop {
-            let written = rollup::step(pool, Rollup::Hour, now).await?;
+            let written = rollup::step(pool, gate, Rollup::Hour, now).await?;
             if written == 0 {
                 break;
             }
@@ -110,14 +111,38 @@ impl Store {
         let done_1h = rollup::progress(pool, Rollup::Hour).await?;
         let raw_cutoff = cutoff(now, policy.raw);
         if let Some(done) = done_1m {
-            prune_per_series(pool, "samples", "t_ms", raw_cutoff.min(done), &mut report).await?;
+            prune_per_series(
+                pool,
+                gate,
+                "samples",
+                "t_ms",
+                raw_cutoff.min(done),
+                &mut report,
+            )
+            .await?;
         }
         if let Some(done) = done_1h {
             let minute_cutoff = cutoff(now, policy.minute).min(done);
-            prune_per_series(pool, "rollup_1m", "bucket_ms", minute_cutoff, &mut report).await?;
+            prune_per_series(
+                pool,
+                gate,
+                "rollup_1m",
+                "bucket_ms",
+                minute_cutoff,
+                &mut report,
+            )
+            .await?;
         }
         let hour_cutoff = cutoff(now, policy.hour);
-        prune_per_series(pool, "rollup_1h", "bucket_ms", hour_cutoff, &mut report).await?;
+        prune_per_series(
+            pool,
+            gate,
+            "rollup_1h",
+            "bucket_ms",
+            hour_cutoff,
+            &mut report,
+        )
+        .await?;
 
         let events_cutoff = cutoff(now, policy.events);
         for table in [
@@ -130,7 +155,7 @@ impl Store {
                 "DELETE FROM {table} WHERE id IN
                    (SELECT id FROM {table} WHERE at_ms < ? ORDER BY at_ms LIMIT {CHUNK_ROWS})"
             );
-            prune_chunks(pool, &sql, &[events_cutoff], &mut report).await?;
+            prune_chunks(pool, gate, &sql, &[events_cutoff], &mut report).await?;
         }
         let services: Vec<i64> = sqlx::query_scalar("SELECT id FROM services")
             .fetch_all(pool)
@@ -141,7 +166,7 @@ impl Store {
                    (SELECT id FROM health_observations
                      WHERE service_id = ? AND observed_at_ms < ? LIMIT {CHUNK_ROWS})"
             );
-            prune_chunks(pool, &sql, &[service, raw_cutoff], &mut report).await?;
+            prune_chunks(pool, gate, &sql, &[service, raw_cutoff], &mut report).await?;
         }
         Ok(report)
     }
@@ -216,6 +241,7 @@ impl MaintenanceTask {
 /// and at most [`CHUNK_ROWS`] rows at a time, through the primary key.
 async fn prune_per_series(
     pool: &SqlitePool,
+    gate: &WriteGate,
     table: &str,
     time: &str,
     cutoff: i64,
@@ -247,12 +273,14 @@ async fn prune_per_series(
                 Some(t) => (&upto_sql, t),
                 None => (&below_sql, cutoff),
             };
+            let turn = gate.turn().await;
             let deleted = sqlx::query(sql)
                 .bind(series_id)
                 .bind(limit)
                 .execute(pool)
                 .await?
                 .rows_affected();
+            drop(turn);
             report.rows_deleted += deleted;
             report.steps += 1;
             tokio::task::yield_now().await;
@@ -267,6 +295,7 @@ async fn prune_per_series(
 /// Runs a bounded delete until it removes fewer than [`CHUNK_ROWS`] rows.
 async fn prune_chunks(
     pool: &SqlitePool,
+    gate: &WriteGate,
     sql: &str,
     binds: &[i64],
     report: &mut MaintenanceReport,
@@ -276,7 +305,9 @@ async fn prune_chunks(
         for value in binds {
             query = query.bind(*value);
         }
+        let turn = gate.turn().await;
         let deleted = query.execute(pool).await?.rows_affected();
+        drop(turn);
         report.rows_deleted += deleted;
         if deleted > 0 {
             report.steps += 1;

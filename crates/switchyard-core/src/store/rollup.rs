@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqlitePool};
 
-use super::StoreError;
+use super::{StoreError, WriteGate};
 
 pub const MINUTE_MS: i64 = 60_000;
 pub const HOUR_MS: i64 = 3_600_000;
@@ -93,6 +93,7 @@ pub(crate) async fn progress(
 /// Rolls up one window, if one is due. Returns the buckets written (0: nothing to do).
 pub(crate) async fn step(
     pool: &SqlitePool,
+    gate: &WriteGate,
     rollup: Rollup,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
@@ -122,6 +123,7 @@ pub(crate) async fn step(
     let end = source_end.min(start + window);
     let buckets = aggregate(pool, rollup, start, end).await?;
 
+    let turn = gate.turn().await;
     let mut tx = pool.begin().await?;
     insert_buckets(&mut tx, rollup.table(), &buckets).await?;
     sqlx::query("INSERT OR REPLACE INTO rollup_progress (resolution, done_until_ms) VALUES (?, ?)")
@@ -130,6 +132,7 @@ pub(crate) async fn step(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    drop(turn);
     // A window with no data still advances: count it as work so the caller goes on.
     Ok(buckets.len().max(1))
 }
