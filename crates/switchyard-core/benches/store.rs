@@ -1,11 +1,13 @@
 //! The history store's speed and size: samples per second through the writer, a day of
 //! raw 1 s samples downsampled to 1,500 points, thirty days from the 1-minute roll-ups
 //! to 1,500 points, how long a maintenance pass makes the writer wait, and the file size
-//! after a simulated year of 100 series at 1 s.
+//! after a simulated year: of 100 series at 1 s (written in bulk), and of the demo
+//! fleet through the writer and maintenance.
 //!
 //! Run: `cargo bench -p switchyard-core --bench store -- --warm-up-time 1 --measurement-time 3`
-//! (the write-stall and size simulations run once each, after the timed benchmarks,
-//! unless a filter that does not match them is given).
+//! (the write-stall and the two year simulations run once each, after the timed
+//! benchmarks, unless a filter that does not match them is given; the demo fleet's
+//! year alone takes about 6 minutes).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -495,6 +497,105 @@ fn summary(mut waits: Vec<Duration>) -> String {
     )
 }
 
+/// A year of the demo fleet at default settings, through the real writer and the real
+/// roll-ups and retention, on injected time: 8 services with the demo's 40 series
+/// (counted from a `watch` of the fleet), default retention. The year is written at one
+/// round a minute, then the last 48 hours at the default 5 s poll interval, so what
+/// stands at the year's end is what a year at 5 s would leave (every minute and hour
+/// bucket, 48 h of raw samples and health rows) at a twelfth of the writing.
+/// Maintenance runs every simulated six hours; the file size is printed along the way
+/// (after a truncating checkpoint) to show where it stops growing.
+fn simulated_year_of_the_demo_fleet() {
+    const SERIES_PER_SERVICE: [usize; 8] = [3, 3, 3, 3, 14, 13, 1, 0];
+    const YEAR: i64 = 365 * DAY;
+    const DENSE_FROM: i64 = YEAR - 2 * DAY;
+    const MEASURE_AT_DAYS: [i64; 9] = [2, 7, 30, 31, 60, 120, 240, 363, 365];
+    let services: Vec<(String, Vec<String>)> = SERIES_PER_SERVICE
+        .iter()
+        .enumerate()
+        .map(|(s, &count)| {
+            let series = (0..count).map(|i| format!("demo.metric_{i}")).collect();
+            (format!("demo-service-{s}"), series)
+        })
+        .collect();
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("demo-year.db");
+    let t0 = start().timestamp_millis();
+    let at = |t: i64| DateTime::from_timestamp_millis(t0 + t).expect("a time");
+    let began = Instant::now();
+    rt.block_on(async {
+        let store = Store::open(&path).await.expect("open");
+        let writer = store.start_writer();
+        let policy = RetentionPolicy::default();
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut value = 50.0;
+        let mut next_maintenance = 6 * HOUR;
+        let mut measures = MEASURE_AT_DAYS.iter().map(|d| d * DAY).peekable();
+        let mut t = 0;
+        let mut rounds = 0u64;
+        while t <= YEAR {
+            value += rng.f64() - 0.5;
+            for (name, series) in &services {
+                writer.record(observation(name, at(t), series, value));
+            }
+            rounds += 1;
+            if rounds % 1_000 == 0 {
+                writer.flush().await.expect("flush");
+            }
+            let measure = measures.peek().is_some_and(|&m| t >= m);
+            if t >= next_maintenance || measure {
+                writer.flush().await.expect("flush");
+                store
+                    .run_maintenance(at(t), &policy)
+                    .await
+                    .expect("maintenance");
+                next_maintenance = t + 6 * HOUR;
+            }
+            if measure {
+                measures.next();
+                let mut c = raw_connection(&path).await;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&mut c)
+                    .await
+                    .expect("checkpoint");
+                let counts: (i64, i64, i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT count(*) FROM samples), (SELECT count(*) FROM rollup_1m),
+                            (SELECT count(*) FROM rollup_1h),
+                            (SELECT count(*) FROM health_observations)",
+                )
+                .fetch_one(&mut c)
+                .await
+                .expect("counts");
+                c.close().await.expect("close");
+                let bytes = std::fs::metadata(&path).expect("size").len();
+                println!(
+                    "store/simulated_year_of_the_demo_fleet: day {:>3}: {:>6.1} MiB \
+                     (raw {}, 1m {}, 1h {}, health {}) after {:.0?}",
+                    t / DAY,
+                    bytes as f64 / 1048576.0,
+                    counts.0,
+                    counts.1,
+                    counts.2,
+                    counts.3,
+                    began.elapsed()
+                );
+            }
+            t += if t >= DENSE_FROM { 5 * SECOND } else { MINUTE };
+        }
+        let stats = writer.finish().await;
+        assert_eq!(
+            stats.dropped, 0,
+            "the simulation must not outrun the writer"
+        );
+        println!(
+            "store/simulated_year_of_the_demo_fleet: {} observations, {} samples written",
+            stats.observations_written, stats.samples_written
+        );
+        store.close().await;
+    });
+}
+
 criterion_group!(benches, ingest, ranges);
 
 fn main() {
@@ -502,6 +603,12 @@ fn main() {
     let filter = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-') && a.parse::<f64>().is_err());
+    if filter
+        .as_ref()
+        .is_none_or(|f| "store/simulated_year_of_the_demo_fleet".contains(f.as_str()))
+    {
+        simulated_year_of_the_demo_fleet();
+    }
     if filter
         .as_ref()
         .is_none_or(|f| "store/maintenance_write_stall".contains(f.as_str()))
