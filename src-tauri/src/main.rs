@@ -9,6 +9,7 @@ mod commands;
 mod logging;
 mod notify;
 mod session;
+mod single_instance;
 mod tray;
 
 use std::path::PathBuf;
@@ -38,18 +39,23 @@ fn main() {
     let dirs = switchyard_core::dirs::AppDirs::discover();
     let _log_guard = logging::init(dirs.as_ref().map(|d| d.log_dir.as_path()));
 
+    let source = session::locate_config(args.config.as_deref(), args.demo, dirs.as_ref());
+
     let app = tauri::Builder::default()
+        // First, so that a second launch hands over before anything else starts.
+        .plugin(single_instance::plugin(
+            &source,
+            dirs.as_ref().map(|d| d.data_dir.as_path()),
+        ))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
-            let session = tauri::async_runtime::block_on(session::Session::start(
-                args.config.as_deref(),
-                args.demo,
-                dirs.as_ref(),
-            ));
+            let session =
+                tauri::async_runtime::block_on(session::Session::start(source, dirs.as_ref()));
             let engine = session.engine().cloned();
             app.manage(session);
+            app.manage(single_instance::LaunchWatchers::default());
             alert_watch::start(app.handle(), engine);
             Ok(())
         })
@@ -76,6 +82,7 @@ fn main() {
             commands::alerts::save_alert_rules,
             commands::alerts::export_alert_rules,
             commands::alerts::watch_alerts,
+            single_instance::watch_second_launch,
         ])
         .build(tauri::generate_context!());
 

@@ -46,22 +46,25 @@ pub struct Session {
     _fleet: Option<Fleet>,
 }
 
+/// The configuration this launch watches: `--demo`, else the documented search order.
+pub fn locate_config(
+    cli_config: Option<&Path>,
+    force_demo: bool,
+    dirs: Option<&AppDirs>,
+) -> ConfigSource {
+    if force_demo {
+        return ConfigSource::Demo;
+    }
+    let env = std::env::var("SWITCHYARD_CONFIG").ok();
+    config::locate(
+        cli_config,
+        env.as_deref(),
+        dirs.map(|d| d.config_dir.as_path()),
+    )
+}
+
 impl Session {
-    pub async fn start(
-        cli_config: Option<&Path>,
-        force_demo: bool,
-        dirs: Option<&AppDirs>,
-    ) -> Session {
-        let source = if force_demo {
-            ConfigSource::Demo
-        } else {
-            let env = std::env::var("SWITCHYARD_CONFIG").ok();
-            config::locate(
-                cli_config,
-                env.as_deref(),
-                dirs.map(|d| d.config_dir.as_path()),
-            )
-        };
+    pub async fn start(source: ConfigSource, dirs: Option<&AppDirs>) -> Session {
         let mut info = SessionInfo {
             config_source: match &source {
                 ConfigSource::Demo => "demo".to_string(),

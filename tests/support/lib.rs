@@ -17,6 +17,9 @@ pub struct Window {
     pub session: Session,
     driver: TauriDriver,
     home: tempfile::TempDir,
+    /// How the app was launched, to launch it again the same way.
+    args: Vec<String>,
+    envs: Vec<(String, PathBuf)>,
 }
 
 impl Window {
@@ -52,11 +55,47 @@ impl Window {
         };
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let session = Session::launch(&driver.url(), &app, &argv).await?;
+        let envs = envs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_path_buf()))
+            .collect();
         Ok(Window {
             session,
             driver,
             home,
+            args,
+            envs,
         })
+    }
+
+    /// Launches the app again as a user would (not through WebDriver), with the same
+    /// arguments and home; returns how it exited, and how soon. Fails if it is still
+    /// running after `patience` (then it is killed). Its output goes to
+    /// `second-launch.log` in the home, quoted in the error.
+    pub async fn launch_again(
+        &self,
+        patience: std::time::Duration,
+    ) -> Result<(std::process::ExitStatus, std::time::Duration)> {
+        let log_path = self.home.path().join("second-launch.log");
+        let log = std::fs::File::create(&log_path)?;
+        let mut child = tokio::process::Command::new(app_binary()?)
+            .args(&self.args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .env_remove("SWITCHYARD_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()?;
+        let started = std::time::Instant::now();
+        match tokio::time::timeout(patience, child.wait()).await {
+            Ok(status) => Ok((status?, started.elapsed())),
+            Err(_) => {
+                child.kill().await?;
+                let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+                bail!("the second launch was still running after {patience:?}; it said:\n{output}")
+            }
+        }
     }
 
     /// Closes the app, then stops the driver, then removes the home.
@@ -65,6 +104,7 @@ impl Window {
             session,
             driver,
             home,
+            ..
         } = self;
         session.close().await?;
         drop(driver);

@@ -2,14 +2,14 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchSparklines, watchAlerts, watchFleet } from "./backend";
+import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchSparklines, watchAlerts, watchFleet, watchSecondLaunch } from "./backend";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
 import { ExportStatus, useExport } from "./export-button";
 import { ActionsPanel } from "./actions-panel";
 import { AlertsPanel } from "./alerts-panel";
 import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
 import type { AlertsState } from "./bindings/AlertsState";
-import { recordUpdateLatency } from "./diagnostics";
+import { recordUpdateLatency, recordWatching } from "./diagnostics";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
@@ -88,6 +88,22 @@ function useHistoryProblem(enabled: boolean): string | null {
   return problem;
 }
 
+/** True for a few seconds after Switchyard was launched again on this history. */
+function useSecondLaunchNotice(): boolean {
+  const [shownAt, setShownAt] = useState<number | null>(null);
+  useEffect(() => {
+    watchSecondLaunch(() => setShownAt(Date.now()))
+      .then(() => recordWatching("second-launch"))
+      .catch(() => undefined);
+  }, []);
+  useEffect(() => {
+    if (shownAt === null) return;
+    const timer = setTimeout(() => setShownAt(null), 8000);
+    return () => clearTimeout(timer);
+  }, [shownAt]);
+  return shownAt !== null;
+}
+
 /** Ages on screen move every second even when no new observation arrives. */
 function useNow(periodMs: number): number {
   const [now, setNow] = useState(Date.now());
@@ -127,6 +143,7 @@ export function App() {
   const now = useNow(1000);
   const sparklines = useSparklines(session !== null && !session.error);
   const historyProblem = useHistoryProblem(session !== null && !session.error);
+  const launchedAgain = useSecondLaunchNotice();
 
   useEffect(() => {
     // Subscribe before the first read so no update falls between the two.
@@ -288,6 +305,11 @@ export function App() {
       </div>
       <ExportStatus state={exporter} />
       {loadError && <div class="banner error">Cannot reach the console's core: {loadError}</div>}
+      {launchedAgain && (
+        <div class="banner ok" data-testid="second-launch">
+          Switchyard is already open on this history: this is that window.
+        </div>
+      )}
       {session?.warning && (
         <div class="banner warning" data-testid="session-warning">
           {session.warning}

@@ -36,6 +36,14 @@ export async function watchFleet(handler: (update: FleetUpdate) => void): Promis
   await invoke("watch_fleet", { onUpdate: channel });
 }
 
+/** Calls `handler` each time Switchyard is launched again on this history (the launch
+ * brings this window to the front and exits). */
+export async function watchSecondLaunch(handler: () => void): Promise<void> {
+  const channel = new Channel<null>();
+  channel.onmessage = () => handler();
+  await invoke("watch_second_launch", { onLaunch: channel });
+}
+
 export function seriesChart(request: ChartRequest): Promise<ChartView> {
   return invoke<ChartView>("series_chart", { request });
 }

@@ -1,16 +1,25 @@
-// Measurements the end-to-end test reads from the page: how long engine updates take to
-// reach the screen. Bounded, so a long session does not grow it.
+// What the end-to-end test reads from the page: how long engine updates take to reach
+// the screen (bounded, so a long session does not grow it), and which subscriptions
+// the Rust side has confirmed, so a test acts only once the page is listening.
 
 const KEPT = 2000;
 
 declare global {
   interface Window {
-    switchyardDiagnostics?: { updateLatenciesMs: number[] };
+    switchyardDiagnostics?: { updateLatenciesMs: number[]; watching?: string[] };
   }
 }
 
+function diagnostics() {
+  return (window.switchyardDiagnostics ??= { updateLatenciesMs: [] });
+}
+
+export function recordWatching(what: string): void {
+  (diagnostics().watching ??= []).push(what);
+}
+
 export function recordUpdateLatency(ms: number): void {
-  const diagnostics = (window.switchyardDiagnostics ??= { updateLatenciesMs: [] });
-  diagnostics.updateLatenciesMs.push(ms);
-  if (diagnostics.updateLatenciesMs.length > KEPT) diagnostics.updateLatenciesMs.shift();
+  const latencies = diagnostics().updateLatenciesMs;
+  latencies.push(ms);
+  if (latencies.length > KEPT) latencies.shift();
 }
