@@ -16,8 +16,9 @@ use ts_rs::TS;
 
 use crate::alerts::{
     default_rules, rules_to_toml, with_defaults, Acknowledgement, ActiveAlert, AlertError,
-    AlertEvent, AlertKey, AlertPhase, Comparison, Condition, Evaluator, Rule, RuleError, RuleField,
-    RuleOrigin, RuleSpec, RuleView, Severity, Silence, SilenceId, SilenceTarget, Subject,
+    AlertEvent, AlertKey, AlertPhase, CarriedAlert, Comparison, Condition, Evaluator, Rule,
+    RuleError, RuleField, RuleOrigin, RuleSpec, RuleView, Severity, Silence, SilenceId,
+    SilenceTarget, Subject,
 };
 use crate::charts::{Breach, Threshold};
 use crate::config::Config;
@@ -57,6 +58,8 @@ pub struct AlertSetup {
     pub silences: Vec<Silence>,
     /// The highest silence number ever used: new ones number on from it.
     pub last_silence_id: u64,
+    /// Alerts that were firing when the console stopped: their episodes go on.
+    pub carried: Vec<CarriedAlert>,
 }
 
 impl AlertSetup {
@@ -100,8 +103,30 @@ impl AlertSetup {
             .filter_map(silence_from_record)
             .collect();
         setup.last_silence_id = store.last_silence_id().await?;
+        setup.carried = store
+            .open_alerts()
+            .await?
+            .into_iter()
+            .filter_map(carried_from_record)
+            .collect();
         Ok(setup)
     }
+}
+
+fn carried_from_record(record: store::OpenAlertRecord) -> Option<CarriedAlert> {
+    let acknowledged = match (record.acknowledged_by, record.acknowledged_at_ms) {
+        (Some(by), Some(at_ms)) => Some(Acknowledgement {
+            by,
+            comment: record.ack_comment,
+            at: store::time_from_ms(at_ms)?,
+        }),
+        _ => None,
+    };
+    Some(CarriedAlert {
+        key: AlertKey::new(&record.rule, &record.service, &record.subject),
+        fired_at: store::time_from_ms(record.fired_at_ms)?,
+        acknowledged,
+    })
 }
 
 fn silence_from_record(record: store::SilenceRecord) -> Option<Silence> {
@@ -299,17 +324,26 @@ pub(crate) struct Alerting {
 }
 
 impl Alerting {
-    pub(crate) fn new(setup: AlertSetup, writer: Option<WriterHandle>) -> Alerting {
+    pub(crate) fn new(
+        setup: AlertSetup,
+        writer: Option<WriterHandle>,
+        now: DateTime<Utc>,
+    ) -> Alerting {
         let mut evaluator = Evaluator::new(setup.rules);
         evaluator.number_silences_after(setup.last_silence_id);
         for silence in setup.silences {
             evaluator.restore_silence(silence);
         }
+        let mut fired = HashSet::new();
+        for alert in setup.carried {
+            fired.insert(alert.key.clone());
+            evaluator.carry_over(alert, now);
+        }
         Alerting {
             evaluator,
             writer,
             rules_saved: setup.rules_saved,
-            fired: HashSet::new(),
+            fired,
             recent: VecDeque::new(),
             published: Vec::new(),
         }

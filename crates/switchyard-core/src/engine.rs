@@ -231,7 +231,7 @@ impl EngineHandle {
         drop(stream_tx);
 
         let states: Vec<ServiceState> = config.services.iter().map(ServiceState::new).collect();
-        let alerting = Alerting::new(alerts, writer.as_ref().map(|w| w.handle()));
+        let alerting = Alerting::new(alerts, writer.as_ref().map(|w| w.handle()), clock.now());
         let task = tokio::spawn(run(
             states,
             Inputs {

@@ -34,8 +34,8 @@ use chrono::{DateTime, Utc};
 
 use super::import::rules_from_service_thresholds;
 use super::lifecycle::{
-    Acknowledgement, ActiveAlert, AlertError, AlertEvent, AlertKey, AlertPhase, Silence, SilenceId,
-    SilenceTarget,
+    Acknowledgement, ActiveAlert, AlertError, AlertEvent, AlertKey, AlertPhase, CarriedAlert,
+    Silence, SilenceId, SilenceTarget,
 };
 use super::rule::{breaker_word, health_word, stream_word, Rule, RuleOrigin, Severity, Subject};
 use crate::engine::ServiceState;
@@ -52,6 +52,9 @@ pub struct Evaluator {
     import_thresholds: bool,
     /// Counts evaluation passes (see `Track::seen`).
     epoch: u64,
+    /// Alerts carried over from before a restart whose rule is not known yet (a rule a
+    /// service declares arrives with its first observation).
+    carried: Vec<CarriedAlert>,
 }
 
 /// Everything the evaluator keeps about one service.
@@ -392,6 +395,48 @@ impl Evaluator {
             next_silence: 1,
             import_thresholds: true,
             epoch: 0,
+            carried: Vec::new(),
+        }
+    }
+
+    /// Goes on with an alert that was firing when the console stopped: firing since
+    /// then, acknowledged if it was, and already announced, so that it neither pages
+    /// again nor records a second firing. The next reading decides as usual: still
+    /// firing, or resolved (recorded then). A rule that no longer exists drops it.
+    pub fn carry_over(&mut self, alert: CarriedAlert, now: DateTime<Utc>) {
+        if !self.seed(&alert, now) {
+            self.carried.push(alert);
+        }
+    }
+
+    /// Puts a carried alert in place if its rule is known; false if not (yet).
+    fn seed(&mut self, alert: &CarriedAlert, now: DateTime<Utc>) -> bool {
+        let Some(index) = self.rules.iter().position(|r| r.name == alert.key.rule) else {
+            return false;
+        };
+        let slot = &mut self.tracks_of(&alert.key.service, now).by_rule[index];
+        if !slot.iter().any(|t| t.subject == alert.key.subject) {
+            let mut track = Track::new(&alert.key.subject);
+            track.phase = Phase::Firing {
+                since: alert.fired_at,
+            };
+            track.acknowledged = alert.acknowledged.clone();
+            track.notified = true;
+            slot.push(track);
+        }
+        true
+    }
+
+    /// Seeds the carried alerts of `service` whose rules have arrived since.
+    fn seed_carried(&mut self, service: &str, now: DateTime<Utc>) {
+        if self.carried.iter().all(|c| c.key.service != service) {
+            return;
+        }
+        let carried = std::mem::take(&mut self.carried);
+        for alert in carried {
+            if alert.key.service != service || !self.seed(&alert, now) {
+                self.carried.push(alert);
+            }
         }
     }
 
@@ -532,6 +577,7 @@ impl Evaluator {
         if self.import_thresholds {
             self.import(state, now, events);
         }
+        self.seed_carried(&state.name, now);
         self.tracks_of(&state.name, now);
         self.epoch += 1;
         let epoch = self.epoch;

@@ -95,6 +95,15 @@ pub struct Acknowledgement {
     pub at: DateTime<Utc>,
 }
 
+/// An alert that was firing when the console last stopped, read back from the history:
+/// the same episode goes on (no second page), acknowledged if it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarriedAlert {
+    pub key: AlertKey,
+    pub fired_at: DateTime<Utc>,
+    pub acknowledged: Option<Acknowledgement>,
+}
+
 /// A pending or firing alert, as the alerts panel lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(optional_fields)]

@@ -21,8 +21,8 @@ pub use defaults::{default_rules, with_defaults, REDIS_RECONNECTIONS_SERIES};
 pub use evaluator::Evaluator;
 pub use import::{rules_from_service_thresholds, series_for_metric};
 pub use lifecycle::{
-    Acknowledgement, ActiveAlert, AlertError, AlertEvent, AlertKey, AlertPhase, Silence, SilenceId,
-    SilenceTarget,
+    Acknowledgement, ActiveAlert, AlertError, AlertEvent, AlertKey, AlertPhase, CarriedAlert,
+    Silence, SilenceId, SilenceTarget,
 };
 pub use rule::{
     rules_to_toml, Comparison, Condition, Rule, RuleError, RuleField, RuleOrigin, RuleSpec,

@@ -831,3 +831,82 @@ fn active_alerts_list_the_worst_first() {
     assert_eq!(json["severity"], "critical");
     assert_eq!(json["phase"], "firing");
 }
+
+/// "cpu high" on orders, fired `ago` before now, acknowledged by ana or not.
+fn carried_cpu_alert(now: DateTime<Utc>, ago: Duration, acknowledged: bool) -> CarriedAlert {
+    let fired_at = now - chrono::Duration::from_std(ago).unwrap();
+    CarriedAlert {
+        key: AlertKey::new("cpu high", "orders", "system.cpu_percent"),
+        fired_at,
+        acknowledged: acknowledged.then(|| Acknowledgement {
+            by: "ana".into(),
+            comment: Some("on it".into()),
+            at: fired_at + chrono::Duration::minutes(1),
+        }),
+    }
+}
+
+#[test]
+fn an_alert_firing_before_a_restart_goes_on_acknowledged_without_paging_again() {
+    let mut f = Fixture::one("cpu high");
+    let alert = carried_cpu_alert(f.now(), 20 * MINUTE, true);
+    let fired_at = alert.fired_at;
+    f.evaluator.carry_over(alert, f.now());
+
+    // Listed at once, before any reading: firing since then, acknowledged, handled.
+    let active = f.evaluator.active(f.now());
+    assert_eq!(active.len(), 1, "{active:?}");
+    assert_eq!(active[0].phase, AlertPhase::Firing);
+    assert_eq!(active[0].since, fired_at);
+    let ack = active[0].acknowledged.as_ref().expect("acknowledged");
+    assert_eq!(
+        (ack.by.as_str(), ack.comment.as_deref()),
+        ("ana", Some("on it"))
+    );
+    assert_eq!(f.evaluator.worst_unhandled(f.now()), None);
+
+    // Still hot: the same episode goes on, with no second firing and no page.
+    assert!(f.sample("system.cpu_percent", 92.0).is_empty());
+    assert!(f.after(5 * SECOND, "system.cpu_percent", 88.0).is_empty());
+    assert_eq!(f.evaluator.active(f.now())[0].since, fired_at);
+
+    // It recovers: resolved once recovery has held for keep_firing, quietly (handled).
+    assert!(f.after(5 * SECOND, "system.cpu_percent", 50.0).is_empty());
+    let resolved = f.after(MINUTE, "system.cpu_percent", 50.0);
+    assert_eq!(Fixture::phases(&resolved), [AlertPhase::Resolved]);
+    assert!(!resolved[0].notify);
+    assert!(f.evaluator.active(f.now()).is_empty());
+}
+
+#[test]
+fn an_unacknowledged_alert_carried_over_stays_unhandled_and_its_resolution_is_announced() {
+    let mut f = Fixture::one("cpu high");
+    f.evaluator
+        .carry_over(carried_cpu_alert(f.now(), 5 * MINUTE, false), f.now());
+    assert_eq!(f.evaluator.worst_unhandled(f.now()), Some(Severity::High));
+    // Announced before the restart: not again while it goes on.
+    assert!(f.sample("system.cpu_percent", 95.0).is_empty());
+    assert!(f.tick().is_empty());
+    // Its end is news to whoever was paged.
+    assert!(f.after(5 * SECOND, "system.cpu_percent", 40.0).is_empty());
+    let resolved = f.after(MINUTE, "system.cpu_percent", 40.0);
+    assert_eq!(Fixture::phases(&resolved), [AlertPhase::Resolved]);
+    assert!(resolved[0].notify);
+}
+
+#[test]
+fn an_alert_carried_over_whose_rule_is_gone_is_not_listed_and_the_rule_starts_clean() {
+    let mut f = Fixture::one("cpu high");
+    let mut gone = carried_cpu_alert(f.now(), MINUTE, true);
+    gone.key.rule = "removed rule".into();
+    f.evaluator.carry_over(gone, f.now());
+    assert!(f.evaluator.active(f.now()).is_empty());
+    // The surviving rule starts from nothing: pending, then firing after its `for`.
+    assert_eq!(
+        Fixture::phases(&f.sample("system.cpu_percent", 95.0)),
+        [AlertPhase::Pending]
+    );
+    let firing = f.after(MINUTE, "system.cpu_percent", 95.0);
+    assert_eq!(Fixture::phases(&firing), [AlertPhase::Firing]);
+    assert!(firing[0].notify);
+}

@@ -28,7 +28,8 @@ pub use events::{
 };
 pub use queries::{
     time_from_ms, ActionRecord, AlertRecord, AlertRuleSetRecord, BreakerStateRecord, HealthRecord,
-    ServiceTransitionRecord, SilenceRecord, StreamStateRecord, TimeRange, TransitionRecord,
+    OpenAlertRecord, ServiceTransitionRecord, SilenceRecord, StreamStateRecord, TimeRange,
+    TransitionRecord,
 };
 pub use range::{BreakerInterval, RangePoint, RangeResult, Resolution};
 pub use recovery::OpenReport;

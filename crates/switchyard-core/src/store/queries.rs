@@ -161,6 +161,18 @@ pub struct AlertRecord {
     pub detail: Option<String>,
 }
 
+/// An alert whose episode had not ended when the console stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct OpenAlertRecord {
+    pub rule: String,
+    pub service: String,
+    pub subject: String,
+    pub fired_at_ms: i64,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at_ms: Option<i64>,
+    pub ack_comment: Option<String>,
+}
+
 /// A stored silence, removed or not.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct SilenceRecord {
@@ -314,6 +326,39 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         Ok(id.map_or(0, |id| u64::try_from(id).unwrap_or(0)))
+    }
+
+    /// The alerts still firing when the console last stopped: for each (rule, service,
+    /// subject) whose newest event is a firing, when it fired and the newest
+    /// acknowledgement of that episode (made while it was pending or firing).
+    pub async fn open_alerts(&self) -> Result<Vec<OpenAlertRecord>, StoreError> {
+        let rows = sqlx::query_as::<_, OpenAlertRecord>(
+            "WITH latest AS (
+               SELECT max(id) AS id FROM alert_events
+                GROUP BY rule, service_id, coalesce(subject, ''))
+             SELECT e.rule, s.name AS service, coalesce(e.subject, '') AS subject,
+                    e.at_ms AS fired_at_ms, k.acknowledged_by, k.acknowledged_at_ms,
+                    k.ack_comment
+               FROM latest l
+               JOIN alert_events e ON e.id = l.id
+               JOIN services s ON s.id = e.service_id
+               LEFT JOIN alert_events k ON k.id = (
+                    SELECT a.id FROM alert_events a
+                     WHERE a.rule = e.rule AND a.service_id = e.service_id
+                       AND coalesce(a.subject, '') = coalesce(e.subject, '')
+                       AND a.acknowledged_by IS NOT NULL
+                       AND a.id > coalesce((SELECT max(r.id) FROM alert_events r
+                                             WHERE r.rule = e.rule
+                                               AND r.service_id = e.service_id
+                                               AND coalesce(r.subject, '') = coalesce(e.subject, '')
+                                               AND r.state = 'resolved'), 0)
+                     ORDER BY a.id DESC LIMIT 1)
+              WHERE e.state = 'firing'
+              ORDER BY e.at_ms, e.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
     }
 
     /// The alert rules as last saved from the UI, if they ever were.

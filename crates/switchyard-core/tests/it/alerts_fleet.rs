@@ -470,7 +470,20 @@ async fn acknowledgements_silences_and_saved_rules_survive_in_the_store() {
     );
     let disk = setup.rules.iter().find(|r| r.name == "disk high").unwrap();
     assert_eq!(disk.for_duration, Duration::from_secs(300));
-    let engine = EngineHandle::start_with_alerts(&config, clock.clone(), None, setup);
+    // The alert still firing at the stop comes back as that episode, acknowledged.
+    assert_eq!(setup.carried.len(), 1, "{:?}", setup.carried);
+    assert_eq!(setup.carried[0].key, firing.key);
+    assert_eq!(setup.carried[0].fired_at, firing.at);
+    assert_eq!(
+        setup.carried[0]
+            .acknowledged
+            .as_ref()
+            .and_then(|a| a.comment.as_deref()),
+        Some("looking at the batch job")
+    );
+    let engine =
+        EngineHandle::start_with_alerts(&config, clock.clone(), Some(store.start_writer()), setup);
+    let mut events = engine.subscribe();
     let state = engine.alerts().await;
     assert_eq!(state.silences.len(), 1);
     assert_eq!(state.silences[0].id, kept.id);
@@ -479,7 +492,43 @@ async fn acknowledgements_silences_and_saved_rules_survive_in_the_store() {
         .await
         .unwrap();
     assert!(next.id > removed.id, "{next:?} reuses a stored number");
-    engine.shutdown().await;
+
+    // Its rule is the service's own, so it is back once the service is read again (the
+    // CPU still at 91): firing since the first start, acknowledged, not fired anew.
+    let active = wait_active(&mut events, "the carried alert listed", |active| {
+        find(active, RULE).is_some()
+    })
+    .await;
+    let carried = find(&active, RULE).unwrap();
+    assert_eq!(carried.phase, AlertPhase::Firing);
+    assert_eq!(carried.since, firing.at);
+    assert_eq!(
+        carried.acknowledged.as_ref().map(|a| a.by.as_str()),
+        Some(me.as_str())
+    );
+    // It ends as one episode: cooled down, it resolves once, and the history holds a
+    // single firing for it.
+    set(&fleet, "registry", json!({"system": {"cpu_percent": 20.0}})).await;
+    wait_active(&mut events, "the carried alert resolving", |active| {
+        find(active, RULE).is_some_and(|a| a.resolving)
+    })
+    .await;
+    clock.advance(Duration::from_secs(61));
+    let resolved = wait_event(&mut events, "resolved", is(RULE, AlertPhase::Resolved)).await;
+    assert!(!resolved.notify, "an acknowledged alert resolves quietly");
+    let stats = engine.shutdown().await.expect("a writer");
+    assert_eq!(stats.events_lost, 0);
+    let rows = store
+        .alerts_between(Some("registry"), TimeRange::all())
+        .await
+        .unwrap();
+    let states: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.rule == RULE)
+        .map(|r| r.state.as_str())
+        .collect();
+    assert_eq!(states, ["firing", "resolved"]);
+    assert!(store.open_alerts().await.unwrap().is_empty());
     store.close().await;
     fleet.shutdown().await;
 }
