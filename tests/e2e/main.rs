@@ -759,9 +759,14 @@ async fn click(session: &Session, selector: &str) -> Result<()> {
 }
 
 async fn type_reason(session: &Session, text: &str) -> Result<()> {
+    type_into(session, "action-reason", text).await
+}
+
+/// Types `text` into the input with `data-testid=testid`, as a keystroke would land.
+async fn type_into(session: &Session, testid: &str, text: &str) -> Result<()> {
     session
         .execute(&format!(
-            "const box = document.querySelector('[data-testid=action-reason]');
+            "const box = document.querySelector('[data-testid={testid}]');
              box.value = '{text}'; box.dispatchEvent(new Event('input', {{ bubbles: true }})); return null;"
         ))
         .await
@@ -880,9 +885,63 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         )
         .await?;
 
+    // Invalidate by pattern, where the service offers it: nothing to confirm until a
+    // pattern is typed; then the plan names it and the service answers how many keys
+    // it dropped.
+    click(session, "button[data-tab=\"overview\"]").await?;
+    click(
+        session,
+        "button[data-action=\"invalidate_cache_pattern:registry/\"]",
+    )
+    .await?;
+    type_reason(session, "stale quotes after the feed restart").await?;
+    let confirm_enabled =
+        "return !document.querySelector('[data-testid=action-confirm]').disabled;";
+    anyhow::ensure!(
+        session.execute(confirm_enabled).await? == false,
+        "the invalidation could be confirmed without a pattern"
+    );
+    type_into(session, "action-pattern", "market_data:*").await?;
+    session
+        .wait_for(
+            "the plan naming the pattern",
+            Duration::from_secs(10),
+            plan,
+            |v| {
+                v.as_str()
+                    .filter(|t| t.contains("market_data:*"))
+                    .map(|_| ())
+            },
+        )
+        .await?;
+    click(session, "[data-testid=action-confirm]").await?;
+    let (text, _) = session
+        .wait_for(
+            "the invalidation's outcome",
+            Duration::from_secs(20),
+            outcome,
+            |v| v.as_str().filter(|t| !t.is_empty()).map(str::to_string),
+        )
+        .await?;
+    let dropped: u64 = text
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .unwrap_or(0);
+    anyhow::ensure!(
+        text.contains("entries invalidated") && dropped > 0,
+        "outcome: {text}"
+    );
+    let sent = fleet_actions(&url("registry")).await?;
+    anyhow::ensure!(
+        sent.len() == 2
+            && sent[1]["path"] == "/api/cache/invalidate/pattern"
+            && sent[1]["reason"] == "stale quotes after the feed restart",
+        "{sent:?}"
+    );
+    click(session, "[data-testid=action-dialog] .alert-actions button").await?;
+
     // single-breaker: resetting a closed breaker is refused first, then offered as an
     // explicit override with the reason.
-    click(session, "button[data-tab=\"overview\"]").await?;
     session
         .wait_for(
             "halt's reset button",

@@ -1,9 +1,10 @@
-// The confirmation before a breaker reset: what, where, in which state since when, what
-// the request will do, and why (required). Enter confirms only with a reason; Esc
+// The confirmation before an action (a breaker reset, a cache clear or invalidation by
+// pattern): what, where, in which state since when, what the request will do, and why
+// (required; an invalidation also needs its pattern). Enter confirms only with a reason; Esc
 // cancels; the button is disabled while the request is on its way, so a double click
 // sends one request. A refusal the console may override becomes an explicit second step.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { canConfirm, outcomeText } from "./actions-view";
+import { actionTarget, canConfirm, outcomeText } from "./actions-view";
 import { errorText, planAction, refusalOverridable, runAction } from "./backend";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
 import type { ActionKind } from "./bindings/ActionKind";
@@ -31,6 +32,7 @@ const PREVIEW_REASON = "preview";
 
 export function ActionDialog({ target, now, onClose }: { target: ResetTarget; now: number; onClose: () => void }) {
   const [reason, setReason] = useState("");
+  const [pattern, setPattern] = useState("");
   const [plan, setPlan] = useState<ActionPlan | null>(null);
   const [refusal, setRefusal] = useState<{ message: string; overridable: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -39,19 +41,26 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
   // Set at once, before any render: a second click in the same instant finds it taken.
   const sending = useRef(false);
   const kind: ActionKind = target.kind ?? "reset_breaker";
+  const asksPattern = kind === "invalidate_cache_pattern";
+  const acted = actionTarget(kind, target.breaker?.name, pattern);
   const request = (why: string, override: boolean) => ({
     service: target.service,
     kind,
-    target: target.breaker?.name,
+    target: acted,
     reason: why,
     override_checks: override,
   });
 
   useEffect(() => {
+    setRefusal(null);
+    if (asksPattern && acted === undefined) {
+      setPlan(null);
+      return;
+    }
     planAction(request(PREVIEW_REASON, false))
       .then(setPlan)
       .catch((e: unknown) => setRefusal({ message: errorText(e), overridable: refusalOverridable(e) }));
-  }, [target.service, target.breaker?.name, kind]);
+  }, [target.service, acted, kind]);
 
   useEffect(() => {
     // Esc belongs to the dialog while it is open (before the window's own shortcuts).
@@ -65,8 +74,9 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
     return () => window.removeEventListener("keydown", onKey, { capture: true });
   }, [onClose]);
 
+  const ready = canConfirm(reason, busy) && (!asksPattern || acted !== undefined);
   const send = (override: boolean) => {
-    if (!canConfirm(reason, busy) || sending.current) return;
+    if (!ready || sending.current) return;
     sending.current = true;
     setBusy(true);
     setOverrideChecks(override);
@@ -111,8 +121,18 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
               send(overrideChecks);
             }}
           >
+            {asksPattern && (
+              <input
+                autoFocus
+                class="filter reason"
+                placeholder="Pattern (required), e.g. market_data:*"
+                value={pattern}
+                onInput={(e) => setPattern((e.target as HTMLInputElement).value)}
+                data-testid="action-pattern"
+              />
+            )}
             <input
-              autoFocus
+              autoFocus={!asksPattern}
               class="filter reason"
               placeholder="Reason (required): what you saw and why this reset helps"
               value={reason}
@@ -120,7 +140,7 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
               data-testid="action-reason"
             />
             <div class="alert-actions">
-              <button type="submit" disabled={!canConfirm(reason, busy) || (refusal !== null && !refusal.overridable)} data-testid="action-confirm">
+              <button type="submit" disabled={!ready || (refusal !== null && !refusal.overridable)} data-testid="action-confirm">
                 {busy ? "Sending…" : VERB[kind].split(" ")[0]}
               </button>
               <button type="button" onClick={onClose}>
@@ -131,7 +151,7 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
         )}
         {offerOverride && (
           <div class="alert-actions">
-            <button class="danger" disabled={!canConfirm(reason, busy)} onClick={() => send(true)} data-testid="action-override">
+            <button class="danger" disabled={!ready} onClick={() => send(true)} data-testid="action-override">
               {VERB[kind].split(" ")[0]} anyway (override)
             </button>
             <span class="meta">sends the reset despite the check, with your reason</span>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
-import { auditCsv, canConfirm, outcomeText } from "./actions-view";
+import { actionTarget, auditCsv, canConfirm, outcomeText } from "./actions-view";
 
 const base: ActionOutcome = {
   request: { service: "s", kind: "reset_breaker", target: "x", reason: "r", override_checks: false },
@@ -27,6 +27,18 @@ describe("action results", () => {
     expect(canConfirm("  ", false)).toBe(false);
     expect(canConfirm("draining the queue", false)).toBe(true);
     expect(canConfirm("draining the queue", true)).toBe(false);
+  });
+});
+
+describe("action targets", () => {
+  it("takes the typed pattern for an invalidation, and nothing until one is typed", () => {
+    expect(actionTarget("invalidate_cache_pattern", undefined, "  market_data:*  ")).toBe("market_data:*");
+    expect(actionTarget("invalidate_cache_pattern", undefined, "   ")).toBeUndefined();
+    expect(actionTarget("invalidate_cache_pattern", "exchange_api", "")).toBeUndefined();
+  });
+  it("takes the breaker for breaker actions, and none for a whole-cache clear", () => {
+    expect(actionTarget("reset_breaker", "exchange_api", "ignored")).toBe("exchange_api");
+    expect(actionTarget("clear_cache", undefined, "")).toBeUndefined();
   });
 });
 

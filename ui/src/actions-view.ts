@@ -1,4 +1,5 @@
 // How an action's result reads, and when a dialog may be confirmed: pure, so tested.
+import type { ActionKind } from "./bindings/ActionKind";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
 import type { ActionRecord } from "./bindings/ActionRecord";
 import type { Tone } from "./view";
@@ -24,6 +25,13 @@ export function outcomeText(outcome: ActionOutcome): { text: string; tone: Tone 
 /** Enter confirms only with a reason and when nothing is on its way. */
 export function canConfirm(reason: string, busy: boolean): boolean {
   return reason.trim() !== "" && !busy;
+}
+
+/** What an action acts on: the pattern typed for an invalidation (none until one is
+ * typed), else the breaker, if any. */
+export function actionTarget(kind: ActionKind, breaker: string | undefined, pattern: string): string | undefined {
+  if (kind === "invalidate_cache_pattern") return pattern.trim() || undefined;
+  return breaker;
 }
 
 /** The audit log as CSV (RFC 4180 quoting), for an incident ticket or a spreadsheet. */

@@ -94,6 +94,7 @@ function ServiceTile({
   const stale = isStale(state, now);
   const shownHealth = state.latest?.health ?? state.last_good?.health;
   const latency = state.latest?.reachability.kind === "reachable" ? state.latest.reachability.latency_ms : undefined;
+  const cacheActions = (state.last_good?.actions ?? []).filter((k) => k === "clear_cache" || k === "invalidate_cache_pattern");
   return (
     <article
       class={`tile ${view.tone} ${stale ? "stale" : ""}`}
@@ -138,9 +139,11 @@ function ServiceTile({
           </span>
         ))}
       </div>
-      {(state.last_good?.actions ?? []).includes("clear_cache") && (
+      {cacheActions.length > 0 && (
         <div>
-          <ResetButton service={state.name} kind="clear_cache" onReset={onReset} />
+          {cacheActions.map((kind) => (
+            <ResetButton service={state.name} kind={kind} onReset={onReset} key={kind} />
+          ))}
         </div>
       )}
       {sparkline && <div class="sparkline" dangerouslySetInnerHTML={{ __html: sparkline }} />}
