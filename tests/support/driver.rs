@@ -1,4 +1,5 @@
-//! tauri-driver as a child process on free loopback ports, stopped with SIGTERM so that
+//! tauri-driver as a child process on free loopback ports, ready once it and the
+//! WebKitWebDriver behind it listen; stopped with SIGTERM so that
 //! the WebKitWebDriver it starts goes with it (SIGKILL would orphan it).
 
 use std::net::{TcpListener, TcpStream};
@@ -44,17 +45,26 @@ impl TauriDriver {
             .spawn()
             .context("cannot start tauri-driver: install it with `cargo install tauri-driver --locked` (make test does)")?;
         let mut driver = TauriDriver { child, port };
+        // tauri-driver serves at once but forwards every request to the WebKitWebDriver
+        // it has just spawned; a session asked for before that one listens is dropped
+        // ("connection closed before message completed"). So wait for both.
+        driver.wait_until_listening(port, "tauri-driver")?;
+        driver.wait_until_listening(native_port, "WebKitWebDriver (through tauri-driver)")?;
+        Ok(driver)
+    }
+
+    fn wait_until_listening(&mut self, port: u16, what: &str) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = driver.child.try_wait()? {
-                bail!("tauri-driver exited before listening: {status}");
+            if let Some(status) = self.child.try_wait()? {
+                bail!("tauri-driver exited before {what} listened: {status}");
             }
             if Instant::now() > deadline {
-                bail!("tauri-driver did not listen on 127.0.0.1:{port} within 20 s");
+                bail!("{what} did not listen on 127.0.0.1:{port} within 20 s");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(driver)
+        Ok(())
     }
 
     pub fn url(&self) -> String {

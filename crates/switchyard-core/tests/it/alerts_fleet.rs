@@ -22,7 +22,7 @@ use switchyard_core::clock::Clock;
 use switchyard_core::config::Config;
 use switchyard_core::engine::{EngineEvent, EngineHandle};
 use switchyard_core::secrets::{HeaderSource, SecretRef};
-use switchyard_core::store::{Store, TimeRange};
+use switchyard_core::store::{AlertRecord, Store, TimeRange};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
 use tokio::sync::broadcast;
 
@@ -73,6 +73,24 @@ async fn wait_event(
     })
     .await;
     found.unwrap_or_else(|_| panic!("never saw {what} within {PATIENCE:?}"))
+}
+
+/// Stops the engine, with every event written, and reads back the rows of `rule` on
+/// `service`, oldest first.
+async fn stop_and_read_alerts(
+    engine: EngineHandle,
+    store: &Store,
+    service: &str,
+    rule: &str,
+) -> Vec<AlertRecord> {
+    let stats = engine.shutdown().await.expect("a writer");
+    assert_eq!(stats.events_lost, 0);
+    let mut rows = store
+        .alerts_between(Some(service), TimeRange::all())
+        .await
+        .unwrap();
+    rows.retain(|r| r.rule == rule);
+    rows
 }
 
 /// Waits for a published active list matching `predicate`.
@@ -193,15 +211,9 @@ async fn queue_depth_over_80_percent_fires_after_its_for_then_drains_and_resolve
     assert!(find(&state.active, RULE).is_none());
     assert!(state.recent.iter().any(|e| e.key.rule == RULE));
 
-    let stats = engine.shutdown().await.expect("a writer");
-    assert_eq!(stats.events_lost, 0);
-    let rows = store
-        .alerts_between(Some("events"), TimeRange::all())
-        .await
-        .unwrap();
+    let rows = stop_and_read_alerts(engine, &store, "events", RULE).await;
     let ours: Vec<(&str, Option<&str>)> = rows
         .iter()
-        .filter(|r| r.rule == RULE)
         .map(|r| (r.state.as_str(), r.subject.as_deref()))
         .collect();
     let subject = Some("queue.depth/queue.capacity");
@@ -431,18 +443,9 @@ async fn acknowledgements_silences_and_saved_rules_survive_in_the_store() {
         "imported rules are the service's, not exported"
     );
 
-    let stats = engine.shutdown().await.expect("a writer");
-    assert_eq!(stats.events_lost, 0);
-
     // In the store.
-    let rows = store
-        .alerts_between(Some("registry"), TimeRange::all())
-        .await
-        .unwrap();
-    let row = rows
-        .iter()
-        .find(|r| r.rule == RULE && r.state == "firing")
-        .unwrap();
+    let rows = stop_and_read_alerts(engine, &store, "registry", RULE).await;
+    let row = rows.iter().find(|r| r.state == "firing").unwrap();
     assert_eq!(row.subject.as_deref(), Some("system.cpu_percent"));
     assert_eq!(row.acknowledged_by.as_deref(), Some(me.as_str()));
     assert_eq!(row.ack_comment.as_deref(), Some("looking at the batch job"));
@@ -516,17 +519,8 @@ async fn acknowledgements_silences_and_saved_rules_survive_in_the_store() {
     clock.advance(Duration::from_secs(61));
     let resolved = wait_event(&mut events, "resolved", is(RULE, AlertPhase::Resolved)).await;
     assert!(!resolved.notify, "an acknowledged alert resolves quietly");
-    let stats = engine.shutdown().await.expect("a writer");
-    assert_eq!(stats.events_lost, 0);
-    let rows = store
-        .alerts_between(Some("registry"), TimeRange::all())
-        .await
-        .unwrap();
-    let states: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.rule == RULE)
-        .map(|r| r.state.as_str())
-        .collect();
+    let rows = stop_and_read_alerts(engine, &store, "registry", RULE).await;
+    let states: Vec<&str> = rows.iter().map(|r| r.state.as_str()).collect();
     assert_eq!(states, ["firing", "resolved"]);
     assert!(store.open_alerts().await.unwrap().is_empty());
     store.close().await;
