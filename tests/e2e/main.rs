@@ -531,6 +531,16 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
             |svg| svg.as_str()?.contains("cache hit rate low").then_some(()),
         )
         .await?;
+    // A fresh history holds raw samples only, and the chart says so.
+    let (note, _) = session
+        .wait_for(
+            "the queue chart's note on its data",
+            Duration::from_secs(10),
+            "return document.querySelector('[data-chart=\"queue.depth\"] [data-testid=chart-note]')?.textContent ?? null;",
+            |note| note.as_str().map(str::to_string),
+        )
+        .await?;
+    anyhow::ensure!(note.contains("raw samples ·"), "note: {note}");
     save_screenshot(session, "detail.png").await?;
 
     // A different range redraws the charts (key 4: the last 24 hours).

@@ -49,7 +49,7 @@ export function BreakerBoard({
             breakerTimeline({
               range: { minutes: range.minutes, until_ms: range.untilMs },
               canvas: { width, height: 0, theme, utc_offset_minutes: browserOffsetMinutes() },
-            }).then((t) => t.svg),
+            }).then((t) => ({ svg: t.svg })),
         }}
       />
       <table class="services">

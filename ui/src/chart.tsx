@@ -5,9 +5,15 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "./backend";
 import type { Theme } from "./bindings/Theme";
 
+/** A drawing, and what the engineer should know about its data (raw or rolled up). */
+export interface Drawn {
+  svg: string;
+  note?: string;
+}
+
 export interface ChartSource {
-  /** Draws at this width; resolves to SVG markup. */
-  draw: (width: number) => Promise<string>;
+  /** Draws at this width. */
+  draw: (width: number) => Promise<Drawn>;
   /** Changes when what is drawn changes (series, range, theme). */
   key: string;
 }
@@ -17,7 +23,7 @@ const LIVE_REFRESH_MS = 5000;
 
 export function Chart({ source, live, label }: { source: ChartSource; live: boolean; label: string }) {
   const box = useRef<HTMLDivElement>(null);
-  const [svg, setSvg] = useState<string>("");
+  const [drawn, setDrawn] = useState<Drawn>({ svg: "" });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [width, setWidth] = useState(0);
@@ -40,9 +46,9 @@ export function Chart({ source, live, label }: { source: ChartSource; live: bool
       setBusy(true);
       source
         .draw(width)
-        .then((markup) => {
+        .then((result) => {
           if (!cancelled) {
-            setSvg(markup);
+            setDrawn(result);
             setError(null);
           }
         })
@@ -62,10 +68,16 @@ export function Chart({ source, live, label }: { source: ChartSource; live: bool
     <figure class="chart" data-chart={label}>
       <figcaption>
         {label}
+        {drawn.note && (
+          <span class="meta chart-note" data-testid="chart-note">
+            {" "}
+            · {drawn.note}
+          </span>
+        )}
         {busy && <span class="spinner" aria-label="loading" />}
       </figcaption>
       <div ref={box} class="chart-box">
-        {error ? <p class="problem">Cannot draw this chart: {error}</p> : <div class="svg" dangerouslySetInnerHTML={{ __html: svg }} />}
+        {error ? <p class="problem">Cannot draw this chart: {error}</p> : <div class="svg" dangerouslySetInnerHTML={{ __html: drawn.svg }} />}
       </div>
     </figure>
   );

@@ -5,7 +5,7 @@ import { breakerTimeline, seriesChart } from "./backend";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { Theme } from "./bindings/Theme";
 import { browserOffsetMinutes, Chart } from "./chart";
-import { chartedSeries, formatAge, statusView } from "./view";
+import { chartedSeries, formatAge, resolutionNote, statusView } from "./view";
 
 export interface RangeChoice {
   minutes: number;
@@ -52,7 +52,7 @@ export function Detail({ state, range, theme, now }: { state: ServiceState; rang
           source={{
             key: keyOf("timeline"),
             draw: (width) =>
-              breakerTimeline({ range: rangeRequest, canvas: canvas(width, 0), services: [state.name] }).then((t) => t.svg),
+              breakerTimeline({ range: rangeRequest, canvas: canvas(width, 0), services: [state.name] }).then((t) => ({ svg: t.svg })),
           }}
         />
       )}
@@ -68,7 +68,11 @@ export function Detail({ state, range, theme, now }: { state: ServiceState; rang
             live={live}
             source={{
               key: keyOf(series),
-              draw: (width) => seriesChart({ service: state.name, series, range: rangeRequest, canvas: canvas(width, 200) }).then((c) => c.svg),
+              draw: (width) =>
+                seriesChart({ service: state.name, series, range: rangeRequest, canvas: canvas(width, 200) }).then((c) => ({
+                  svg: c.svg,
+                  note: resolutionNote(c.resolution, c.points),
+                })),
             }}
           />
         ))}

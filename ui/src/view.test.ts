@@ -3,7 +3,7 @@ import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
 import type { Breaker } from "./bindings/Breaker";
-import { boardRows, breakerCounts, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
+import { boardRows, breakerCounts, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, resolutionNote, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
 
 function observation(partial: Partial<Observation>): Observation {
   return {
@@ -228,5 +228,13 @@ describe("custom range", () => {
   it("says what is wrong with a bad pair", () => {
     expect(customRange("2026-11-23T12:00", "2026-11-23T11:00")).toBe("the end must come after the start");
     expect(customRange("", "2026-11-23T11:00")).toBe("pick both a start and an end");
+  });
+});
+
+describe("chart notes", () => {
+  it("say whether a chart shows raw samples or roll-ups with their band", () => {
+    expect(resolutionNote("raw", 1432)).toBe("raw samples · 1,432 points");
+    expect(resolutionNote("minute", 1440)).toBe("1-minute roll-ups: mean, min–max band · 1,440 points");
+    expect(resolutionNote("hour", 1)).toBe("1-hour roll-ups: mean, min–max band · 1 point");
   });
 });

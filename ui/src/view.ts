@@ -267,3 +267,17 @@ export function customRange(from: string, until: string): { minutes: number; unt
 export function offersReset(state: ServiceState): boolean {
   return (state.last_good?.actions ?? []).includes("reset_breaker");
 }
+
+/** What a chart's data are: raw samples, or roll-ups drawn as their mean with the
+ * min–max band (so a reader knows a flat line may hide short spikes the band shows). */
+export function resolutionNote(resolution: string, points: number): string {
+  const count = `${points.toLocaleString("en")} point${points === 1 ? "" : "s"}`;
+  switch (resolution) {
+    case "minute":
+      return `1-minute roll-ups: mean, min–max band · ${count}`;
+    case "hour":
+      return `1-hour roll-ups: mean, min–max band · ${count}`;
+    default:
+      return `raw samples · ${count}`;
+  }
+}

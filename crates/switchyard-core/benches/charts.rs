@@ -35,6 +35,7 @@ fn spec(points: Vec<(i64, f64)>, from: DateTime<Utc>) -> ChartSpec {
         until: from + chrono::Duration::days(1),
         local_offset: FixedOffset::east_opt(3600).expect("offset"),
         lines: vec![Line {
+            envelope: Vec::new(),
             label: "queue.depth".into(),
             points,
         }],

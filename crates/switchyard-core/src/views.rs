@@ -176,15 +176,13 @@ pub async fn series_chart(
     let result = store
         .range(&request.service, &request.series, range, max_points)
         .await?;
-    let (points, resolution) = match &result {
+    let (points, envelope, resolution) = match &result {
         Some(r) => (
-            r.points
-                .iter()
-                .map(|p| (p.t_ms, p.value))
-                .collect::<Vec<_>>(),
+            r.line(),
+            r.envelope(),
             format!("{:?}", r.resolution).to_lowercase(),
         ),
-        None => (Vec::new(), "raw".to_string()),
+        None => (Vec::new(), Vec::new(), "raw".to_string()),
     };
     let markers = markers(store, &request.service, range).await?;
     let mut thresholds = reference_lines(&request.series, state);
@@ -201,6 +199,7 @@ pub async fn series_chart(
         lines: vec![Line {
             label: request.series.clone(),
             points: points.clone(),
+            envelope,
         }],
         thresholds,
         markers,

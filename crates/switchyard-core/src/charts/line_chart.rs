@@ -64,6 +64,14 @@ pub fn render_line_chart(spec: &ChartSpec) -> Result<String, ChartError> {
         }
         for (index, line) in spec.lines.iter().enumerate() {
             let colour = palette.lines[index % palette.lines.len()];
+            if line.envelope.len() >= 2 {
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        band_outline(&line.envelope),
+                        colour.mix(0.22).filled(),
+                    )))
+                    .map_err(drawing)?;
+            }
             chart
                 .draw_series(LineSeries::new(
                     line.points.iter().copied(),
@@ -135,7 +143,12 @@ fn value_range(spec: &ChartSpec) -> (f64, f64) {
     let values = spec
         .lines
         .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .flat_map(|l| {
+            l.points
+                .iter()
+                .map(|p| p.1)
+                .chain(l.envelope.iter().flat_map(|e| [e.1, e.2]))
+        })
         .chain(spec.thresholds.iter().map(|t| t.value))
         .filter(|v| v.is_finite());
     let (mut low, mut high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -162,6 +175,16 @@ fn value_range(spec: &ChartSpec) -> (f64, f64) {
         high = low + 1.0;
     }
     (low, high + (high - low) * 0.08)
+}
+
+/// The band's outline: along the maxima forwards, back along the minima.
+fn band_outline(envelope: &[(i64, f64, f64)]) -> Vec<(i64, f64)> {
+    envelope
+        .iter()
+        .map(|&(t, _, max)| (t, max))
+        .chain(envelope.iter().rev().map(|&(t, min, _)| (t, min)))
+        .filter(|p| p.1.is_finite())
+        .collect()
 }
 
 /// Runs of consecutive points beyond the threshold (at least two, to have an area).
@@ -212,6 +235,7 @@ mod tests {
             lines: vec![Line {
                 label: "queue.depth".into(),
                 points,
+                envelope: Vec::new(),
             }],
             thresholds: vec![Threshold {
                 label: "backpressure".into(),
@@ -254,6 +278,55 @@ mod tests {
             svg.contains("00:05:00"),
             "the time axis reads on round local times"
         );
+    }
+
+    #[test]
+    fn a_rolled_up_line_shows_its_spread_so_a_spike_is_not_averaged_away() {
+        // Hour means near 100 hide a spike to 5,000 inside one hour.
+        let points: Vec<(i64, f64)> = (0..15).map(|i| (i * 60_000, 100.0)).collect();
+        let mut envelope: Vec<(i64, f64, f64)> = points
+            .iter()
+            .map(|&(t, v)| (t, v - 10.0, v + 10.0))
+            .collect();
+        envelope[7].2 = 5_000.0;
+        let mut flat = spec(points.clone());
+        flat.thresholds.clear();
+        let without = render_line_chart(&flat).unwrap();
+        flat.lines[0].envelope = envelope;
+        let with = render_line_chart(&flat).unwrap();
+        assert!(!without.contains("<polygon"), "no band without spread");
+        assert!(with.contains("<polygon"), "the band is drawn");
+        assert!(
+            largest_value_label(&with) >= 4_000.0,
+            "the value axis reaches the spike: {:?}",
+            axis_labels(&with)
+        );
+        assert!(
+            largest_value_label(&without) < 200.0,
+            "{:?}",
+            axis_labels(&without)
+        );
+    }
+
+    /// The text of every label.
+    fn axis_labels(svg: &str) -> Vec<&str> {
+        svg.split('>')
+            .filter_map(|part| part.split('<').next())
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .collect()
+    }
+
+    /// The largest value-axis label ("2.0k" is 2,000; times, with colons, are skipped).
+    fn largest_value_label(svg: &str) -> f64 {
+        axis_labels(svg)
+            .into_iter()
+            .filter(|l| !l.contains(':'))
+            .filter_map(|l| match l.strip_suffix('k') {
+                Some(thousands) => thousands.parse::<f64>().ok().map(|v| v * 1000.0),
+                None => l.parse::<f64>().ok(),
+            })
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 
     #[test]

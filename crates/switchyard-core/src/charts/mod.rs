@@ -36,6 +36,10 @@ pub struct Line {
     pub label: String,
     /// (milliseconds since the epoch, value), oldest first.
     pub points: Vec<(i64, f64)>,
+    /// (milliseconds, min, max) behind each point when it stands for a group of samples
+    /// (roll-ups): drawn as a band, so a spike averaged away by the mean stays in
+    /// sight. Empty for raw samples.
+    pub envelope: Vec<(i64, f64, f64)>,
 }
 
 /// Which side of a threshold is the bad one.

@@ -932,12 +932,7 @@ async fn series_chart(
     let result = store
         .range_of(series_id, range, CHART_WIDTH as usize)
         .await?;
-    let points: Vec<(i64, f64)> = result
-        .points
-        .iter()
-        .filter(|p| p.value.is_finite())
-        .map(|p| (p.t_ms, p.value))
-        .collect();
+    let points = result.line();
     if points.is_empty() {
         return Ok(None);
     }
@@ -966,6 +961,7 @@ async fn series_chart(
         lines: vec![Line {
             label: series.to_string(),
             points: points.clone(),
+            envelope: result.envelope(),
         }],
         thresholds: thresholds.clone(),
         markers: markers.to_vec(),

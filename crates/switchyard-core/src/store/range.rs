@@ -39,6 +39,30 @@ pub struct RangeResult {
     pub points: Vec<RangePoint>,
 }
 
+impl RangeResult {
+    /// (time, value) of each point with a value: the line a chart draws.
+    pub fn line(&self) -> Vec<(i64, f64)> {
+        self.points
+            .iter()
+            .filter(|p| p.value.is_finite())
+            .map(|p| (p.t_ms, p.value))
+            .collect()
+    }
+
+    /// (time, min, max) of each point when the points are roll-up groups: the band a
+    /// chart draws around the mean. Empty for raw samples, whose points have no spread.
+    pub fn envelope(&self) -> Vec<(i64, f64, f64)> {
+        if self.resolution == Resolution::Raw {
+            return Vec::new();
+        }
+        self.points
+            .iter()
+            .filter(|p| p.min.is_finite() && p.max.is_finite())
+            .map(|p| (p.t_ms, p.min, p.max))
+            .collect()
+    }
+}
+
 /// Accumulates one group across the tables it spans.
 #[derive(Clone, Copy)]
 struct Group {

@@ -177,6 +177,12 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
         .map(|p| p.min)
         .fold(f64::INFINITY, f64::min);
     assert_eq!((min, max), (lo.1, hi.1));
+    // What a chart draws: the means as the line, each group's spread as the band.
+    let band = result.envelope();
+    assert_eq!(band.len(), result.points.len());
+    assert!(band.iter().any(|&(_, _, top)| top == hi.1));
+    assert!(band.iter().any(|&(_, bottom, _)| bottom == lo.1));
+    assert_eq!(result.line().len(), result.points.len());
     // The newest samples, not yet rolled up, are in the last point.
     let last = result.points.last().unwrap();
     assert!(last.t_ms + result.group_ms.unwrap() > raw.last().unwrap().0);
@@ -194,6 +200,7 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
         .unwrap();
     assert_eq!(result.resolution, Resolution::Raw);
     assert_eq!(result.points.len(), 180);
+    assert!(result.envelope().is_empty(), "raw samples have no spread");
 
     // Keep minutes for a day only: three days now come from the hourly roll-ups.
     policy.minute = Duration::from_secs(86_400);
