@@ -40,6 +40,10 @@ fn main() {
     let _log_guard = logging::init(dirs.as_ref().map(|d| d.log_dir.as_path()));
 
     let source = session::locate_config(args.config.as_deref(), args.demo, dirs.as_ref());
+    let preferences = commands::preferences::PreferencesFile(
+        dirs.as_ref()
+            .map(|d| switchyard_core::preferences::Preferences::path_in(&d.data_dir)),
+    );
 
     let app = tauri::Builder::default()
         // First, so that a second launch hands over before anything else starts.
@@ -56,6 +60,7 @@ fn main() {
             let engine = session.engine().cloned();
             app.manage(session);
             app.manage(single_instance::LaunchWatchers::default());
+            app.manage(preferences);
             alert_watch::start(app.handle(), engine);
             Ok(())
         })
@@ -83,6 +88,8 @@ fn main() {
             commands::alerts::export_alert_rules,
             commands::alerts::watch_alerts,
             single_instance::watch_second_launch,
+            commands::preferences::preferences,
+            commands::preferences::save_preferences,
         ])
         .build(tauri::generate_context!());
 

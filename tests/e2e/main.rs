@@ -586,6 +586,36 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
         )
         .await?;
 
+    // The theme and the live range are kept for the next start.
+    let theme_and_range = "return { theme: document.documentElement.dataset.theme ?? null,
+        range: document.querySelector('[data-testid=ranges] button.active')?.dataset.range ?? null,
+        read: (window.switchyardDiagnostics?.watching ?? []).includes('preferences') };";
+    session
+        .execute("document.activeElement?.blur(); return null;")
+        .await?;
+    press(session, "t").await?;
+    session
+        .wait_for(
+            "the light theme",
+            Duration::from_secs(5),
+            theme_and_range,
+            |v| (v["theme"] == "light" && v["range"] == "1440").then_some(()),
+        )
+        .await?;
+    let window = window.restart().await?;
+    let (kept, _) = window
+        .session
+        .wait_for(
+            "the preferences of the last start read",
+            Duration::from_secs(30),
+            theme_and_range,
+            |v| (v["read"] == true).then(|| v.clone()),
+        )
+        .await?;
+    anyhow::ensure!(
+        kept["theme"] == "light" && kept["range"] == "1440",
+        "after a restart: {kept}"
+    );
     window.close().await?;
     Ok(())
 }

@@ -37,14 +37,12 @@ impl Window {
     }
 
     async fn open(config: Option<&str>, env: &[(&str, &Path)]) -> Result<Window> {
-        let app = app_binary()?;
         let home = tempfile::tempdir()?;
-        let data = home.path().join("data");
-        let config_dir = home.path().join("config");
-        let mut envs: Vec<(&str, &Path)> =
-            vec![("XDG_DATA_HOME", &data), ("XDG_CONFIG_HOME", &config_dir)];
-        envs.extend_from_slice(env);
-        let driver = TauriDriver::start(&envs)?;
+        let mut envs = vec![
+            ("XDG_DATA_HOME".to_string(), home.path().join("data")),
+            ("XDG_CONFIG_HOME".to_string(), home.path().join("config")),
+        ];
+        envs.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_path_buf())));
         let args = match config {
             None => vec!["--demo".to_string()],
             Some(toml) => {
@@ -53,12 +51,22 @@ impl Window {
                 vec!["--config".to_string(), path.display().to_string()]
             }
         };
+        Window::launch_in(home, args, envs).await
+    }
+
+    async fn launch_in(
+        home: tempfile::TempDir,
+        args: Vec<String>,
+        envs: Vec<(String, PathBuf)>,
+    ) -> Result<Window> {
+        let app = app_binary()?;
+        let driver_env: Vec<(&str, &Path)> = envs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_path()))
+            .collect();
+        let driver = TauriDriver::start(&driver_env)?;
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let session = Session::launch(&driver.url(), &app, &argv).await?;
-        let envs = envs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_path_buf()))
-            .collect();
         Ok(Window {
             session,
             driver,
@@ -66,6 +74,34 @@ impl Window {
             args,
             envs,
         })
+    }
+
+    /// Closes the app and opens it again in the same home: the same history, the same
+    /// configuration, the same webview storage — what an engineer gets on the next start.
+    pub async fn restart(self) -> Result<Window> {
+        let Window {
+            session,
+            driver,
+            home,
+            args,
+            envs,
+        } = self;
+        session.close().await?;
+        drop(driver);
+        // The next launch would hand over to this one (one window per history) if it
+        // were still shutting down: wait until no app process of this home is left.
+        let data_home = home.path().join("data");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !app_processes_of(&data_home)?.is_empty() {
+            if std::time::Instant::now() > deadline {
+                bail!(
+                    "the app of {} did not exit within 20 s",
+                    home.path().display()
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Window::launch_in(home, args, envs).await
     }
 
     /// Launches the app again as a user would (not through WebDriver), with the same
@@ -129,6 +165,34 @@ pub fn app_binary() -> Result<PathBuf> {
         Some(path) if path.is_file() => Ok(path),
         _ => bail!("the switchyard binary is not built: run `cargo build -p switchyard-app` (make test does) or set SWITCHYARD_BIN"),
     }
+}
+
+/// The PIDs of running `switchyard` processes whose `XDG_DATA_HOME` is `data_home`.
+fn app_processes_of(data_home: &Path) -> Result<Vec<u32>> {
+    let app = app_binary()?;
+    let wanted = format!("XDG_DATA_HOME={}", data_home.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let entry = entry?;
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // A process may end while it is read: then it is not running.
+        let same_binary = std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe == app);
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        if same_binary
+            && environ
+                .split(|b| *b == 0)
+                .any(|var| var == wanted.as_bytes())
+        {
+            found.push(pid);
+        }
+    }
+    Ok(found)
 }
 
 /// The names of the X windows on the display: the native window title, which WebDriver

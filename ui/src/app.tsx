@@ -2,7 +2,7 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchSparklines, watchAlerts, watchFleet, watchSecondLaunch } from "./backend";
+import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch } from "./backend";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
 import { ExportStatus, useExport } from "./export-button";
 import { ActionsPanel } from "./actions-panel";
@@ -123,6 +123,7 @@ export function App() {
   const [filter, setFilter] = useState("");
   const [range, setRange] = useState<RangeChoice>({ minutes: 15 });
   const [theme, setTheme] = useState<Theme>("dark");
+  const [preferencesRead, setPreferencesRead] = useState(false);
   const [help, setHelp] = useState(false);
   const filterInput = useRef<HTMLInputElement>(null);
   const pendingRender = useRef<(string | undefined)[]>([]);
@@ -143,6 +144,28 @@ export function App() {
   const now = useNow(1000);
   const sparklines = useSparklines(session !== null && !session.error);
   const historyProblem = useHistoryProblem(session !== null && !session.error);
+  // The theme and live range of the last start come back; changes are saved at once
+  // (on the Rust side, so quitting right after loses nothing). A paused or custom
+  // range is a look at the past: the last live one stays remembered.
+  const rememberedRange = useRef(15);
+  useEffect(() => {
+    fetchPreferences()
+      .then((p) => {
+        setTheme(p.theme);
+        setRange({ minutes: p.range_minutes });
+        rememberedRange.current = p.range_minutes;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        setPreferencesRead(true);
+        recordWatching("preferences");
+      });
+  }, []);
+  useEffect(() => {
+    if (!preferencesRead) return;
+    if (range.untilMs === undefined && RANGES.some((r) => r.minutes === range.minutes)) rememberedRange.current = range.minutes;
+    savePreferences({ theme, range_minutes: rememberedRange.current }).catch(() => undefined);
+  }, [preferencesRead, theme, range.minutes, range.untilMs]);
   const launchedAgain = useSecondLaunchNotice();
 
   useEffect(() => {

@@ -12,6 +12,7 @@ import type { ChartView } from "./bindings/ChartView";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportResult } from "./bindings/ExportResult";
 import type { FleetUpdate } from "./bindings/FleetUpdate";
+import type { Preferences } from "./bindings/Preferences";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { RuleSpec } from "./bindings/RuleSpec";
 import type { RuleView } from "./bindings/RuleView";
@@ -23,6 +24,15 @@ import type { TimelineView } from "./bindings/TimelineView";
 
 export function fetchSession(): Promise<SessionInfo> {
   return invoke<SessionInfo>("session_info");
+}
+
+/** The theme and range remembered from the last start (the defaults the first time). */
+export function fetchPreferences(): Promise<Preferences> {
+  return invoke<Preferences>("preferences");
+}
+
+export function savePreferences(preferences: Preferences): Promise<void> {
+  return invoke("save_preferences", { preferences });
 }
 
 export function fetchFleet(): Promise<ServiceState[]> {

@@ -11,6 +11,7 @@ use crate::alerting::{AlertNotice, AlertsState, RulesRejected};
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
 use crate::coalesce::FleetUpdate;
 use crate::engine::{EngineEvent, ServiceState};
+use crate::preferences::Preferences;
 use crate::session::SessionInfo;
 use crate::snapshot::{ExportProgress, ExportResult};
 use crate::store::ActionRecord;
@@ -29,6 +30,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     ServiceState::export_all(&config)?;
     FleetUpdate::export_all(&config)?;
     SessionInfo::export_all(&config)?;
+    Preferences::export_all(&config)?;
     ExportProgress::export_all(&config)?;
     ExportResult::export_all(&config)?;
     ActionRecord::export_all(&config)?;

@@ -12,6 +12,7 @@ pub mod config;
 pub mod dirs;
 pub mod engine;
 pub mod model;
+pub mod preferences;
 pub mod profiles;
 pub mod secrets;
 pub mod session;

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod alerts;
 pub mod charts;
 pub mod fleet;
+pub mod preferences;
 pub mod snapshot;
 
 use serde::Serialize;
