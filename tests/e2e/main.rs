@@ -798,6 +798,19 @@ async fn click(session: &Session, selector: &str) -> Result<()> {
         .map(|_| ())
 }
 
+/// The action dialog's outcome line, once the request has come back.
+async fn action_outcome(session: &Session, what: &str) -> Result<String> {
+    let (text, _) = session
+        .wait_for(
+            what,
+            Duration::from_secs(20),
+            "return document.querySelector('[data-testid=action-outcome]')?.textContent ?? null;",
+            |v| v.as_str().filter(|t| !t.is_empty()).map(str::to_string),
+        )
+        .await?;
+    Ok(text)
+}
+
 async fn type_reason(session: &Session, text: &str) -> Result<()> {
     type_into(session, "action-reason", text).await
 }
@@ -884,16 +897,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
             "const ok = document.querySelector('[data-testid=action-confirm]'); ok.click(); ok.click(); return null;",
         )
         .await?;
-    let outcome =
-        "return document.querySelector('[data-testid=action-outcome]')?.textContent ?? null;";
-    let (text, _) = session
-        .wait_for(
-            "the verified outcome",
-            Duration::from_secs(20),
-            outcome,
-            |v| v.as_str().filter(|t| !t.is_empty()).map(str::to_string),
-        )
-        .await?;
+    let text = action_outcome(session, "the verified outcome").await?;
     anyhow::ensure!(text.starts_with("verified: closed"), "outcome: {text}");
     let sent = fleet_actions(&url("registry")).await?;
     anyhow::ensure!(
@@ -955,14 +959,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         )
         .await?;
     click(session, "[data-testid=action-confirm]").await?;
-    let (text, _) = session
-        .wait_for(
-            "the invalidation's outcome",
-            Duration::from_secs(20),
-            outcome,
-            |v| v.as_str().filter(|t| !t.is_empty()).map(str::to_string),
-        )
-        .await?;
+    let text = action_outcome(session, "the invalidation's outcome").await?;
     let dropped: u64 = text
         .split_whitespace()
         .find_map(|w| w.parse().ok())
@@ -1000,13 +997,11 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         .await?;
     type_reason(session, "testing the guard").await?;
     click(session, "[data-testid=action-override]").await?;
-    session
-        .wait_for("the override sent", Duration::from_secs(20), outcome, |v| {
-            v.as_str()
-                .filter(|t| t.starts_with("verified") || t.starts_with("done"))
-                .map(|_| ())
-        })
-        .await?;
+    let text = action_outcome(session, "the override sent").await?;
+    anyhow::ensure!(
+        text.starts_with("verified") || text.starts_with("done"),
+        "outcome: {text}"
+    );
     let halt = fleet_actions(&url("halt")).await?;
     anyhow::ensure!(
         halt.len() == 1
@@ -1128,16 +1123,8 @@ async fn an_incident_exported_through_the_button_tells_it_in_order() -> Result<(
         .await?;
     type_reason(session, "exchange back").await?;
     click(session, "[data-testid=action-confirm]").await?;
-    let outcome =
-        "return document.querySelector('[data-testid=action-outcome]')?.textContent ?? null;";
-    session
-        .wait_for(
-            "the reset verified",
-            Duration::from_secs(20),
-            outcome,
-            |v| v.as_str().filter(|t| t.starts_with("verified")).map(|_| ()),
-        )
-        .await?;
+    let text = action_outcome(session, "the reset verified").await?;
+    anyhow::ensure!(text.starts_with("verified"), "outcome: {text}");
     click(session, "[data-testid=action-dialog] .alert-actions button").await?;
 
     // Export through the button.
