@@ -320,3 +320,70 @@ async fn raw_samples_come_back_bit_for_bit() {
         );
     }
 }
+
+#[tokio::test]
+async fn range_reads_beside_the_writer_see_each_commit_at_once_and_whole() {
+    // The bulk reads go through their own read-only connections, kept between reads: a
+    // connection that held on to an old snapshot would show stale history. Each round
+    // is flushed, then read back at once, while a second reader reads all along.
+    let db = TestDb::new().await;
+    let writer = db.store.start_writer();
+    writer.record(observation("orders", at(0), &[("depth", 0.0)]));
+    writer.flush().await.unwrap();
+    let id = db
+        .store
+        .series_id("orders", "depth")
+        .await
+        .unwrap()
+        .unwrap();
+
+    let store = db.store.clone();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let background = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut reads = 0;
+            while !stop.is_cancelled() {
+                let seen = store.raw_samples(id, TimeRange::all()).await.unwrap();
+                // Whole batches only, in order: 0, 1, 2, … with no gap.
+                for (i, (t, v)) in seen.iter().enumerate() {
+                    assert_eq!(
+                        (*t, *v),
+                        (at(i as i64 * 1_000).timestamp_millis(), i as f64)
+                    );
+                }
+                reads += 1;
+                tokio::task::yield_now().await;
+            }
+            reads
+        })
+    };
+
+    let mut written = 1;
+    for _ in 0..40 {
+        for _ in 0..25 {
+            writer.record(observation(
+                "orders",
+                at(written * 1_000),
+                &[("depth", written as f64)],
+            ));
+            written += 1;
+        }
+        writer.flush().await.unwrap();
+        let seen = db.store.raw_samples(id, TimeRange::all()).await.unwrap();
+        assert_eq!(
+            seen.len() as i64,
+            written,
+            "a flushed batch is read at once"
+        );
+        let range = db.store.range_of(id, TimeRange::all(), 50).await.unwrap();
+        assert_eq!(
+            range.points.last().map(|p| p.value),
+            Some((written - 1) as f64)
+        );
+    }
+    stop.cancel();
+    let reads = background.await.unwrap();
+    assert!(reads > 0);
+    writer.finish().await;
+}
