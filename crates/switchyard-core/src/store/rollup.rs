@@ -2,9 +2,9 @@
 //!
 //! Incremental and in small steps: `rollup_progress` says up to where each resolution
 //! is complete; a step reads one window of source rows (a read, which never blocks the
-//! writer under WAL), then writes the buckets and the new progress in one short
-//! transaction. Only buckets that ended at least [`GRACE`] ago are rolled up, so samples
-//! still in the writer's queue are not missed.
+//! writer under WAL), then writes the buckets a few hundred to a short transaction,
+//! the new progress with the last of them. Only buckets that ended at least
+//! [`GRACE_MS`] ago are rolled up, so samples still in the writer's queue are not missed.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqlitePool};
@@ -19,6 +19,8 @@ pub const GRACE_MS: i64 = 30_000;
 /// buckets. For 100 series at 1 s that is 60,000 rows read and 1,000 written, or
 /// 36,000 read and 600 written.
 const RAW_WINDOW_MS: i64 = 10 * MINUTE_MS;
+/// Buckets written in one transaction (one write turn: a few milliseconds).
+const BUCKETS_PER_TURN: usize = 250;
 const MINUTE_WINDOW_MS: i64 = 6 * HOUR_MS;
 
 /// A roll-up resolution.
@@ -123,16 +125,32 @@ pub(crate) async fn step(
     let end = source_end.min(start + window);
     let buckets = aggregate(pool, rollup, start, end).await?;
 
-    let turn = gate.turn().await;
-    let mut tx = pool.begin().await?;
-    insert_buckets(&mut tx, rollup.table(), &buckets).await?;
-    sqlx::query("INSERT OR REPLACE INTO rollup_progress (resolution, done_until_ms) VALUES (?, ?)")
-        .bind(rollup.key())
-        .bind(end)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    drop(turn);
+    // A few hundred buckets per write turn, so the writer never waits long; the
+    // progress moves with the last of them. Stopped in between, the next step does the
+    // window again: buckets are replaced, not added, so that is harmless.
+    let mut rest: &[Bucket] = &buckets;
+    loop {
+        let (chunk, tail) = rest.split_at(rest.len().min(BUCKETS_PER_TURN));
+        let last = tail.is_empty();
+        let turn = gate.turn().await;
+        let mut tx = pool.begin().await?;
+        insert_buckets(&mut tx, rollup.table(), chunk).await?;
+        if last {
+            sqlx::query(
+                "INSERT OR REPLACE INTO rollup_progress (resolution, done_until_ms) VALUES (?, ?)",
+            )
+            .bind(rollup.key())
+            .bind(end)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        drop(turn);
+        if last {
+            break;
+        }
+        rest = tail;
+    }
     // A window with no data still advances: count it as work so the caller goes on.
     Ok(buckets.len().max(1))
 }
