@@ -122,9 +122,15 @@ fn carried_from_record(record: store::OpenAlertRecord) -> Option<CarriedAlert> {
         }),
         _ => None,
     };
+    let phase = match record.state.as_str() {
+        "pending" => AlertPhase::Pending,
+        "firing" => AlertPhase::Firing,
+        _ => return None,
+    };
     Some(CarriedAlert {
         key: AlertKey::new(&record.rule, &record.service, &record.subject),
-        fired_at: store::time_from_ms(record.fired_at_ms)?,
+        phase,
+        since: store::time_from_ms(record.since_ms)?,
         acknowledged,
     })
 }
@@ -336,7 +342,9 @@ impl Alerting {
         }
         let mut fired = HashSet::new();
         for alert in setup.carried {
-            fired.insert(alert.key.clone());
+            if alert.phase == AlertPhase::Firing {
+                fired.insert(alert.key.clone());
+            }
             evaluator.carry_over(alert, now);
         }
         Alerting {

@@ -399,10 +399,11 @@ impl Evaluator {
         }
     }
 
-    /// Goes on with an alert that was firing when the console stopped: firing since
-    /// then, acknowledged if it was, and already announced, so that it neither pages
-    /// again nor records a second firing. The next reading decides as usual: still
-    /// firing, or resolved (recorded then). A rule that no longer exists drops it.
+    /// Goes on with an alert that was pending or firing when the console stopped: in
+    /// that phase since then, acknowledged if it was, and a firing one already
+    /// announced, so that it neither pages again nor records a second firing (a pending
+    /// one fires once its `for` has passed since it began). The next readings decide as
+    /// usual. A rule that no longer exists never takes it up.
     pub fn carry_over(&mut self, alert: CarriedAlert, now: DateTime<Utc>) {
         if !self.seed(&alert, now) {
             self.carried.push(alert);
@@ -417,11 +418,13 @@ impl Evaluator {
         let slot = &mut self.tracks_of(&alert.key.service, now).by_rule[index];
         if !slot.iter().any(|t| t.subject == alert.key.subject) {
             let mut track = Track::new(&alert.key.subject);
-            track.phase = Phase::Firing {
-                since: alert.fired_at,
+            track.phase = match alert.phase {
+                AlertPhase::Pending => Phase::Pending { since: alert.since },
+                AlertPhase::Firing => Phase::Firing { since: alert.since },
+                AlertPhase::Resolved => return true,
             };
             track.acknowledged = alert.acknowledged.clone();
-            track.notified = true;
+            track.notified = alert.phase == AlertPhase::Firing;
             slot.push(track);
         }
         true

@@ -95,12 +95,16 @@ pub struct Acknowledgement {
     pub at: DateTime<Utc>,
 }
 
-/// An alert that was firing when the console last stopped, read back from the history:
-/// the same episode goes on (no second page), acknowledged if it was.
+/// An alert that was pending or firing when the console last stopped, read back from
+/// the history: the same episode goes on (its `for` counting from when it began, no
+/// second page), acknowledged if it was.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CarriedAlert {
     pub key: AlertKey,
-    pub fired_at: DateTime<Utc>,
+    /// Pending or firing; a resolved alert is not carried.
+    pub phase: AlertPhase,
+    /// When it entered that phase.
+    pub since: DateTime<Utc>,
     pub acknowledged: Option<Acknowledgement>,
 }
 

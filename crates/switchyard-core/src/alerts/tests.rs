@@ -837,7 +837,8 @@ fn carried_cpu_alert(now: DateTime<Utc>, ago: Duration, acknowledged: bool) -> C
     let fired_at = now - chrono::Duration::from_std(ago).unwrap();
     CarriedAlert {
         key: AlertKey::new("cpu high", "orders", "system.cpu_percent"),
-        fired_at,
+        phase: AlertPhase::Firing,
+        since: fired_at,
         acknowledged: acknowledged.then(|| Acknowledgement {
             by: "ana".into(),
             comment: Some("on it".into()),
@@ -850,7 +851,7 @@ fn carried_cpu_alert(now: DateTime<Utc>, ago: Duration, acknowledged: bool) -> C
 fn an_alert_firing_before_a_restart_goes_on_acknowledged_without_paging_again() {
     let mut f = Fixture::one("cpu high");
     let alert = carried_cpu_alert(f.now(), 20 * MINUTE, true);
-    let fired_at = alert.fired_at;
+    let fired_at = alert.since;
     f.evaluator.carry_over(alert, f.now());
 
     // Listed at once, before any reading: firing since then, acknowledged, handled.
@@ -907,6 +908,27 @@ fn an_alert_carried_over_whose_rule_is_gone_is_not_listed_and_the_rule_starts_cl
         [AlertPhase::Pending]
     );
     let firing = f.after(MINUTE, "system.cpu_percent", 95.0);
+    assert_eq!(Fixture::phases(&firing), [AlertPhase::Firing]);
+    assert!(firing[0].notify);
+}
+
+#[test]
+fn a_pending_alert_carried_over_fires_once_its_for_has_passed_since_it_began() {
+    // "cpu high" holds for a minute before firing; it had been pending 40 s at the stop.
+    let mut f = Fixture::one("cpu high");
+    let mut alert = carried_cpu_alert(f.now(), 40 * SECOND, false);
+    alert.phase = AlertPhase::Pending;
+    let began = alert.since;
+    f.evaluator.carry_over(alert, f.now());
+    let active = f.evaluator.active(f.now());
+    assert_eq!(
+        (active[0].phase, active[0].since),
+        (AlertPhase::Pending, began)
+    );
+
+    // Still hot: no second pending; twenty seconds on, the minute is up and it fires.
+    assert!(f.sample("system.cpu_percent", 93.0).is_empty());
+    let firing = f.after(20 * SECOND, "system.cpu_percent", 93.0);
     assert_eq!(Fixture::phases(&firing), [AlertPhase::Firing]);
     assert!(firing[0].notify);
 }

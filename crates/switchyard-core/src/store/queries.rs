@@ -167,7 +167,9 @@ pub struct OpenAlertRecord {
     pub rule: String,
     pub service: String,
     pub subject: String,
-    pub fired_at_ms: i64,
+    /// `pending` or `firing`.
+    pub state: String,
+    pub since_ms: i64,
     pub acknowledged_by: Option<String>,
     pub acknowledged_at_ms: Option<i64>,
     pub ack_comment: Option<String>,
@@ -328,16 +330,16 @@ impl Store {
         Ok(id.map_or(0, |id| u64::try_from(id).unwrap_or(0)))
     }
 
-    /// The alerts still firing when the console last stopped: for each (rule, service,
-    /// subject) whose newest event is a firing, when it fired and the newest
-    /// acknowledgement of that episode (made while it was pending or firing).
+    /// The alerts still pending or firing when the console last stopped: for each
+    /// (rule, service, subject) whose newest event is not a resolution, that state, when
+    /// it began, and the newest acknowledgement of that episode.
     pub async fn open_alerts(&self) -> Result<Vec<OpenAlertRecord>, StoreError> {
         let rows = sqlx::query_as::<_, OpenAlertRecord>(
             "WITH latest AS (
                SELECT max(id) AS id FROM alert_events
                 GROUP BY rule, service_id, coalesce(subject, ''))
              SELECT e.rule, s.name AS service, coalesce(e.subject, '') AS subject,
-                    e.at_ms AS fired_at_ms, k.acknowledged_by, k.acknowledged_at_ms,
+                    e.state, e.at_ms AS since_ms, k.acknowledged_by, k.acknowledged_at_ms,
                     k.ack_comment
                FROM latest l
                JOIN alert_events e ON e.id = l.id
@@ -353,7 +355,7 @@ impl Store {
                                                AND coalesce(r.subject, '') = coalesce(e.subject, '')
                                                AND r.state = 'resolved'), 0)
                      ORDER BY a.id DESC LIMIT 1)
-              WHERE e.state = 'firing'
+              WHERE e.state IN ('pending', 'firing')
               ORDER BY e.at_ms, e.id",
         )
         .fetch_all(self.pool())

@@ -476,7 +476,8 @@ async fn acknowledgements_silences_and_saved_rules_survive_in_the_store() {
     // The alert still firing at the stop comes back as that episode, acknowledged.
     assert_eq!(setup.carried.len(), 1, "{:?}", setup.carried);
     assert_eq!(setup.carried[0].key, firing.key);
-    assert_eq!(setup.carried[0].fired_at, firing.at);
+    assert_eq!(setup.carried[0].phase, AlertPhase::Firing);
+    assert_eq!(setup.carried[0].since, firing.at);
     assert_eq!(
         setup.carried[0]
             .acknowledged

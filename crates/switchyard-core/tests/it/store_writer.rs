@@ -425,3 +425,61 @@ async fn batches_are_few_and_every_sample_lands() {
     assert_eq!(row.get::<i64, _>("n"), 1000);
     db.store.close().await;
 }
+
+#[tokio::test]
+async fn open_alerts_are_the_episodes_not_yet_resolved_with_their_acknowledgement() {
+    let db = TestDb::new().await;
+    let writer = db.store.start_writer();
+    let event = |rule: &str, subject: &str, state: AlertState, ms: i64| AlertEvent {
+        rule: rule.into(),
+        service: "orders".into(),
+        severity: "high".into(),
+        state,
+        value: Some(1.0),
+        at: at(ms),
+        subject: Some(subject.into()),
+        detail: None,
+    };
+    let ack = |rule: &str, subject: &str, ms: i64| AlertAcknowledgement {
+        rule: rule.into(),
+        service: "orders".into(),
+        subject: Some(subject.into()),
+        by: "alice".into(),
+        at: at(ms),
+        comment: Some("on it".into()),
+    };
+    // Pending, acknowledged while pending: open, with that acknowledgement.
+    writer.record_alert(event("cpu", "system.cpu", AlertState::Pending, 1_000));
+    writer.acknowledge_alert(ack("cpu", "system.cpu", 2_000));
+    // Fired, acknowledged, resolved, fired again: open, but the old acknowledgement
+    // belonged to the episode that ended.
+    writer.record_alert(event("breaker", "db", AlertState::Firing, 1_000));
+    writer.acknowledge_alert(ack("breaker", "db", 1_500));
+    writer.record_alert(event("breaker", "db", AlertState::Resolved, 3_000));
+    writer.record_alert(event("breaker", "db", AlertState::Firing, 4_000));
+    // Fired and resolved: closed.
+    writer.record_alert(event("breaker", "cache", AlertState::Firing, 1_000));
+    writer.record_alert(event("breaker", "cache", AlertState::Resolved, 2_000));
+    writer.finish().await;
+
+    let open = db.store.open_alerts().await.unwrap();
+    let summary: Vec<_> = open
+        .iter()
+        .map(|o| {
+            (
+                o.rule.as_str(),
+                o.subject.as_str(),
+                o.state.as_str(),
+                o.since_ms - at(0).timestamp_millis(),
+                o.acknowledged_by.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("cpu", "system.cpu", "pending", 1_000, Some("alice")),
+            ("breaker", "db", "firing", 4_000, None),
+        ]
+    );
+}
