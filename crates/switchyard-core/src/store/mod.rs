@@ -3,6 +3,7 @@
 //! queries here.
 
 pub mod events;
+mod gate;
 pub mod lttb;
 mod queries;
 mod range;
@@ -17,6 +18,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gate::WriteGate;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -64,21 +66,6 @@ pub enum StoreError {
     Read(#[from] rusqlite::Error),
     #[error("database read did not finish: {0}")]
     ReadTask(#[from] tokio::task::JoinError),
-}
-
-/// Takes this process's write transactions in turn, in the order they asked: the
-/// writer's batches and each small maintenance step. SQLite's own write lock is not
-/// fair: a writer waiting in the busy handler sleeps up to 100 ms at a time and can
-/// miss every gap between back-to-back maintenance transactions (the store benchmark's
-/// probe once waited 830 ms that way).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct WriteGate(Arc<tokio::sync::Mutex<()>>);
-
-impl WriteGate {
-    /// Waits for this caller's turn; the turn lasts as long as the guard.
-    pub(crate) async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.0.lock().await
-    }
 }
 
 /// An open history database.

@@ -70,6 +70,9 @@ pub struct MaintenanceReport {
     pub rows_deleted: u64,
     /// Transactions used: each one short.
     pub steps: u64,
+    /// The longest write turn the pass took: the longest it can have made the writer
+    /// wait.
+    pub longest_turn: Duration,
 }
 
 fn cutoff(now: DateTime<Utc>, keep: Duration) -> i64 {
@@ -88,6 +91,7 @@ impl Store {
         let pool = self.pool();
         let gate = self.gate();
         let mut report = MaintenanceReport::default();
+        gate.take_longest_maintenance_turn();
         loop {
             let written = rollup::step(pool, gate, Rollup::Minute, now).await?;
             if written == 0 {
@@ -168,6 +172,7 @@ impl Store {
             );
             prune_chunks(pool, gate, &sql, &[service, raw_cutoff], &mut report).await?;
         }
+        report.longest_turn = gate.take_longest_maintenance_turn();
         Ok(report)
     }
 
@@ -273,7 +278,7 @@ async fn prune_per_series(
                 Some(t) => (&upto_sql, t),
                 None => (&below_sql, cutoff),
             };
-            let turn = gate.turn().await;
+            let turn = gate.maintenance_turn().await;
             let deleted = sqlx::query(sql)
                 .bind(series_id)
                 .bind(limit)
@@ -305,7 +310,7 @@ async fn prune_chunks(
         for value in binds {
             query = query.bind(*value);
         }
-        let turn = gate.turn().await;
+        let turn = gate.maintenance_turn().await;
         let deleted = query.execute(pool).await?.rows_affected();
         drop(turn);
         report.rows_deleted += deleted;

@@ -132,7 +132,7 @@ pub(crate) async fn step(
     loop {
         let (chunk, tail) = rest.split_at(rest.len().min(BUCKETS_PER_TURN));
         let last = tail.is_empty();
-        let turn = gate.turn().await;
+        let turn = gate.maintenance_turn().await;
         let mut tx = pool.begin().await?;
         insert_buckets(&mut tx, rollup.table(), chunk).await?;
         if last {
