@@ -21,6 +21,8 @@ use crate::config::StorageConfig;
 
 /// Rows one delete removes at most.
 const CHUNK_ROWS: i64 = 1_000;
+/// See [`rest`].
+const PAUSE_BETWEEN_STEPS: Duration = Duration::from_millis(2);
 /// How often the background task looks for work.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(20);
 
@@ -99,7 +101,7 @@ impl Store {
             }
             report.minute_buckets += written as u64;
             report.steps += 1;
-            tokio::task::yield_now().await;
+            rest().await;
         }
         loop {
             let written = rollup::step(pool, gate, Rollup::Hour, now).await?;
@@ -108,7 +110,7 @@ impl Store {
             }
             report.hour_buckets += written as u64;
             report.steps += 1;
-            tokio::task::yield_now().await;
+            rest().await;
         }
 
         let done_1m = rollup::progress(pool, Rollup::Minute).await?;
@@ -288,7 +290,7 @@ async fn prune_per_series(
             drop(turn);
             report.rows_deleted += deleted;
             report.steps += 1;
-            tokio::task::yield_now().await;
+            rest().await;
             if boundary.is_none() {
                 break;
             }
@@ -320,6 +322,14 @@ async fn prune_chunks(
         if deleted < CHUNK_ROWS as u64 {
             return Ok(());
         }
-        tokio::task::yield_now().await;
+        rest().await;
     }
+}
+
+/// A rest between maintenance steps, so that the writer, and the disk, catch up: with
+/// back-to-back steps the longest maintenance turn in the store benchmark's
+/// `maintenance_write_stall` was 4.6–13.9 ms, with the rests 3.8–8.5 ms (mostly 4–5),
+/// for a heavy catch-up pass three times as long (7.5 s instead of 2.3 s).
+async fn rest() {
+    tokio::time::sleep(PAUSE_BETWEEN_STEPS).await;
 }
