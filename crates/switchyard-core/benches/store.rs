@@ -7,7 +7,7 @@
 //! Run: `cargo bench -p switchyard-core --bench store -- --warm-up-time 1 --measurement-time 3`
 //! (the write-stall and the two year simulations run once each, after the timed
 //! benchmarks, unless a filter that does not match them is given; the demo fleet's
-//! year alone takes about 6 minutes).
+//! year alone takes about 17 minutes).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
