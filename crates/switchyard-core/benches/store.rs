@@ -1,6 +1,6 @@
 //! The history store's speed and size: samples per second through the writer, a day of
 //! raw 1 s samples downsampled to 1,500 points, thirty days from the 1-minute roll-ups
-//! to 1,500 points, how long a maintenance pass makes the writer wait, and the file size
+//! to 1,500 points (both also while the writer writes), how long a maintenance pass makes the writer wait, and the file size
 //! after a simulated year: of 100 series at 1 s (written in bulk), and of the demo
 //! fleet through the writer and maintenance.
 //!
@@ -270,49 +270,75 @@ fn ranges(c: &mut Criterion) {
     });
     let mut group = c.benchmark_group("store");
     group.bench_function("range_24h_raw_1s_to_1500", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let r = store
-                    .range(
-                        "fleet",
-                        "metric.0",
-                        TimeRange {
-                            from_ms: now - DAY,
-                            to_ms: now,
-                        },
-                        1_500,
-                    )
-                    .await
-                    .expect("query")
-                    .expect("series");
-                assert!(r.points.len() > 1_400 && r.points.len() <= 1_500);
-                r
-            })
-        })
+        b.iter(|| rt.block_on(day_of_raw(&store, now)))
     });
     group.bench_function("range_30d_rollup_1m_to_1500", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let r = store
-                    .range(
-                        "fleet",
-                        "metric.1",
-                        TimeRange {
-                            from_ms: now - 30 * DAY,
-                            to_ms: now,
-                        },
-                        1_500,
-                    )
-                    .await
-                    .expect("query")
-                    .expect("series");
-                assert!(r.points.len() > 1_000 && r.points.len() <= 1_500);
-                r
-            })
-        })
+        b.iter(|| rt.block_on(month_of_rollups(&store, now)))
     });
+    // The same while the writer takes 1,000 samples a second (a round of 100 every
+    // 100 ms), as the app does while an engineer looks at the charts.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let background = {
+        let store = store.clone();
+        let stop = stop.clone();
+        let series: Vec<String> = (0..100).map(|i| format!("busy.{i}")).collect();
+        rt.spawn(async move {
+            let writer = store.start_writer();
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            let mut t = now;
+            while !stop.is_cancelled() {
+                every.tick().await;
+                t += 100;
+                let at = DateTime::from_timestamp_millis(t).expect("a time");
+                writer.record(observation("busy", at, &series, 1.0));
+            }
+            writer.finish().await
+        })
+    };
+    group.bench_function("range_24h_raw_1s_to_1500_while_writing", |b| {
+        b.iter(|| rt.block_on(day_of_raw(&store, now)))
+    });
+    group.bench_function("range_30d_rollup_1m_to_1500_while_writing", |b| {
+        b.iter(|| rt.block_on(month_of_rollups(&store, now)))
+    });
+    stop.cancel();
+    let written = rt.block_on(background).expect("the writer task");
+    assert!(
+        written.samples_written > 0 && written.dropped == 0,
+        "{written:?}"
+    );
     group.finish();
     rt.block_on(store.close());
+}
+
+/// 24 h of `metric.0` (raw, 1 s) to 1,500 points.
+async fn day_of_raw(store: &Store, now: i64) -> switchyard_core::store::RangeResult {
+    let range = TimeRange {
+        from_ms: now - DAY,
+        to_ms: now,
+    };
+    let r = store
+        .range("fleet", "metric.0", range, 1_500)
+        .await
+        .expect("query")
+        .expect("series");
+    assert!(r.points.len() > 1_400 && r.points.len() <= 1_500);
+    r
+}
+
+/// 30 days of `metric.1` (1-minute roll-ups, the last hour raw) to 1,500 points.
+async fn month_of_rollups(store: &Store, now: i64) -> switchyard_core::store::RangeResult {
+    let range = TimeRange {
+        from_ms: now - 30 * DAY,
+        to_ms: now,
+    };
+    let r = store
+        .range("fleet", "metric.1", range, 1_500)
+        .await
+        .expect("query")
+        .expect("series");
+    assert!(r.points.len() > 1_000 && r.points.len() <= 1_500);
+    r
 }
 
 /// A year of 100 series at 1 s at the default retention: what stays is 400 days of
