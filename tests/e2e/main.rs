@@ -242,6 +242,28 @@ const READ_BREAKERS: &str =
     "return Array.from(document.querySelectorAll('article[data-service] li[data-breaker]')).map(b => ({
     service: b.closest('article').dataset.service, name: b.dataset.breaker, state: b.dataset.state }));";
 
+/// Waits until the window shows `(service, breaker, state)`; returns how long it took.
+async fn breaker_shown(
+    session: &Session,
+    (service, breaker, state): (&str, &str, &str),
+    patience: Duration,
+) -> Result<Duration> {
+    let (_, took) = session
+        .wait_for(
+            &format!("{breaker} of {service} shown {state}"),
+            patience,
+            READ_BREAKERS,
+            |breakers| {
+                breakers.as_array()?.iter().find(|b| {
+                    b["service"] == service && b["name"] == breaker && b["state"] == state
+                })?;
+                Some(())
+            },
+        )
+        .await?;
+    Ok(took)
+}
+
 #[tokio::test]
 async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
@@ -261,20 +283,12 @@ async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() 
         )).await?;
     let session = &window.session;
 
-    let closed = |rows: &Value| {
-        rows.as_array()?
-            .iter()
-            .find(|b| b["name"] == "exchange_api" && b["state"] == "closed")
-            .map(|_| ())
-    };
-    session
-        .wait_for(
-            "exchange_api closed after the first poll",
-            Duration::from_secs(30),
-            READ_BREAKERS,
-            closed,
-        )
-        .await?;
+    breaker_shown(
+        session,
+        ("registry", "exchange_api", "closed"),
+        Duration::from_secs(30),
+    )
+    .await?;
     let stream_live = "return document.querySelector('li[data-stream]')?.dataset.state ?? null;";
     session
         .wait_for(
@@ -291,20 +305,12 @@ async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() 
         json!({"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 7}}}),
     )
     .await?;
-    let open = |rows: &Value| {
-        rows.as_array()?
-            .iter()
-            .find(|b| b["name"] == "exchange_api" && b["state"] == "open")
-            .map(|_| ())
-    };
-    let (_, took) = session
-        .wait_for(
-            "exchange_api open",
-            Duration::from_secs(10),
-            READ_BREAKERS,
-            open,
-        )
-        .await?;
+    let took = breaker_shown(
+        session,
+        ("registry", "exchange_api", "open"),
+        Duration::from_secs(10),
+    )
+    .await?;
     let polls_after = polls(&base).await?;
     eprintln!("exchange_api shown open {took:?} after the trip; breaker polls {polls_before} → {polls_after}");
     anyhow::ensure!(
@@ -430,21 +436,12 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
         json!({"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 7}}}),
     )
     .await?;
-    session
-        .wait_for(
-            "trading-api first, exchange_api open",
-            Duration::from_secs(10),
-            READ_BREAKERS,
-            |breakers| {
-                breakers.as_array()?.iter().find(|b| {
-                    b["service"] == "trading-api"
-                        && b["name"] == "exchange_api"
-                        && b["state"] == "open"
-                })?;
-                Some(())
-            },
-        )
-        .await?;
+    breaker_shown(
+        session,
+        ("trading-api", "exchange_api", "open"),
+        Duration::from_secs(10),
+    )
+    .await?;
     session
         .wait_for(
             "trading-api leads",
@@ -461,21 +458,12 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
         json!({"breakers": {"exchange_api": {"state": "CLOSED", "failure_count": 0}}}),
     )
     .await?;
-    session
-        .wait_for(
-            "exchange_api closed",
-            Duration::from_secs(10),
-            READ_BREAKERS,
-            |breakers| {
-                breakers.as_array()?.iter().find(|b| {
-                    b["service"] == "trading-api"
-                        && b["name"] == "exchange_api"
-                        && b["state"] == "closed"
-                })?;
-                Some(())
-            },
-        )
-        .await?;
+    breaker_shown(
+        session,
+        ("trading-api", "exchange_api", "closed"),
+        Duration::from_secs(10),
+    )
+    .await?;
     press(session, "g").await?;
     press(session, "b").await?;
     let timeline =
@@ -857,21 +845,12 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
     .await?;
     let reset_button =
         "return !!document.querySelector('button[data-reset=\"registry/exchange_api\"]');";
-    session
-        .wait_for(
-            "exchange_api open with a reset button",
-            Duration::from_secs(30),
-            READ_BREAKERS,
-            |breakers| {
-                breakers.as_array()?.iter().find(|b| {
-                    b["service"] == "registry"
-                        && b["name"] == "exchange_api"
-                        && b["state"] == "open"
-                })?;
-                Some(())
-            },
-        )
-        .await?;
+    breaker_shown(
+        session,
+        ("registry", "exchange_api", "open"),
+        Duration::from_secs(30),
+    )
+    .await?;
     session
         .wait_for(
             "the reset button",

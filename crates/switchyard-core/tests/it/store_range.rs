@@ -47,6 +47,16 @@ fn extremes(points: &[(i64, f64)]) -> ((i64, f64), (i64, f64)) {
     (lo, hi)
 }
 
+/// The lowest minimum and highest maximum over every point of a range result.
+fn spread(result: &RangeResult) -> (f64, f64) {
+    result
+        .points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.min), hi.max(p.max))
+        })
+}
+
 /// Group means, minima and maxima straight from the raw points.
 fn check_groups(result: &RangeResult, raw: &[(i64, f64)], range: TimeRange) {
     let group = result.group_ms.expect("roll-up results have groups");
@@ -166,17 +176,7 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
     );
     check_groups(&result, &raw, range);
     let (lo, hi) = extremes(&raw);
-    let max = result
-        .points
-        .iter()
-        .map(|p| p.max)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let min = result
-        .points
-        .iter()
-        .map(|p| p.min)
-        .fold(f64::INFINITY, f64::min);
-    assert_eq!((min, max), (lo.1, hi.1));
+    assert_eq!(spread(&result), (lo.1, hi.1));
     // What a chart draws: the means as the line, each group's spread as the band.
     let band = result.envelope();
     assert_eq!(band.len(), result.points.len());
@@ -218,17 +218,7 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
     assert_eq!(result.group_ms, Some(HOUR));
     assert_eq!(result.points.len(), 72);
     check_groups(&result, &raw, range);
-    let max = result
-        .points
-        .iter()
-        .map(|p| p.max)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let min = result
-        .points
-        .iter()
-        .map(|p| p.min)
-        .fold(f64::INFINITY, f64::min);
-    assert_eq!((min, max), (lo.1, hi.1));
+    assert_eq!(spread(&result), (lo.1, hi.1));
     db.store.close().await;
 }
 
