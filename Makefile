@@ -42,6 +42,7 @@ app: check-tools system-deps ui
 	$(CARGO) build -p switchyard-app
 
 lint: check-tools system-deps ui
+	./scripts/check-references.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 

@@ -74,7 +74,7 @@ export function isStale(state: ServiceState, nowMs: number): boolean {
 /**
  * How bad a service is, 0 being the worst: down or unreadable, then an open breaker,
  * then an unhandled firing alert, then degraded, then stale data, then unknown, then fine
- * (DESIGN.md's order).
+ * (the overview's order, README.md "The dashboard").
  */
 export function severityRank(state: ServiceState, nowMs: number, alerting: Set<string> = new Set()): number {
   const tone = statusView(state).tone;

@@ -1,6 +1,6 @@
 //! How long each profile's reader takes over the largest document it will meet: the
 //! standard profiles' fixtures (and a full Resilience4j event log), and documents built
-//! here for the seed profiles following CONTRACTS.md §1–5. Each iteration reads through
+//! here for the seed profiles following docs/contracts.md. Each iteration reads through
 //! a fresh reader, so de-duplicating readers do their full work every time.
 //!
 //! Run: `cargo bench -p switchyard-core --bench parse -- --warm-up-time 1 --measurement-time 3`
@@ -33,7 +33,7 @@ fn to_bytes(value: &Value) -> Vec<u8> {
     serde_json::to_vec(value).expect("a JSON value serialises")
 }
 
-/// §1: 40 dependencies and 200 numbers under `metrics`.
+/// `health-contract`: 40 dependencies and 200 numbers under `metrics`.
 fn health_contract() -> Vec<u8> {
     let dependencies: Map<String, Value> = (0..40)
         .map(|i| {
@@ -54,7 +54,7 @@ fn health_contract() -> Vec<u8> {
     )
 }
 
-/// §2: the detailed report with its three figures-bearing dependencies and 40 more.
+/// `health-levels`: the detailed report with its three figures-bearing dependencies and 40 more.
 fn health_levels() -> Vec<u8> {
     let mut dependencies = Map::new();
     dependencies.insert(
@@ -72,7 +72,7 @@ fn health_levels() -> Vec<u8> {
     to_bytes(&json!({"status": "degraded", "dependencies": dependencies}))
 }
 
-/// §3: 200 named breakers.
+/// `breaker-registry`: 200 named breakers.
 fn breaker_registry() -> Vec<u8> {
     let breakers: Map<String, Value> = (0..200)
         .map(|i| {
@@ -89,7 +89,7 @@ fn breaker_registry() -> Vec<u8> {
     to_bytes(&json!({ "breakers": breakers }))
 }
 
-/// §4: a history of 1,000 activations and resets.
+/// `single-breaker`: a history of 1,000 activations and resets.
 fn single_breaker() -> Vec<u8> {
     let history: Vec<Value> = (0..1000)
         .map(|i| {
@@ -101,7 +101,7 @@ fn single_breaker() -> Vec<u8> {
     to_bytes(&json!({ "history": history }))
 }
 
-/// §5: 200 per-operation breakers.
+/// `emergency-controls`: 200 per-operation breakers.
 fn emergency_controls() -> Vec<u8> {
     let breakers: Map<String, Value> = (0..200)
         .map(|i| {
@@ -115,7 +115,7 @@ fn emergency_controls() -> Vec<u8> {
     to_bytes(&json!({"breakers": breakers, "max_failures": 5, "timeout_seconds": 60}))
 }
 
-/// §6 at its largest: 20 breakers with Resilience4j's default 100 events each.
+/// `spring-actuator` at its largest: 20 breakers with Resilience4j's default 100 events each.
 fn spring_full_event_log() -> Vec<u8> {
     let kinds = [
         "SUCCESS",
@@ -222,7 +222,7 @@ fn documents() -> Vec<Document> {
 }
 
 /// The service each profile's reader is made for: the Prometheus one maps the cache
-/// counters, the JSON one uses the mapping of INTERFACES.md.
+/// counters, the JSON one uses the example mapping of docs/configuration.md.
 fn service(profile: Profile) -> ServiceConfig {
     let mut service = ServiceConfig::new("bench", "http://127.0.0.1:1", Some(profile));
     let cache = |result: &str, as_series: &str| SeriesMapping {

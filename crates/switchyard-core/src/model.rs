@@ -1,5 +1,5 @@
-//! The normalised model every other module speaks (CONTRACTS.md, "The normalised
-//! observation"). A poll and a stream message end as the same [`Observation`], so the
+//! The normalised model every other module speaks (docs/contracts.md, "The
+//! normalised observation"). A poll and a stream message end as the same [`Observation`], so the
 //! engine, the store and the UI never need to know which profile produced it.
 //!
 //! These types cross the IPC boundary: `ts-rs` generates their TypeScript twins in
@@ -15,7 +15,7 @@ use ts_rs::TS;
 pub struct Observation {
     /// The service's name from the configuration.
     pub service: String,
-    /// The profile (CONTRACTS.md) that produced this observation.
+    /// The profile (docs/contracts.md) that produced this observation.
     pub profile: String,
     /// When the console made the observation (its own clock, not the service's).
     #[ts(type = "string")]
@@ -209,7 +209,8 @@ pub struct Dependency {
     pub status: HealthStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<f64>,
-    /// Latency above the slow threshold for this kind of dependency (CONTRACTS.md §1).
+    /// Latency above the slow threshold for this kind of dependency
+    /// (docs/contracts.md, "health-contract").
     #[serde(default)]
     pub slow: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,7 +16,7 @@ use crate::model::BreakerState;
 use crate::profiles::words::breaker_state;
 use crate::store::{Store, StoreError, TimeRange};
 
-/// Backpressure turns on at this fill of a queue (CONTRACTS.md §2).
+/// Backpressure turns on at this fill of a queue (docs/contracts.md, "health-levels").
 const BACKPRESSURE_FILL: f64 = 0.8;
 
 /// Which stretch of time to show: the last `minutes` before `until` (now when absent).

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use crate::clock::Clock;
 
-/// The header the console sends the engineer's reason in (CONTRACTS.md:
-/// *chosen*), percent-encoded where it is not printable ASCII.
+/// The header the console sends the engineer's reason in (docs/contracts.md,
+/// "Actions"), percent-encoded where it is not printable ASCII.
 pub(crate) const REASON_HEADER: &str = "x-switchyard-reason";
 
 /// Requests remembered; older ones are forgotten so a long demo stays small.

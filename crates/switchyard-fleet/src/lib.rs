@@ -2,11 +2,11 @@
 //! 127.0.0.1, for tests and the app's demo mode.
 //!
 //! This crate deliberately does not depend on `switchyard-core`: it is an
-//! independent implementation of CONTRACTS.md, so a parser mistake in the
+//! independent implementation of docs/contracts.md, so a parser mistake in the
 //! core shows up as a failing test instead of being shared by both sides.
 //!
 //! A [`Fleet`] is started from a [`FleetSpec`]; each service speaks one
-//! seed [`Profile`] of CONTRACTS.md and follows its [`Script`] until a test
+//! seed [`Profile`] of docs/contracts.md and follows its [`Script`] until a test
 //! pins it through the control endpoint (`POST /_fleet/set`,
 //! `POST /_fleet/script`, `GET /_fleet/state`). Every write request a
 //! service receives (a reset, a cache clear) is listed in its state under

@@ -1,25 +1,25 @@
 //! The contracts a simulated service can speak, by the names the
-//! configuration uses for them (CONTRACTS.md §1–§5).
+//! configuration uses for them (docs/contracts.md describes each).
 
 use std::fmt;
 
-/// One seed profile of CONTRACTS.md.
+/// One seed profile (docs/contracts.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Profile {
-    /// §1: one standard health document per service.
+    /// `health-contract`: one standard health document per service.
     HealthContract,
-    /// §2: liveness, readiness, detail, and an event pipeline behind a key.
+    /// `health-levels`: liveness, readiness, detail, and an event pipeline behind a key.
     HealthLevels,
-    /// §3: many named breakers, cache, metrics and alert thresholds.
+    /// `breaker-registry`: many named breakers, cache, metrics and alert thresholds.
     BreakerRegistry,
-    /// §4: one breaker with a guarded reset and a history.
+    /// `single-breaker`: one breaker with a guarded reset and a history.
     SingleBreaker,
-    /// §5: per-operation breakers, read-only.
+    /// `emergency-controls`: per-operation breakers, read-only.
     EmergencyControls,
 }
 
 impl Profile {
-    /// Every seed profile, in the order of CONTRACTS.md.
+    /// Every seed profile, in the order of docs/contracts.md.
     pub const ALL: [Profile; 5] = [
         Profile::HealthContract,
         Profile::HealthLevels,

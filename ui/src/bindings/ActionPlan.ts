@@ -15,7 +15,7 @@ export type ActionPlan = {
  */
 request: ActionRequest, 
 /**
- * The service's profile (CONTRACTS.md), e.g. `breaker-registry`.
+ * The service's profile (docs/contracts.md), e.g. `breaker-registry`.
  */
 profile: string, 
 /**

@@ -6,6 +6,7 @@ import type { HealthStatus } from "./HealthStatus";
  */
 export type Dependency = { name: string, status: HealthStatus, latency_ms?: number, 
 /**
- * Latency above the slow threshold for this kind of dependency (CONTRACTS.md §1).
+ * Latency above the slow threshold for this kind of dependency
+ * (docs/contracts.md, "health-contract").
  */
 slow: boolean, error?: string, };

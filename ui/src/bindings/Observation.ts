@@ -18,7 +18,7 @@ export type Observation = {
  */
 service: string, 
 /**
- * The profile (CONTRACTS.md) that produced this observation.
+ * The profile (docs/contracts.md) that produced this observation.
  */
 profile: string, 
 /**

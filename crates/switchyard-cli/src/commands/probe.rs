@@ -14,7 +14,7 @@ use switchyard_core::sources::poller::ServicePoller;
 
 use crate::Outcome;
 
-/// Poll a service once and print what the console sees, as JSON (CONTRACTS.md).
+/// Poll a service once and print what the console sees, as JSON (docs/contracts.md).
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  switchyard-cli probe http://127.0.0.1:8001 --profile health-contract\n  switchyard-cli probe http://127.0.0.1:8002 --header X-Internal-Key=env:EVENTS_KEY"
@@ -22,7 +22,7 @@ use crate::Outcome;
 pub struct ProbeArgs {
     /// The service's base URL.
     url: String,
-    /// The contract the service speaks (CONTRACTS.md); detected when omitted.
+    /// The contract the service speaks (docs/contracts.md); detected when omitted.
     #[arg(long, value_name = "PROFILE")]
     profile: Option<String>,
     /// A header to send, as NAME=REFERENCE (env:VAR or keyring:SERVICE/ACCOUNT). Repeatable.

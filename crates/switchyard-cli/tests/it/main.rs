@@ -56,7 +56,7 @@ async fn probe_prints_the_normalised_observation() {
         .unwrap()
         .iter()
         .any(|s| s["series"] == "metrics.orders_executed_total"));
-    // Absent values are omitted, not null (CONTRACTS.md).
+    // Absent values are omitted, not null (docs/contracts.md).
     assert!(json.get("breakers").is_none());
     fleet.shutdown().await;
 }

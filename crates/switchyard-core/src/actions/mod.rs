@@ -7,7 +7,7 @@
 //! Nothing here is ever retried: a request whose answer did not arrive may have been
 //! carried out, so a timeout is reported as "outcome unknown" and left to the engineer.
 //! The engineer's reason travels with every request in the `X-Switchyard-Reason` header
-//! (CONTRACTS.md: *chosen*), percent-encoded where it is not printable ASCII, and in the
+//! (docs/contracts.md, "Actions"), percent-encoded where it is not printable ASCII, and in the
 //! contract's own query parameter where it has one (`single-breaker`'s override).
 
 mod execute;
@@ -60,7 +60,7 @@ pub struct ActionPlan {
     /// The request, with the reason and target trimmed (and the target filled in when the
     /// profile has only one breaker).
     pub request: ActionRequest,
-    /// The service's profile (CONTRACTS.md), e.g. `breaker-registry`.
+    /// The service's profile (docs/contracts.md), e.g. `breaker-registry`.
     pub profile: String,
     /// `POST` or `DELETE`.
     pub method: String,

@@ -1,4 +1,4 @@
-//! The safety checks and the request each profile's contract (CONTRACTS.md §3, §4, §6)
+//! The safety checks and the request each profile's contract (docs/contracts.md, "Actions")
 //! asks for. Checks run in the order an engineer would want to hear about them: is this
 //! service allowed to be touched at all, can it do this, did you say why, does the thing
 //! exist, and is it worth doing.

@@ -1,4 +1,4 @@
-//! The rules every fleet gets without writing any, from the guidance in CONTRACTS.md.
+//! The rules every fleet gets without writing any, from the guidance in docs/contracts.md.
 //! A configured rule with the same name replaces a default ([`with_defaults`]).
 //!
 //! | name | watches | fires | for | recovers | keep firing | severity |

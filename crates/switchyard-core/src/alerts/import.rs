@@ -12,8 +12,8 @@ use crate::model::ServiceThreshold;
 /// resolves: the service fires at once, but a value hovering on the line must not flap.
 pub const IMPORTED_KEEP_FIRING: Duration = Duration::from_secs(60);
 
-/// The normalised series a service's metric name stands for (CONTRACTS.md §3: the
-/// `/api/metrics/current` fields).
+/// The normalised series a service's metric name stands for (docs/contracts.md,
+/// "breaker-registry": the `/api/metrics/current` fields).
 pub fn series_for_metric(metric: &str) -> String {
     match metric {
         "cpu_percent" => "system.cpu_percent".to_string(),

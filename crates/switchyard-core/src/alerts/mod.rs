@@ -1,6 +1,7 @@
 //! Alerts an on-call engineer can trust: rules with a for-duration, a recovery
 //! threshold (hysteresis) and a keep-firing duration; acknowledge and silence; default
-//! rules from CONTRACTS.md; thresholds that services declare imported as their own rules.
+//! rules (docs/configuration.md, "Built-in alert rules"); thresholds that services
+//! declare imported as their own rules.
 //!
 //! - [`rule`]: what a rule is, its text form (`[[alert]]`, the UI's editor) and validation;
 //! - [`defaults`]: the built-in rules;

@@ -212,7 +212,7 @@ impl fmt::Display for Condition {
     }
 }
 
-/// `HALF_OPEN`, `half-open` and `Half Open` are the same word (CONTRACTS.md).
+/// `HALF_OPEN`, `half-open` and `Half Open` are the same word (docs/contracts.md).
 fn normalise_word(word: &str) -> String {
     word.trim()
         .to_ascii_lowercase()

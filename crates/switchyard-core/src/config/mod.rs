@@ -1,4 +1,4 @@
-//! The TOML configuration (INTERFACES.md): services, their profile, poll timing,
+//! The TOML configuration (docs/configuration.md): services, their profile, poll timing,
 //! storage and alert rules. Parsing is strict: an unknown key is an error naming its
 //! line and the key that was probably meant, because a silently ignored typo in an
 //! on-call tool means a service that is never watched.

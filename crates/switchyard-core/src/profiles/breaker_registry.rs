@@ -1,4 +1,4 @@
-//! `breaker-registry` (CONTRACTS.md §3): many named breakers, cache statistics, current
+//! `breaker-registry` (docs/contracts.md): many named breakers, cache statistics, current
 //! metrics, the service's own alerts and thresholds, and a health score.
 //!
 //! The contract has no health document, so the console words the service's own health

@@ -1,4 +1,4 @@
-//! `emergency-controls` (CONTRACTS.md §5): health with components, and per-operation
+//! `emergency-controls` (docs/contracts.md): health with components, and per-operation
 //! breakers. The contract has no reset endpoint: its breakers are shown read-only.
 
 use super::json::{object_body, Fields};

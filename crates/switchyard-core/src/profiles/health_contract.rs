@@ -1,4 +1,4 @@
-//! `health-contract` (CONTRACTS.md §1): one standard health document per service at
+//! `health-contract` (docs/contracts.md): one standard health document per service at
 //! `GET /health`, with dependencies and a bag of numeric metrics.
 
 use super::json::{object_body, Fields};
@@ -66,8 +66,8 @@ pub(crate) fn read_dependency(name: &str, fields: &Fields<'_>) -> Result<Depende
     })
 }
 
-/// Latency above which a dependency counts as slow (CONTRACTS.md §1): Redis 100 ms,
-/// Postgres 200 ms, anything else is taken to be an HTTP dependency at 500 ms.
+/// Latency above which a dependency counts as slow (docs/contracts.md, "health-contract"):
+/// Redis 100 ms, Postgres 200 ms, anything else is taken to be an HTTP dependency at 500 ms.
 pub fn slow_threshold_ms(dependency: &str) -> f64 {
     let name = fold(dependency);
     if name.contains("redis") {

@@ -1,4 +1,4 @@
-//! `health-levels` (CONTRACTS.md §2): liveness, readiness, a detailed report with cache
+//! `health-levels` (docs/contracts.md): liveness, readiness, a detailed report with cache
 //! and event-pipeline figures, and the pipeline's own metrics behind `X-Internal-Key`.
 
 use super::json::{object_body, Fields};

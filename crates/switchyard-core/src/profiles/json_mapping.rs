@@ -1,4 +1,4 @@
-//! `json-mapping` (CONTRACTS.md §8): any JSON, described in the configuration with
+//! `json-mapping` (docs/contracts.md): any JSON, described in the configuration with
 //! RFC 9535 JSONPath expressions per normalised field.
 //!
 //! Expressions are compiled by `serde_json_path`, which implements RFC 9535 itself (not

@@ -1,4 +1,4 @@
-//! One module per contract in CONTRACTS.md: which endpoints a profile polls and how
+//! One module per contract of docs/contracts.md: which endpoints a profile polls and how
 //! often, how a response becomes model values, and which actions the profile offers.
 //!
 //! A profile is read through a [`ProfileReader`], one per watched service, because some
@@ -23,7 +23,7 @@ use crate::model::{
     ActionKind, Breaker, Health, Sample, ServiceAlert, ServiceThreshold, Transition,
 };
 
-/// The contracts of CONTRACTS.md.
+/// The contracts of docs/contracts.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
     HealthContract,

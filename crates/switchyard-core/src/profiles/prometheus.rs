@@ -1,4 +1,4 @@
-//! `prometheus` (CONTRACTS.md §7): the Prometheus text exposition format and
+//! `prometheus` (docs/contracts.md): the Prometheus text exposition format and
 //! OpenMetrics, read into Resilience4j breakers, bulkhead queue samples and the series
 //! the configuration maps onto normalised names.
 //!

@@ -1,4 +1,4 @@
-//! `single-breaker` (CONTRACTS.md §4): one breaker with a guarded reset, and a history of
+//! `single-breaker` (docs/contracts.md): one breaker with a guarded reset, and a history of
 //! activations and resets. The history is a log: each entry becomes a transition once.
 
 use std::collections::{HashSet, VecDeque};

@@ -1,4 +1,4 @@
-//! `spring-actuator` (CONTRACTS.md §6): Spring Boot Actuator health and Resilience4j's
+//! `spring-actuator` (docs/contracts.md): Spring Boot Actuator health and Resilience4j's
 //! breakers and event log.
 //!
 //! Choices the contract leaves open, made here:
@@ -103,7 +103,7 @@ impl ProfileReader for Reader {
     }
 }
 
-/// Spring's status words (CONTRACTS.md §6). Deliberately narrower than
+/// Spring's status words (docs/contracts.md, "spring-actuator"). Deliberately narrower than
 /// [`super::words::health_status`]: the contract sends every custom word to unknown.
 pub fn spring_status(word: &str) -> HealthStatus {
     match fold(word).as_str() {

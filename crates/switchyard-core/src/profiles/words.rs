@@ -1,5 +1,5 @@
-//! Tolerant matching of the words services use for states (CONTRACTS.md, rules for every
-//! profile): case-insensitive, with `-`, `_` and space treated alike, so `HALF_OPEN`,
+//! Tolerant matching of the words services use for states (docs/contracts.md, "Rules for
+//! every profile"): case-insensitive, with `-`, `_` and space treated alike, so `HALF_OPEN`,
 //! `half-open` and `Half Open` are one word.
 
 /// Folds a service's word into a canonical form: lower case, separators as `_`.

@@ -138,7 +138,7 @@ pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         .ok()
 }
 
-/// Sorts a transport error into the reachability kinds of CONTRACTS.md.
+/// Sorts a transport error into the reachability kinds of docs/contracts.md.
 fn classify(error: &reqwest::Error, place: &str) -> Reachability {
     if error.is_timeout() {
         return Reachability::Timeout {

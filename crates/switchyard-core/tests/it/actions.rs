@@ -591,7 +591,7 @@ async fn refusals_happen_before_any_request() {
 }
 
 mod spring {
-    //! `spring-actuator` (CONTRACTS.md §6) from a local server that keeps its breakers'
+    //! `spring-actuator` (docs/contracts.md) from a local server that keeps its breakers'
     //! states and records what it was asked.
 
     use axum::extract::{Path, State};

@@ -1,5 +1,5 @@
 //! The fault matrix: every fault the fleet can inject, on one service among several.
-//! For each: the faulty service gets the precise reachability of CONTRACTS.md within its
+//! For each: the faulty service gets the precise reachability of docs/contracts.md within its
 //! timeout, keeps its last good values, every other service goes on updating, and
 //! nothing in the process panics.
 

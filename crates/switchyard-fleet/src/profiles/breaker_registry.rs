@@ -1,4 +1,4 @@
-//! The `breaker-registry` profile (CONTRACTS.md §3): named breakers with
+//! The `breaker-registry` profile (docs/contracts.md): named breakers with
 //! resets, a cache with clear and pattern invalidation, current metrics,
 //! alert thresholds that can be edited, a health score and WebSocket
 //! statistics (the real connections of its streams, see

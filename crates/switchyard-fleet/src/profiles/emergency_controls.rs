@@ -1,4 +1,4 @@
-//! The `emergency-controls` profile (CONTRACTS.md §5): a health document
+//! The `emergency-controls` profile (docs/contracts.md): a health document
 //! with components and a WebSocket count, and per-operation breakers
 //! (CLOSED → OPEN after 5 failures → HALF_OPEN after 60 s → CLOSED after
 //! one success) that can only be read: there is no reset endpoint. Their

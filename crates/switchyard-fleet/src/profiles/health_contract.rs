@@ -1,4 +1,4 @@
-//! The `health-contract` profile (CONTRACTS.md §1): `GET /health` and the
+//! The `health-contract` profile (docs/contracts.md): `GET /health` and the
 //! document it answers, built from the service's current condition, which
 //! its [`Script`] sets until the control endpoint pins it.
 
@@ -120,7 +120,7 @@ fn apply_dependency(
     Ok(())
 }
 
-/// The §1 document.
+/// The `health-contract` document.
 #[derive(Serialize)]
 struct HealthDocument<'a> {
     service: &'a str,

@@ -1,4 +1,4 @@
-//! The `health-levels` profile (CONTRACTS.md §2): liveness, readiness and
+//! The `health-levels` profile (docs/contracts.md): liveness, readiness and
 //! detailed health, and event-pipeline metrics that need the fleet's
 //! `X-Internal-Key`. Its cache drifts and is cleared now and then; its
 //! queue surges to backpressure and drains.

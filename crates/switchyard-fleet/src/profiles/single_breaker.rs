@@ -1,4 +1,4 @@
-//! The `single-breaker` profile (CONTRACTS.md §4): one breaker (a trading
+//! The `single-breaker` profile (docs/contracts.md): one breaker (a trading
 //! halt) with its status, a guarded reset (`409` unless active or
 //! overridden) and the history every activation and reset is written to.
 

@@ -1,4 +1,4 @@
-//! The `emergency-controls` stream (CONTRACTS.md §5): `WS /ws/{channel}`,
+//! The `emergency-controls` stream (docs/contracts.md): `WS /ws/{channel}`,
 //! a heartbeat `{"type":"ping","timestamp":12345.6}` every 30 s (the fleet's
 //! wall clock in seconds since the Unix epoch *(chosen)*), and at most 100
 //! connections per channel: the next one is closed with 1008 "Channel full".
@@ -34,7 +34,7 @@ use crate::dynamics::transitions::Transition;
 use crate::profiles::{error, Simulation};
 use crate::state::ServiceState;
 
-/// The close code and reason of a full channel (CONTRACTS.md §5).
+/// The close code and reason of a full channel.
 pub(crate) const CHANNEL_FULL_CODE: u16 = 1008;
 pub(crate) const CHANNEL_FULL_REASON: &str = "Channel full";
 

@@ -1,7 +1,7 @@
 //! The WebSocket streams of the seed profiles that have them:
-//! `breaker-registry` (CONTRACTS.md §3, [`registry`]) and
-//! `emergency-controls` (§5, [`emergency`]). Each service has a [`hub`]
-//! its connections share; [`session`] runs one connection of either
+//! `breaker-registry` ([`registry`]) and `emergency-controls`
+//! ([`emergency`]), as docs/contracts.md describes them. Each service has
+//! a [`hub`] its connections share; [`session`] runs one connection of either
 //! dialect; the control endpoint sets the [`settings`], stream faults
 //! included ([`faults`]).
 //!

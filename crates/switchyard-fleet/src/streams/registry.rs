@@ -1,4 +1,4 @@
-//! The `breaker-registry` streams (CONTRACTS.md §3): `WS
+//! The `breaker-registry` streams (docs/contracts.md): `WS
 //! /api/ws/market-stream`, `/api/ws/portfolio-updates` and, *(chosen)*,
 //! `/api/ws/breakers`. All three share one hub and one channel namespace
 //! (as one server's WebSocket manager would): a client subscribes with

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-/// CONTRACTS.md §3 and §5: a ping every 30 s.
+/// `breaker-registry` and `emergency-controls`: a ping every 30 s.
 pub(crate) const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(30);
-/// CONTRACTS.md §3: idle connections are closed after 5 minutes.
+/// `breaker-registry`: idle connections are closed after 5 minutes.
 pub(crate) const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
-/// CONTRACTS.md §5: at most 100 connections per channel.
+/// `emergency-controls`: at most 100 connections per channel.
 pub(crate) const DEFAULT_CHANNEL_LIMIT: usize = 100;
 /// The frame `oversized` sends: twice the 1 MiB a client should accept.
 pub(crate) const DEFAULT_OVERSIZED_BYTES: usize = 2 * 1024 * 1024;

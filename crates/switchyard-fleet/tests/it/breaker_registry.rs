@@ -1,4 +1,4 @@
-//! `breaker-registry` (CONTRACTS.md §3): breakers and resets, cache,
+//! `breaker-registry` (docs/contracts.md): breakers and resets, cache,
 //! metrics, alert thresholds, health score, WebSocket statistics and the
 //! rate budget.
 

@@ -1,4 +1,4 @@
-//! `emergency-controls` (CONTRACTS.md §5): health with components and the
+//! `emergency-controls` (docs/contracts.md): health with components and the
 //! per-operation breakers, read-only.
 
 use reqwest::StatusCode;

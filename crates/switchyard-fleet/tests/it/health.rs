@@ -1,4 +1,4 @@
-//! `GET /health` serves the CONTRACTS.md §1 document, and the demo fleet is
+//! `GET /health` serves the `health-contract` document, and the demo fleet is
 //! what the app expects.
 
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! `health-levels` (CONTRACTS.md §2): liveness, readiness, detail, and the
+//! `health-levels` (docs/contracts.md): liveness, readiness, detail, and the
 //! event metrics behind `X-Internal-Key`.
 
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! `single-breaker` (CONTRACTS.md §4): status, the guarded reset and its
+//! `single-breaker` (docs/contracts.md): status, the guarded reset and its
 //! history.
 
 use reqwest::StatusCode;

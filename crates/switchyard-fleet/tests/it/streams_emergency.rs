@@ -1,4 +1,4 @@
-//! `emergency-controls` stream (CONTRACTS.md §5): `WS /ws/{channel}`,
+//! `emergency-controls` stream (docs/contracts.md): `WS /ws/{channel}`,
 //! heartbeats with a timestamp every 30 s, breaker transitions on
 //! `/ws/breakers`, and 1008 "Channel full" past the per-channel limit.
 

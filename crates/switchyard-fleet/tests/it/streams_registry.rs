@@ -1,4 +1,4 @@
-//! `breaker-registry` streams (CONTRACTS.md §3): subscriptions, breaker
+//! `breaker-registry` streams (docs/contracts.md): subscriptions, breaker
 //! transitions on `/api/ws/breakers` from every cause, pings and pongs,
 //! errors, idle timeout, and `/api/ws/stats` counting real connections.
 

@@ -1,4 +1,4 @@
-//! The messages of CONTRACTS.md's stream shapes: `breaker-registry`'s
+//! The messages of the stream shapes in docs/contracts.md ("Streams"): `breaker-registry`'s
 //! `subscribe`/`data`/`error`/`ping`, and `emergency-controls`' heartbeat `ping` with a
 //! timestamp. A breaker in a `data` message becomes a [`Breaker`]; anything else is
 //! counted, never fatal.

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The product cites only documents it contains: docs/contracts.md, docs/configuration.md
+# and docs/architecture.md. The design notes it was built from (CONTRACTS.md,
+# INTERFACES.md, DESIGN.md) are not part of it, so a citation of one of them, in a comment,
+# `--help` text or generated binding, points a user at nothing. Fails listing each one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tracked files and new ones not yet added, without this script (which names them) and
+# without files deleted from the work tree.
+found=$(git ls-files -z --cached --others --exclude-standard -- . ':!scripts/check-references.sh' \
+  | while IFS= read -r -d '' file; do [[ -f $file ]] && printf '%s\0' "$file"; done \
+  | xargs -0 -r grep -n -I -E 'CONTRACTS\.md|INTERFACES\.md|DESIGN\.md' -- || true)
+if [[ -n $found ]]; then
+  echo "$found"
+  echo "These cite documents the product does not contain; cite docs/contracts.md,"
+  echo "docs/configuration.md or docs/architecture.md instead (see scripts/check-references.sh)."
+  exit 1
+fi
+echo "references: no citation of a document outside the product"
