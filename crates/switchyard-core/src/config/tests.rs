@@ -299,3 +299,26 @@ fn unknown_alert_keys_are_errors_with_their_line() {
     assert!(err.message.contains("when"), "{err}");
     assert!(err.line.is_some(), "{err}");
 }
+
+/// docs/configuration.md promises that each of its ```toml examples is a whole
+/// configuration the parser accepts: hold it to that.
+#[test]
+fn every_example_in_the_configuration_doc_parses() {
+    let doc = include_str!("../../../../docs/configuration.md");
+    let mut examples = 0;
+    let mut rest = doc;
+    while let Some(start) = rest.find("```toml\n") {
+        let body = &rest[start + "```toml\n".len()..];
+        let end = body.find("\n```").expect("an unterminated toml example");
+        let example = &body[..end];
+        if let Err(e) = Config::parse(example) {
+            panic!(
+                "docs/configuration.md, toml example {}: {e}\n{example}",
+                examples + 1
+            );
+        }
+        examples += 1;
+        rest = &body[end..];
+    }
+    assert!(examples >= 6, "only {examples} toml examples found");
+}
