@@ -1,3 +1,6 @@
+//! The configuration as a user writes it: the documented defaults, errors that name a
+//! line and the key meant, and every example of docs/configuration.md.
+
 use std::time::Duration;
 
 use super::*;
