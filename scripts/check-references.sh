@@ -6,9 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Tracked files and new ones not yet added, without this script (which names them) and
-# without files deleted from the work tree.
-found=$(git ls-files -z --cached --others --exclude-standard -- . ':!scripts/check-references.sh' \
+# Tracked files and new ones not yet added (outside a git checkout, every file but build
+# output and packages), without this script (which names them) and without files deleted
+# from the work tree.
+files() {
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard -- . ':!scripts/check-references.sh'
+  else
+    find . \( -name .git -o -name node_modules -o -name target -o -name dist \) -prune \
+      -o -type f ! -path ./scripts/check-references.sh -print0
+  fi
+}
+found=$(files \
   | while IFS= read -r -d '' file; do [[ -f $file ]] && printf '%s\0' "$file"; done \
   | xargs -0 -r grep -n -I -E 'CONTRACTS\.md|INTERFACES\.md|DESIGN\.md' -- || true)
 if [[ -n $found ]]; then
