@@ -605,7 +605,7 @@ pub const LONGEST_SILENCE: std::time::Duration = std::time::Duration::from_secs(
 
 /// When a silence asked for as a duration (`30m`, `2h`) ends.
 pub fn silence_until(now: DateTime<Utc>, duration: &str) -> Result<DateTime<Utc>, String> {
-    let length = crate::config::units::parse_duration(duration)?;
+    let length = crate::units::parse_duration(duration)?;
     if length.is_zero() {
         return Err("a silence must last some time, e.g. 30m or 2h".to_string());
     }

@@ -21,4 +21,5 @@ pub mod sources;
 pub mod store;
 pub mod summary;
 pub mod transitions;
+pub mod units;
 pub mod views;

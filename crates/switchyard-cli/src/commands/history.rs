@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use switchyard_core::clock::{Clock, SystemClock};
-use switchyard_core::config::units::parse_duration;
 use switchyard_core::model::{Observation, Sample};
 use switchyard_core::store::{RangePoint, Store, TimeRange};
+use switchyard_core::units::parse_duration;
 
 use crate::Outcome;
 

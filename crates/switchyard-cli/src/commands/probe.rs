@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use clap::Args;
 use switchyard_core::clock::SystemClock;
-use switchyard_core::config::units::parse_duration;
 use switchyard_core::config::ServiceConfig;
 use switchyard_core::profiles::Profile;
 use switchyard_core::secrets::HeaderSource;
 use switchyard_core::sources::http;
 use switchyard_core::sources::poller::ServicePoller;
+use switchyard_core::units::parse_duration;
 
 use crate::Outcome;
 

@@ -10,13 +10,13 @@ use switchyard_core::actions::{
     self, ActionOutcome, ActionRequest, OutcomeStatus, Verification, VerifyOptions,
 };
 use switchyard_core::clock::SystemClock;
-use switchyard_core::config::units::parse_duration;
 use switchyard_core::config::{self, Config, ConfigSource, ServiceConfig};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::model::ActionKind;
 use switchyard_core::sources::http::build_client;
 use switchyard_core::sources::poller::ServicePoller;
 use switchyard_core::store::Store;
+use switchyard_core::units::parse_duration;
 
 use crate::Outcome;
 

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use clap::Args;
-use switchyard_core::config::units::parse_duration;
 use switchyard_core::config::Config;
 use switchyard_core::snapshot::{self, Progress, Redactor, SnapshotRequest};
 use switchyard_core::store::Store;
+use switchyard_core::units::parse_duration;
 
 use crate::Outcome;
 

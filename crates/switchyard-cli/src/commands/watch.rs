@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use clap::Args;
 use switchyard_core::clock::SystemClock;
-use switchyard_core::config::units::parse_duration;
 use switchyard_core::config::{self, Config, ConfigSource};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::engine::{EngineEvent, EngineHandle};
 use switchyard_core::store::{RetentionPolicy, Store};
 use switchyard_core::summary::FleetSummary;
+use switchyard_core::units::parse_duration;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::Outcome;

@@ -10,8 +10,8 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ts_rs::TS;
 
-use crate::config::units::parse_duration;
 use crate::model::{BreakerState, HealthStatus, StreamState};
+use crate::units::parse_duration;
 
 /// How bad a firing alert is; ordered from least to most urgent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]

@@ -5,7 +5,6 @@
 
 mod raw;
 mod suggest;
-pub mod units;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

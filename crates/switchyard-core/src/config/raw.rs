@@ -9,13 +9,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::suggest::closest;
-use super::units::{parse_duration, parse_size};
 use super::{Config, ConfigError, ServiceConfig, StorageConfig, StreamConfig};
 use crate::alerts::{Rule, RuleField, RuleOrigin, RuleSpec, SelectSpec};
 use crate::profiles::json_mapping::{self, MappingSettings};
 use crate::profiles::prometheus::{PrometheusSettings, SeriesMapping};
 use crate::profiles::Profile;
 use crate::secrets::HeaderSource;
+use crate::units::{parse_duration, parse_size};
 
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,5 +1,5 @@
-//! Humane units in the configuration: durations (`500ms`, `5s`, `2m`, `48h`, `30d`) and
-//! sizes (`512KiB`, `1MiB`, `1000000`).
+//! Humane units, read by the configuration, alert rules and the CLI: durations (`500ms`,
+//! `5s`, `2m`, `48h`, `30d`) and sizes (`512KiB`, `1MiB`, `1000000`).
 
 use std::time::Duration;
 
