@@ -1,0 +1,209 @@
+//! One service's part of the snapshot: its series charted with the window's events
+//! marked, its breakers' state intervals, its last observation, and the worst it was
+//! seen (health, reachability, breaker, alert severity) for the summary.
+
+use std::collections::BTreeMap;
+
+use super::charts::{series_chart, thresholds};
+use super::{
+    queries, time, BreakerHistory, EventKind, LastObservation, SeriesValue, ServiceSnapshot,
+    SnapshotError, StateInterval, TimelineEvent, WorstState,
+};
+use crate::alerts::Rule;
+use crate::charts::{Marker, MarkerKind};
+use crate::profiles::words::breaker_state;
+use crate::store::{Store, StoreError, TimeRange};
+
+/// At most this many series are charted per service; the rest are named in
+/// `omitted_series` so the reader knows they exist.
+const MAX_CHARTS_PER_SERVICE: usize = 24;
+
+/// One service's part of the snapshot, and the worst it was seen.
+pub(super) async fn service_snapshot(
+    store: &Store,
+    name: &str,
+    tags: &[String],
+    range: TimeRange,
+    timeline: &[TimelineEvent],
+    rules: &[Rule],
+) -> Result<(ServiceSnapshot, WorstState), SnapshotError> {
+    let mine: Vec<&TimelineEvent> = timeline
+        .iter()
+        .filter(|e| e.service.as_deref() == Some(name))
+        .collect();
+    let markers: Vec<Marker> = mine
+        .iter()
+        .filter_map(|e| {
+            let kind = match e.kind {
+                EventKind::Transition => MarkerKind::Transition,
+                EventKind::Alert => MarkerKind::Alert,
+                EventKind::Action => MarkerKind::Action,
+                _ => return None,
+            };
+            let label = match e.kind {
+                EventKind::Transition => format!(
+                    "{} → {}",
+                    e.subject.as_deref().unwrap_or_default(),
+                    e.state.as_deref().unwrap_or_default()
+                ),
+                _ => format!(
+                    "{} {}",
+                    e.subject.as_deref().unwrap_or_default(),
+                    e.state.as_deref().unwrap_or_default()
+                ),
+            };
+            Some(Marker {
+                at_ms: e.at.timestamp_millis(),
+                kind,
+                label,
+            })
+        })
+        .collect();
+
+    let series_names = store.series_names(name).await?;
+    let mut charts = Vec::new();
+    let mut omitted = Vec::new();
+    let mut values = Vec::new();
+    let capacity = last_value(store, name, "queue.capacity", range).await?;
+    for series in &series_names {
+        let Some(series_id) = store.series_id(name, series).await? else {
+            continue;
+        };
+        if let Some((t_ms, value)) = queries::last_sample(store, series_id, range).await? {
+            if value.is_finite() {
+                values.push(SeriesValue {
+                    series: series.clone(),
+                    value,
+                    at: time(t_ms),
+                });
+            }
+        }
+        if charts.len() >= MAX_CHARTS_PER_SERVICE {
+            omitted.push(series.clone());
+            continue;
+        }
+        let thresholds = thresholds(rules, name, tags, series, capacity.map(|(_, v)| v));
+        if let Some(chart) =
+            series_chart(store, series_id, series, range, &markers, thresholds).await?
+        {
+            charts.push(chart);
+        }
+    }
+
+    let intervals = store.breaker_intervals(name, range).await?;
+    let mut breakers: BTreeMap<String, Vec<StateInterval>> = BTreeMap::new();
+    for i in intervals {
+        breakers
+            .entry(i.breaker.clone())
+            .or_default()
+            .push(StateInterval {
+                state: i.state,
+                from: time(i.start_ms),
+                until: time(i.end_ms),
+            });
+    }
+    let breakers: Vec<BreakerHistory> = breakers
+        .into_iter()
+        .map(|(name, intervals)| BreakerHistory { name, intervals })
+        .collect();
+
+    let last_observation =
+        queries::last_health(store, name, range)
+            .await?
+            .map(|h| LastObservation {
+                observed_at: time(h.observed_at_ms),
+                reachability: h.reachability,
+                status: h.status,
+                latency_ms: h.latency_ms.filter(|v| v.is_finite()),
+                message: h.message,
+                values,
+            });
+
+    let health = queries::health_counts(store, name, range).await?;
+    let rounds: i64 = health.iter().map(|(_, _, n)| *n).sum();
+    let unreachable: i64 = health
+        .iter()
+        .filter(|(r, _, _)| r != "reachable")
+        .map(|(_, _, n)| *n)
+        .sum();
+    let worst_health = health
+        .iter()
+        .filter_map(|(_, status, _)| status.as_deref())
+        .max_by_key(|s| health_rank(s))
+        .map(str::to_string);
+    let worst_breaker = breakers
+        .iter()
+        .flat_map(|b| {
+            b.intervals
+                .iter()
+                .map(move |i| (b.name.as_str(), i.state.as_str()))
+        })
+        .max_by_key(|(_, state)| breaker_rank(state));
+    let alert_severity = mine
+        .iter()
+        .filter(|e| e.kind == EventKind::Alert && e.state.as_deref() == Some("firing"))
+        .filter_map(|e| e.severity.as_deref())
+        .max_by_key(|s| severity_rank(s))
+        .map(str::to_string);
+    let worst = WorstState {
+        service: name.to_string(),
+        health: worst_health,
+        unreachable_rounds: u32::try_from(unreachable).unwrap_or(u32::MAX),
+        rounds: u32::try_from(rounds).unwrap_or(u32::MAX),
+        breaker: worst_breaker.map(|(_, s)| s.to_string()),
+        breaker_name: worst_breaker.map(|(b, _)| b.to_string()),
+        alert_severity,
+    };
+    Ok((
+        ServiceSnapshot {
+            name: name.to_string(),
+            charts,
+            omitted_series: omitted,
+            breakers,
+            last_observation,
+        },
+        worst,
+    ))
+}
+
+async fn last_value(
+    store: &Store,
+    service: &str,
+    series: &str,
+    range: TimeRange,
+) -> Result<Option<(i64, f64)>, StoreError> {
+    match store.series_id(service, series).await? {
+        Some(id) => queries::last_sample(store, id, range).await,
+        None => Ok(None),
+    }
+}
+
+fn health_rank(status: &str) -> u8 {
+    match status {
+        "down" => 3,
+        "degraded" => 2,
+        "unknown" => 1,
+        _ => 0,
+    }
+}
+
+fn breaker_rank(state: &str) -> u8 {
+    use crate::model::BreakerState as B;
+    match breaker_state(state) {
+        B::Open | B::ForcedOpen => 4,
+        B::HalfOpen => 3,
+        B::Disabled | B::MetricsOnly => 2,
+        B::Unknown => 1,
+        B::Closed => 0,
+    }
+}
+
+fn severity_rank(severity: &str) -> u8 {
+    match severity {
+        "critical" => 4,
+        "high" => 3,
+        "warning" => 2,
+        "info" => 1,
+        _ => 0,
+    }
+}
