@@ -18,7 +18,7 @@ pub use theme::Theme;
 pub use timeline::{render_state_timeline, StateBand, TimelineRow};
 
 /// How values of a series read on an axis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// A ratio 0..1 shown as a percentage.

@@ -4,7 +4,8 @@
 //! # The JSON format (`schema_version` 1)
 //!
 //! The JSON is the [`Snapshot`] as serde writes it; its JSON Schema (draft 2020-12) is
-//! `schema.json` beside this file, also available as [`JSON_SCHEMA`](super::JSON_SCHEMA). In short:
+//! generated from these types ([`schema`](super::schema)), committed as `schema.json`
+//! and available as [`JSON_SCHEMA`](super::JSON_SCHEMA). In short:
 //!
 //! - `schema_version` (integer, `1`): bumped on any incompatible change;
 //! - `generated_at`, `window.since`, `window.until`: RFC 3339 times in UTC;
@@ -24,18 +25,28 @@
 //! [`Redactor`](super::Redactor): secrets read `[redacted]`.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Everything an incident snapshot holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(
+    title = "Switchyard incident snapshot",
+    description = "What happened in a window of time: summary, timeline, charts, breaker intervals and the last observation of each service. All times are RFC 3339 in UTC; absent values are null. Secrets read [redacted].",
+    deny_unknown_fields,
+    extend("$id" = "https://switchyard.invalid/schemas/snapshot-1.json")
+)]
 pub struct Snapshot {
+    /// Bumped on any incompatible change.
+    #[schemars(extend("const" = super::SCHEMA_VERSION))]
     pub schema_version: u32,
     pub generated_at: DateTime<Utc>,
     /// `switchyard <version>`.
     pub generator: String,
     pub window: Window,
     pub summary: Summary,
+    /// Every event with since <= at <= until, oldest first.
     pub timeline: Vec<TimelineEvent>,
     pub services: Vec<ServiceSnapshot>,
     /// Every breaker of the chosen services as coloured bands; null when there are none.
@@ -44,14 +55,16 @@ pub struct Snapshot {
     pub config: Option<ConfigSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Window {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }
 
 /// The first screen of a snapshot; also what the UI shows when an export is done.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Summary {
     pub window: Window,
     pub services: Vec<String>,
@@ -67,10 +80,12 @@ pub struct Summary {
 }
 
 /// The worst a service was seen in the window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct WorstState {
     pub service: String,
     /// `ok`, `degraded`, `down` or `unknown`; null without a readable health round.
+    #[schemars(extend("enum" = ["ok", "degraded", "down", "unknown", null]))]
     pub health: Option<String>,
     /// Poll rounds that did not reach the service, of `rounds`.
     pub unreachable_rounds: u32,
@@ -82,7 +97,7 @@ pub struct WorstState {
     pub alert_severity: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Transition,
@@ -109,7 +124,8 @@ impl EventKind {
 }
 
 /// One line of the timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct TimelineEvent {
     pub at: DateTime<Utc>,
     pub kind: EventKind,
@@ -127,7 +143,8 @@ pub struct TimelineEvent {
     pub severity: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ServiceSnapshot {
     pub name: String,
     pub charts: Vec<SeriesChart>,
@@ -138,12 +155,15 @@ pub struct ServiceSnapshot {
 }
 
 /// One series drawn as on the dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SeriesChart {
     pub series: String,
     /// `ratio`, `percent`, `milliseconds`, `count`, `per_second` or `megabytes`.
+    #[schemars(with = "crate::charts::Unit")]
     pub unit: String,
     /// `raw`, `minute` or `hour`: which table answered.
+    #[schemars(with = "crate::store::Resolution")]
     pub resolution: String,
     pub points: u32,
     pub min: Option<f64>,
@@ -151,22 +171,27 @@ pub struct SeriesChart {
     pub last: Option<f64>,
     /// The threshold lines drawn.
     pub thresholds: Vec<ThresholdLine>,
+    /// The chart as an SVG document.
+    #[schemars(regex(pattern = "^<svg"))]
     pub svg: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ThresholdLine {
     pub label: String,
     pub value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct BreakerHistory {
     pub name: String,
     pub intervals: Vec<StateInterval>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct StateInterval {
     pub state: String,
     pub from: DateTime<Utc>,
@@ -174,7 +199,8 @@ pub struct StateInterval {
     pub until: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct LastObservation {
     pub observed_at: DateTime<Utc>,
     /// `reachable`, `timeout`, `refused`, …
@@ -186,7 +212,8 @@ pub struct LastObservation {
     pub values: Vec<SeriesValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SeriesValue {
     pub series: String,
     pub value: f64,
@@ -194,12 +221,14 @@ pub struct SeriesValue {
 }
 
 /// The configuration of the exported services, with references in place of secrets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ConfigSummary {
     pub services: Vec<ServiceConfigSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ServiceConfigSummary {
     pub name: String,
     pub base_url: String,
@@ -211,8 +240,10 @@ pub struct ServiceConfigSummary {
     pub streams: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct HeaderSummary {
     pub name: String,
+    /// A reference such as env:NAME, a harmless literal, or [redacted].
     pub value: String,
 }

@@ -11,6 +11,7 @@
 //! - `service`: one service's charts, breaker intervals, last observation and worst state;
 //! - `charts`: the dashboard's charts drawn for the page, and the breaker bands;
 //! - `config_summary`: the configuration by reference, never a secret;
+//! - [`schema`]: the JSON Schema generated from [`format`], committed as `schema.json`;
 //! - [`redact`], `html`, `archive`: what leaves the machine, and how it is written.
 
 mod archive;
@@ -20,6 +21,7 @@ pub mod format;
 mod html;
 mod queries;
 pub mod redact;
+pub mod schema;
 mod service;
 mod timeline;
 
@@ -45,7 +47,7 @@ pub use redact::{Redactor, REDACTED};
 /// The version of the JSON format written by this build.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The JSON Schema of [`render_json`]'s output.
+/// The JSON Schema of [`render_json`]'s output, generated from the types by [`schema`].
 pub const JSON_SCHEMA: &str = include_str!("schema.json");
 
 /// Services gathered at once: their store reads overlap with drawing.

@@ -13,7 +13,7 @@ use super::rollup::{self, Rollup};
 use super::{Store, StoreError};
 
 /// Where the points came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
     Raw,
