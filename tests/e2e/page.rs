@@ -1,0 +1,157 @@
+//! Reading and driving the window as a person would: the tiles, breakers and alerts on
+//! screen, key presses, clicks and typing, the action dialog's outcome, screenshots.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use serde_json::Value;
+use switchyard_tests::docs_dir;
+use switchyard_tests::webdriver::Session;
+
+/// Every row of the service table as `{name, status, url, interval}`.
+pub const READ_ROWS: &str =
+    "return Array.from(document.querySelectorAll('article[data-service]')).map(r => ({
+    name: r.dataset.service, status: r.dataset.status,
+    url: r.querySelector('[data-testid=base-url]').textContent,
+    interval: Number(r.dataset.pollIntervalMs) }));";
+
+/// The demo: four health-contract services and one service of each other seed profile.
+pub const DEMO_SERVICES: [&str; 8] = [
+    "execution-service",
+    "market-data",
+    "notifications",
+    "risk-engine",
+    "events-api",
+    "trading-api",
+    "trading-bot",
+    "wallet-api",
+];
+
+/// What a tile's badge says when the console could not read the service.
+const UNREACHABLE_WORDS: [&str; 10] = [
+    "waiting",
+    "timeout",
+    "refused",
+    "dns",
+    "tls",
+    "http error",
+    "invalid response",
+    "too large",
+    "rate limited",
+    "unauthorized",
+];
+
+pub fn row<'a>(rows: &'a Value, name: &str) -> Option<&'a Value> {
+    rows.as_array()?.iter().find(|r| r["name"] == name)
+}
+
+/// Waits until every demo service (one per seed profile among them) has been read —
+/// not merely polled: a service the console cannot read does not count. Returns the rows.
+pub async fn every_demo_service_read(session: &Session) -> Result<Value> {
+    let (rows, _) = session
+        .wait_for(
+            "every demo service, read",
+            Duration::from_secs(30),
+            READ_ROWS,
+            |rows| {
+                let all_read = DEMO_SERVICES.iter().all(|name| {
+                    row(rows, name)
+                        .and_then(|r| r["status"].as_str())
+                        .is_some_and(|s| !UNREACHABLE_WORDS.contains(&s))
+                });
+                all_read.then(|| rows.clone())
+            },
+        )
+        .await?;
+    Ok(rows)
+}
+
+/// Every breaker on screen as `{service, name, state}`.
+pub const READ_BREAKERS: &str =
+    "return Array.from(document.querySelectorAll('article[data-service] li[data-breaker]')).map(b => ({
+    service: b.closest('article').dataset.service, name: b.dataset.breaker, state: b.dataset.state }));";
+
+/// Waits until the window shows `(service, breaker, state)`; returns how long it took.
+pub async fn breaker_shown(
+    session: &Session,
+    (service, breaker, state): (&str, &str, &str),
+    patience: Duration,
+) -> Result<Duration> {
+    let (_, took) = session
+        .wait_for(
+            &format!("{breaker} of {service} shown {state}"),
+            patience,
+            READ_BREAKERS,
+            |breakers| {
+                breakers.as_array()?.iter().find(|b| {
+                    b["service"] == service && b["name"] == breaker && b["state"] == state
+                })?;
+                Some(())
+            },
+        )
+        .await?;
+    Ok(took)
+}
+
+/// Every alert in the panel as `{id, phase}`.
+pub const READ_ALERTS: &str = "return Array.from(document.querySelectorAll('li[data-alert]')).map(a => ({ id: a.dataset.alert, phase: a.dataset.phase,
+    acknowledged: a.querySelector('[data-testid=acknowledged]')?.textContent ?? null }));";
+
+/// Presses a key the way a person would: a keydown on the window.
+pub async fn press(session: &Session, key: &str) -> Result<()> {
+    session
+        .execute(&format!(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {{ key: '{key}' }})); return null;"
+        ))
+        .await
+        .map(|_| ())
+}
+
+pub async fn click(session: &Session, selector: &str) -> Result<()> {
+    session
+        .execute(&format!(
+            "document.querySelector('{selector}').click(); return null;"
+        ))
+        .await
+        .map(|_| ())
+}
+
+pub async fn type_reason(session: &Session, text: &str) -> Result<()> {
+    type_into(session, "action-reason", text).await
+}
+
+/// Types `text` into the input with `data-testid=testid`, as a keystroke would land.
+pub async fn type_into(session: &Session, testid: &str, text: &str) -> Result<()> {
+    session
+        .execute(&format!(
+            "const box = document.querySelector('[data-testid={testid}]');
+             box.value = '{text}'; box.dispatchEvent(new Event('input', {{ bubbles: true }})); return null;"
+        ))
+        .await
+        .map(|_| ())
+}
+
+/// The action dialog's outcome line, once the request has come back.
+pub async fn action_outcome(session: &Session, what: &str) -> Result<String> {
+    let (text, _) = session
+        .wait_for(
+            what,
+            Duration::from_secs(20),
+            "return document.querySelector('[data-testid=action-outcome]')?.textContent ?? null;",
+            |v| v.as_str().filter(|t| !t.is_empty()).map(str::to_string),
+        )
+        .await?;
+    Ok(text)
+}
+
+pub async fn save_screenshot(session: &Session, name: &str) -> Result<()> {
+    // WebKit captures the last painted frame: wait for two frames so the picture shows
+    // what the DOM already holds.
+    session
+        .execute_async("requestAnimationFrame(() => requestAnimationFrame(() => done(null)));")
+        .await?;
+    let png = session.screenshot().await?;
+    anyhow::ensure!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+    std::fs::write(docs_dir().join(name), &png)?;
+    Ok(())
+}
