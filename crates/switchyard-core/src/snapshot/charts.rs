@@ -51,18 +51,8 @@ pub(super) async fn series_chart(
     if points.is_empty() {
         return Ok(None);
     }
-    let min = result
-        .points
-        .iter()
-        .map(|p| p.min)
-        .filter(|v| v.is_finite())
-        .reduce(f64::min);
-    let max = result
-        .points
-        .iter()
-        .map(|p| p.max)
-        .filter(|v| v.is_finite())
-        .reduce(f64::max);
+    let min = finite_fold(result.points.iter().map(|p| p.min), f64::min);
+    let max = finite_fold(result.points.iter().map(|p| p.max), f64::max);
     let unit = unit_of(series);
     let spec = ChartSpec {
         width: CHART_WIDTH,
@@ -102,6 +92,11 @@ pub(super) async fn series_chart(
             .collect(),
         svg,
     }))
+}
+
+/// The finite values folded with `fold` (`f64::min`, `f64::max`); `None` without one.
+fn finite_fold(values: impl Iterator<Item = f64>, fold: fn(f64, f64) -> f64) -> Option<f64> {
+    values.filter(|v| v.is_finite()).reduce(fold)
 }
 
 fn utc() -> FixedOffset {

@@ -27,11 +27,7 @@ pub(super) async fn timeline(
             continue;
         }
         let from = t.from_state.as_deref().unwrap_or("unknown");
-        let reason = t
-            .reason
-            .as_deref()
-            .map(|r| format!(": {r}"))
-            .unwrap_or_default();
+        let reason = after(": ", t.reason.as_deref());
         push(
             t.at_ms,
             TimelineEvent {
@@ -53,17 +49,9 @@ pub(super) async fn timeline(
         if !wanted(&a.service) {
             continue;
         }
-        let about = a
-            .subject
-            .as_deref()
-            .map(|s| format!(" on {s}"))
-            .unwrap_or_default();
+        let about = after(" on ", a.subject.as_deref());
         let value = a.value.map(|v| format!(" (value {v})")).unwrap_or_default();
-        let detail = a
-            .detail
-            .as_deref()
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
+        let detail = after(": ", a.detail.as_deref());
         push(
             a.at_ms,
             TimelineEvent {
@@ -82,11 +70,7 @@ pub(super) async fn timeline(
         if !wanted(&ack.service) {
             continue;
         }
-        let comment = ack
-            .ack_comment
-            .as_deref()
-            .map(|c| format!(": {c}"))
-            .unwrap_or_default();
+        let comment = after(": ", ack.ack_comment.as_deref());
         let by = ack.acknowledged_by.clone();
         push(
             ack.acknowledged_at_ms,
@@ -159,16 +143,8 @@ pub(super) async fn timeline(
             continue;
         }
         let outcome = action_outcome(&a);
-        let target = a
-            .target
-            .as_deref()
-            .map(|t| format!(" {t}"))
-            .unwrap_or_default();
-        let reason = a
-            .reason
-            .as_deref()
-            .map(|r| format!(" because {r}"))
-            .unwrap_or_default();
+        let target = after(" ", a.target.as_deref());
+        let reason = after(" because ", a.reason.as_deref());
         let override_note = if a.override_checks {
             " (safety check overridden)"
         } else {
@@ -210,11 +186,7 @@ pub(super) async fn timeline(
         if !wanted(&s.service) {
             continue;
         }
-        let detail = s
-            .detail
-            .as_deref()
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
+        let detail = after(": ", s.detail.as_deref());
         push(
             s.at_ms,
             TimelineEvent {
@@ -242,4 +214,9 @@ fn action_outcome(a: &crate::store::ActionRecord) -> &'static str {
     } else {
         "failed"
     }
+}
+
+/// `text` after `prefix` (`": "`, `" because "`), or nothing when there is no text.
+fn after(prefix: &str, text: Option<&str>) -> String {
+    text.map(|t| format!("{prefix}{t}")).unwrap_or_default()
 }

@@ -100,14 +100,7 @@ pub(crate) fn health_word(status: HealthStatus) -> &'static str {
 }
 
 pub(crate) fn stream_word(state: StreamState) -> &'static str {
-    match state {
-        StreamState::Connecting => "connecting",
-        StreamState::Live => "live",
-        StreamState::Stale => "stale",
-        StreamState::ChannelFull => "channel_full",
-        StreamState::Flooding => "flooding",
-        StreamState::BackingOff => "backing_off",
-    }
+    state.as_str()
 }
 
 impl Subject {
