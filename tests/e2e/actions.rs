@@ -8,7 +8,9 @@ use serde_json::json;
 use switchyard_tests::Window;
 
 use crate::fleet_control::{fleet_actions, set};
-use crate::page::{action_outcome, breaker_shown, click, save_screenshot, type_into, type_reason};
+use crate::page::{
+    action_outcome, breaker_shown, click, element_shown, save_screenshot, type_into, type_reason,
+};
 use crate::ONE_WINDOW;
 
 #[tokio::test]
@@ -40,22 +42,19 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         json!({"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 7}}}),
     )
     .await?;
-    let reset_button =
-        "return !!document.querySelector('button[data-reset=\"registry/exchange_api\"]');";
     breaker_shown(
         session,
         ("registry", "exchange_api", "open"),
         Duration::from_secs(30),
     )
     .await?;
-    session
-        .wait_for(
-            "the reset button",
-            Duration::from_secs(5),
-            reset_button,
-            |v| (v == true).then_some(()),
-        )
-        .await?;
+    element_shown(
+        session,
+        "the reset button",
+        "button[data-reset=\"registry/exchange_api\"]",
+        Duration::from_secs(5),
+    )
+    .await?;
     click(session, "button[data-reset=\"registry/exchange_api\"]").await?;
     let plan = "return document.querySelector('[data-testid=action-plan]')?.textContent ?? null;";
     session
@@ -155,14 +154,13 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
 
     // single-breaker: resetting a closed breaker is refused first, then offered as an
     // explicit override with the reason.
-    session
-        .wait_for(
-            "halt's reset button",
-            Duration::from_secs(10),
-            "return !!document.querySelector('button[data-reset=\"halt/circuit_breaker\"]');",
-            |v| (v == true).then_some(()),
-        )
-        .await?;
+    element_shown(
+        session,
+        "halt's reset button",
+        "button[data-reset=\"halt/circuit_breaker\"]",
+        Duration::from_secs(10),
+    )
+    .await?;
     click(session, "button[data-reset=\"halt/circuit_breaker\"]").await?;
     let refusal =
         "return document.querySelector('[data-testid=action-refusal]')?.textContent ?? null;";

@@ -8,39 +8,21 @@ use serde_json::{json, Value};
 use switchyard_tests::webdriver::Session;
 use switchyard_tests::Window;
 
-use crate::fleet_control::set;
-use crate::page::{row, save_screenshot, READ_ALERTS, READ_ROWS};
+use crate::fleet_control::{registry_fleet, set};
+use crate::page::{acknowledge, element_shown, save_screenshot, service_read, READ_ALERTS};
 use crate::ONE_WINDOW;
 
 #[tokio::test]
 async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
-        services: vec![switchyard_fleet::ServiceSpec::quiet(
-            switchyard_fleet::Profile::BreakerRegistry,
-            "registry",
-        )],
-    })
-    .await?;
-    let base = fleet.services()[0].base_url.clone();
+    let (fleet, base) = registry_fleet().await?;
     let window = Window::with_config(&format!(
             "[[service]]\nname = \"registry\"\nbase_url = \"{base}\"\nprofile = \"breaker-registry\"\npoll_interval = \"1s\"\n\n\
              [[alert]]\nname = \"cpu hot\"\nselect = {{ series = \"system.cpu_percent\" }}\nwhen = \"> 80\"\nfor = \"0s\"\n\
              severity = \"high\"\ndescription = \"CPU over 80 %: requests will queue\"\n"
         )).await?;
     let session = &window.session;
-    session
-        .wait_for(
-            "the service read",
-            Duration::from_secs(30),
-            READ_ROWS,
-            |rows| {
-                row(rows, "registry")
-                    .filter(|r| r["status"] != "waiting")
-                    .map(|_| ())
-            },
-        )
-        .await?;
+    service_read(session, "registry").await?;
 
     anyhow::ensure!(
         tray_level(session).await? == "green",
@@ -67,47 +49,12 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
         )
         .await?;
 
-    session
-        .execute(
-            "const row = document.querySelector('li[data-alert=\"cpu hot|registry|system.cpu_percent\"]');
-             row.querySelector('[data-testid=acknowledge]').click(); return null;",
-        )
-        .await?;
-    session
-        .wait_for(
-            "the comment box",
-            Duration::from_secs(5),
-            "return !!document.querySelector('[data-testid=alert-comment]');",
-            |v| (v == true).then_some(()),
-        )
-        .await?;
-    session
-        .execute(
-            "const box = document.querySelector('[data-testid=alert-comment]');
-             box.value = 'restarting the worker pool'; box.dispatchEvent(new Event('input', { bubbles: true }));
-             return null;",
-        )
-        .await?;
-    session
-        .execute("document.querySelector('[data-testid=alert-submit]').click(); return null;")
-        .await?;
-    session
-        .wait_for(
-            "acknowledged with the comment",
-            Duration::from_secs(10),
-            READ_ALERTS,
-            |alerts| {
-                let row = alerts
-                    .as_array()?
-                    .iter()
-                    .find(|a| a["id"] == "cpu hot|registry|system.cpu_percent")?;
-                row["acknowledged"]
-                    .as_str()?
-                    .contains("restarting the worker pool")
-                    .then_some(())
-            },
-        )
-        .await?;
+    acknowledge(
+        session,
+        "cpu hot|registry|system.cpu_percent",
+        "restarting the worker pool",
+    )
+    .await?;
     save_screenshot(session, "alerts.png").await?;
     // The rule editor refuses a recovery on the wrong side of the threshold, and says so
     // under that field; a sound one is saved.
@@ -119,14 +66,13 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
         )
     };
     let rule_error = "return document.querySelector('tr[data-rule=\"cpu hot\"] [data-testid=rule-error]')?.textContent ?? null;";
-    session
-        .wait_for(
-            "the rule editor",
-            Duration::from_secs(10),
-            "return !!document.querySelector('tr[data-rule=\"cpu hot\"]');",
-            |v| (v == true).then_some(()),
-        )
-        .await?;
+    element_shown(
+        session,
+        "the rule editor",
+        "tr[data-rule=\"cpu hot\"]",
+        Duration::from_secs(10),
+    )
+    .await?;
     session.execute(&edit(">= 95")).await?;
     session
         .wait_for(

@@ -1,8 +1,20 @@
-//! The simulated services' control endpoint: pin a state, count the requests served,
-//! read the actions received.
+//! The simulated services: a one-service fleet to test against, and their control
+//! endpoint: pin a state, count the requests served, read the actions received.
 
 use anyhow::{Context, Result};
 use serde_json::Value;
+use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
+
+/// One quiet breaker-registry service named `registry` (it moves only when told to),
+/// and its base URL.
+pub async fn registry_fleet() -> Result<(Fleet, String)> {
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![ServiceSpec::quiet(Profile::BreakerRegistry, "registry")],
+    })
+    .await?;
+    let base = fleet.services()[0].base_url.clone();
+    Ok((fleet, base))
+}
 
 pub async fn set(base_url: &str, body: Value) -> Result<()> {
     let response = reqwest::Client::new()

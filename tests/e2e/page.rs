@@ -155,3 +155,72 @@ pub async fn save_screenshot(session: &Session, name: &str) -> Result<()> {
     std::fs::write(docs_dir().join(name), &png)?;
     Ok(())
 }
+
+/// Waits until an element matching `selector` is on the page.
+pub async fn element_shown(
+    session: &Session,
+    what: &str,
+    selector: &str,
+    patience: Duration,
+) -> Result<()> {
+    session
+        .wait_for(
+            what,
+            patience,
+            &format!("return !!document.querySelector('{selector}');"),
+            |v| (v == true).then_some(()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Waits until the window has read `service`: its badge no longer says waiting.
+pub async fn service_read(session: &Session, service: &str) -> Result<()> {
+    session
+        .wait_for(
+            "the service read",
+            Duration::from_secs(30),
+            READ_ROWS,
+            |rows| {
+                row(rows, service)
+                    .filter(|r| r["status"] != "waiting")
+                    .map(|_| ())
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Acknowledges the alert `id` in the panel as a person would (its button, the comment
+/// box, submit) and waits until the panel shows it acknowledged with `comment`.
+pub async fn acknowledge(session: &Session, id: &str, comment: &str) -> Result<()> {
+    click(
+        session,
+        &format!("li[data-alert=\"{id}\"] [data-testid=acknowledge]"),
+    )
+    .await?;
+    element_shown(
+        session,
+        "the comment box",
+        "[data-testid=alert-comment]",
+        Duration::from_secs(5),
+    )
+    .await?;
+    type_into(session, "alert-comment", comment).await?;
+    click(session, "[data-testid=alert-submit]").await?;
+    session
+        .wait_for(
+            &format!("{id} acknowledged with the comment"),
+            Duration::from_secs(10),
+            READ_ALERTS,
+            |alerts| {
+                let row = alerts.as_array()?.iter().find(|a| a["id"] == id)?;
+                row["acknowledged"]
+                    .as_str()?
+                    .contains(comment)
+                    .then_some(())
+            },
+        )
+        .await?;
+    Ok(())
+}

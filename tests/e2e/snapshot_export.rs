@@ -7,21 +7,14 @@ use anyhow::Result;
 use serde_json::{json, Value};
 use switchyard_tests::Window;
 
-use crate::fleet_control::set;
-use crate::page::{action_outcome, click, row, type_reason, READ_ALERTS, READ_ROWS};
+use crate::fleet_control::{registry_fleet, set};
+use crate::page::{acknowledge, action_outcome, click, element_shown, service_read, type_reason};
 use crate::ONE_WINDOW;
 
 #[tokio::test]
 async fn an_incident_exported_through_the_button_tells_it_in_order() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
-        services: vec![switchyard_fleet::ServiceSpec::quiet(
-            switchyard_fleet::Profile::BreakerRegistry,
-            "registry",
-        )],
-    })
-    .await?;
-    let base = fleet.services()[0].base_url.clone();
+    let (fleet, base) = registry_fleet().await?;
     let exports = tempfile::tempdir()?;
     let config = format!(
         "[[service]]\nname = \"registry\"\nbase_url = \"{base}\"\nprofile = \"breaker-registry\"\npoll_interval = \"1s\"\n\n\
@@ -32,18 +25,7 @@ async fn an_incident_exported_through_the_button_tells_it_in_order() -> Result<(
         Window::with_config_and_env(&config, &[("SWITCHYARD_SNAPSHOT_DIR", exports.path())])
             .await?;
     let session = &window.session;
-    session
-        .wait_for(
-            "the service read",
-            Duration::from_secs(30),
-            READ_ROWS,
-            |rows| {
-                row(rows, "registry")
-                    .filter(|r| r["status"] != "waiting")
-                    .map(|_| ())
-            },
-        )
-        .await?;
+    service_read(session, "registry").await?;
 
     // The incident: the breaker trips and the alert fires …
     set(
@@ -62,59 +44,24 @@ async fn an_incident_exported_through_the_button_tells_it_in_order() -> Result<(
         )
         .await?;
     // … the engineer acknowledges it …
-    click(session, &format!("{alert} [data-testid=acknowledge]")).await?;
-    session
-        .wait_for(
-            "the comment box",
-            Duration::from_secs(5),
-            "return !!document.querySelector('[data-testid=alert-comment]');",
-            |v| (v == true).then_some(()),
-        )
-        .await?;
-    session
-        .execute(
-            "const box = document.querySelector('[data-testid=alert-comment]');
-             box.value = 'on it'; box.dispatchEvent(new Event('input', { bubbles: true }));
-             document.querySelector('[data-testid=alert-submit]').click(); return null;",
-        )
-        .await?;
-    session
-        .wait_for(
-            "acknowledged",
-            Duration::from_secs(10),
-            READ_ALERTS,
-            |alerts| {
-                alerts
-                    .as_array()?
-                    .iter()
-                    .find(|a| {
-                        a["acknowledged"]
-                            .as_str()
-                            .is_some_and(|t| t.contains("on it"))
-                    })
-                    .map(|_| ())
-            },
-        )
-        .await?;
+    acknowledge(session, "exchange down|registry|exchange_api", "on it").await?;
     // … and resets the breaker.
     click(session, "button[data-tab=\"overview\"]").await?;
-    session
-        .wait_for(
-            "the reset button",
-            Duration::from_secs(10),
-            "return !!document.querySelector('button[data-reset=\"registry/exchange_api\"]');",
-            |v| (v == true).then_some(()),
-        )
-        .await?;
+    element_shown(
+        session,
+        "the reset button",
+        "button[data-reset=\"registry/exchange_api\"]",
+        Duration::from_secs(10),
+    )
+    .await?;
     click(session, "button[data-reset=\"registry/exchange_api\"]").await?;
-    session
-        .wait_for(
-            "the dialog",
-            Duration::from_secs(10),
-            "return !!document.querySelector('[data-testid=action-reason]');",
-            |v| (v == true).then_some(()),
-        )
-        .await?;
+    element_shown(
+        session,
+        "the dialog",
+        "[data-testid=action-reason]",
+        Duration::from_secs(10),
+    )
+    .await?;
     type_reason(session, "exchange back").await?;
     click(session, "[data-testid=action-confirm]").await?;
     let text = action_outcome(session, "the reset verified").await?;

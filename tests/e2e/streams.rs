@@ -7,21 +7,14 @@ use anyhow::Result;
 use serde_json::json;
 use switchyard_tests::Window;
 
-use crate::fleet_control::{polls, set};
+use crate::fleet_control::{polls, registry_fleet, set};
 use crate::page::breaker_shown;
 use crate::ONE_WINDOW;
 
 #[tokio::test]
 async fn a_tripped_breaker_shows_open_through_the_stream_before_the_next_poll() -> Result<()> {
     let _window = ONE_WINDOW.lock().await;
-    let fleet = switchyard_fleet::Fleet::start(switchyard_fleet::FleetSpec {
-        services: vec![switchyard_fleet::ServiceSpec::quiet(
-            switchyard_fleet::Profile::BreakerRegistry,
-            "registry",
-        )],
-    })
-    .await?;
-    let base = fleet.services()[0].base_url.clone();
+    let (fleet, base) = registry_fleet().await?;
     // A minute between polls: whatever the window shows after the first one came
     // through the stream.
     let window = Window::with_config(&format!(
