@@ -75,7 +75,7 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
     let Some(engine) = engine else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut events = engine.subscribe();
+        let mut events = engine.alert_events();
         let state = engine.alerts().await;
         show_in_tray(
             &app,
@@ -97,7 +97,6 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
                         events,
                     });
                 }
-                Ok(EngineEvent::ServiceUpdated { .. }) => {}
                 Err(RecvError::Lagged(missed)) => {
                     // Whatever was missed, the current picture is one question away; the
                     // notifications of the missed events are lost, and said so.

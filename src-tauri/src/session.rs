@@ -5,41 +5,24 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use switchyard_core::actions::InFlight;
-use switchyard_core::alerting::AlertSetup;
 use switchyard_core::clock::SystemClock;
-use switchyard_core::config::{self, Config, ConfigSource, ServiceConfig};
+use switchyard_core::config::{self, Config, ConfigSource};
+use switchyard_core::console::{Console, ConsoleOptions, Watch};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::secrets::{HeaderSource, SecretRef};
 use switchyard_core::session::SessionInfo;
-use switchyard_core::store::{MaintenanceTask, RetentionPolicy, Store, StoreHealth, WriterHandle};
+use switchyard_core::store::Store;
 use switchyard_fleet::Fleet;
-use tokio::sync::watch;
 
 /// The demo polls briskly so the screen visibly moves.
 const DEMO_POLL_INTERVAL: &str = "2s";
 const DEMO_TIMEOUT: &str = "1s";
 
-/// What running actions needs: the HTTP client, the audit writer, and the set of
-/// actions on their way (so a double click sends one request).
-pub struct ActionContext {
-    pub client: reqwest::Client,
-    pub writer: Option<WriterHandle>,
-    pub in_flight: InFlight,
-}
-
 pub struct Session {
     info: SessionInfo,
-    /// The configuration in force (the demo's included), for planning actions.
-    config: Option<Config>,
-    actions: ActionContext,
-    engine: Option<EngineHandle>,
-    store: Option<Store>,
-    /// Whether the history is being written, or why not (disk full, read-only).
-    store_health: Option<watch::Receiver<StoreHealth>>,
-    /// Roll-ups and retention, in the background; stopped on exit.
-    maintenance: Mutex<Option<MaintenanceTask>>,
+    /// The running console; `None` when the configuration was refused.
+    console: Option<Console>,
     /// The last snapshot written, the only file "open" and "show in folder" act on.
     last_export: Mutex<Option<PathBuf>>,
     /// The in-process demo fleet; kept so its servers live as long as the window.
@@ -78,17 +61,8 @@ impl Session {
         };
         let mut session = Session {
             info: info.clone(),
-            engine: None,
-            store: None,
-            config: None,
-            actions: ActionContext {
-                client: switchyard_core::sources::http::build_client(),
-                writer: None,
-                in_flight: InFlight::default(),
-            },
-            store_health: None,
+            console: None,
             last_export: Mutex::new(None),
-            maintenance: Mutex::new(None),
             _fleet: None,
         };
 
@@ -126,75 +100,44 @@ impl Session {
             }
         };
 
-        // The alert rules saved from the UI and the silences in force live in the history;
-        // without it, the configuration's rules and no silences.
-        let mut alerts = AlertSetup::from_config(&config);
-        let writer = match dirs {
-            Some(dirs) => {
-                let path = config.storage.resolved_path(&dirs.data_dir);
-                info.database = Some(path.display().to_string());
-                match Store::open_with_report(&path, &SystemClock).await {
-                    Ok((store, report)) => {
-                        if let Some(moved) = &report.recovered_from {
-                            info.warning = Some(format!(
-                                "The history database was damaged ({}). It was moved to {} and a fresh one started; older history is in that file.",
-                                report.damage.as_deref().unwrap_or("unreadable"),
-                                moved.display()
-                            ));
-                        }
-                        match AlertSetup::load(&store, &config, chrono::Utc::now()).await {
-                            Ok(loaded) => alerts = loaded,
-                            Err(e) => tracing::warn!(
-                                error = %e,
-                                "cannot read saved alert rules and silences; using the configuration's rules"
-                            ),
-                        }
-                        let writer = store.start_writer();
-                        session.store_health = Some(writer.health());
-                        session.actions.writer = Some(writer.handle());
-                        let policy = RetentionPolicy::from_storage(&config.storage);
-                        session.maintenance = Mutex::new(Some(
-                            store.start_maintenance(Arc::new(SystemClock), policy),
-                        ));
-                        session.store = Some(store);
-                        Some(writer)
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "history disabled");
-                        info.error = Some(format!(
-                            "{} Live values are shown, but no history is kept.",
-                            sentence(&e)
-                        ));
-                        None
-                    }
-                }
-            }
-            None => {
-                info.error =
-                    Some("no home directory: live values are shown, but no history is kept".into());
-                None
-            }
-        };
-
+        let database = dirs.map(|dirs| config.storage.resolved_path(&dirs.data_dir));
+        info.database = database.as_ref().map(|p| p.display().to_string());
+        let services = config.services.len();
+        let console = Console::start(
+            config,
+            ConsoleOptions {
+                database,
+                clock: Arc::new(SystemClock),
+                watch: Watch::All,
+                maintenance: true,
+            },
+        )
+        .await;
+        let notes = console.notes();
+        info.warning = notes.recovered.clone();
+        if dirs.is_none() {
+            info.error =
+                Some("no home directory: live values are shown, but no history is kept".into());
+        } else if let Some(e) = &notes.history_error {
+            info.error = Some(format!(
+                "{} Live values are shown, but no history is kept.",
+                sentence(e)
+            ));
+        }
         tracing::info!(
             source = %info.config_source,
-            services = config.services.len(),
+            services,
             database = info.database.as_deref().unwrap_or("none"),
             "watching"
         );
-        session.engine = Some(EngineHandle::start_with_alerts(
-            &config,
-            Arc::new(SystemClock),
-            writer,
-            alerts,
-        ));
-        session.config = Some(config);
+        session.console = Some(console);
         session.info = info;
         session
     }
 
-    pub fn config(&self) -> Option<&Config> {
-        self.config.as_ref()
+    /// The running console, when the configuration was accepted.
+    pub fn console(&self) -> Option<&Console> {
+        self.console.as_ref()
     }
 
     pub fn remember_export(&self, path: PathBuf) {
@@ -208,62 +151,37 @@ impl Session {
             .clone()
     }
 
-    pub fn actions(&self) -> &ActionContext {
-        &self.actions
-    }
-
-    pub fn service_config(&self, name: &str) -> Option<&ServiceConfig> {
-        self.config
-            .as_ref()?
-            .services
-            .iter()
-            .find(|s| s.name == name)
-    }
-
     pub fn info(&self) -> &SessionInfo {
         &self.info
     }
 
     pub fn engine(&self) -> Option<&EngineHandle> {
-        self.engine.as_ref()
+        self.console.as_ref().map(Console::engine)
+    }
+
+    /// Who the audit log and acknowledgements name.
+    pub fn operator(&self) -> String {
+        match &self.console {
+            Some(console) => console.operator().to_string(),
+            None => switchyard_core::operator::operator(None),
+        }
     }
 
     /// The history database and the engine feeding it, when both run.
     pub fn history(&self) -> Option<(&Store, &EngineHandle)> {
-        Some((self.store.as_ref()?, self.engine.as_ref()?))
+        let console = self.console.as_ref()?;
+        Some((console.store()?, console.engine()))
+    }
+
+    /// Why the history is not being written right now, if it is not.
+    pub fn history_problem(&self) -> Option<String> {
+        self.console.as_ref()?.history_problem()
     }
 
     /// Stops polling and flushes the history.
-    /// Why the history is not being written right now, if it is not.
-    pub fn history_problem(&self) -> Option<String> {
-        match &*self.store_health.as_ref()?.borrow() {
-            StoreHealth::Writing => None,
-            StoreHealth::Failing { message, .. } => Some(format!(
-                "The history cannot be written: {message}. Live values go on; writing resumes by itself when it can."
-            )),
-        }
-    }
-
     pub async fn shutdown(&self) {
-        let maintenance = self
-            .maintenance
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(task) = maintenance {
-            task.stop().await;
-        }
-        if let Some(engine) = &self.engine {
-            if let Some(stats) = engine.shutdown().await {
-                tracing::info!(
-                    written = stats.observations_written,
-                    dropped = stats.dropped,
-                    "history flushed"
-                );
-            }
-        }
-        if let Some(store) = &self.store {
-            store.close().await;
+        if let Some(console) = &self.console {
+            console.shutdown().await;
         }
     }
 }

@@ -22,7 +22,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use switchyard_core::alerts::{
     with_defaults, Evaluator, Rule, RuleOrigin, RuleSpec, SelectSpec, Target,
 };
-use switchyard_core::engine::ServiceState;
+use switchyard_core::model::ServiceState;
 use switchyard_core::model::{
     Breaker, BreakerState, Dependency, Health, HealthStatus, Observation, Reachability, Sample,
     StreamState, StreamStatus,
@@ -152,6 +152,7 @@ fn service_state(index: usize, variant: usize) -> ServiceState {
         latest: Some(observation.clone()),
         last_good: Some(observation),
         consecutive_failures: 0,
+        round_started_at: None,
         streams: vec![stream, StreamStatus::new("/api/ws/market-stream", start())],
     }
 }

@@ -95,6 +95,7 @@ async fn fill(store: &Store) {
                 at: start() + Duration::seconds(700 + 900 * k as i64),
                 subject: Some("queue.depth".into()),
                 detail: None,
+                silenced_until: None,
             });
         }
     }

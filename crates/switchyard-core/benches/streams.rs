@@ -11,21 +11,26 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{Config, StreamConfig};
-use switchyard_core::engine::{EngineEvent, EngineHandle, ServiceState};
+use switchyard_core::engine::EngineHandle;
+use switchyard_core::feed::FleetSubscription;
+use switchyard_core::model::ServiceState;
 use switchyard_core::model::{BreakerState, StreamState};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
-use tokio::sync::broadcast;
 
 const TRIPS: usize = 400;
 
 async fn next_matching(
-    events: &mut broadcast::Receiver<EngineEvent>,
+    events: &mut FleetSubscription,
     pred: impl Fn(&ServiceState) -> bool,
 ) -> ServiceState {
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
-            Ok(Ok(EngineEvent::ServiceUpdated { state })) if pred(&state) => return state,
-            Ok(_) => {}
+        match tokio::time::timeout(Duration::from_secs(10), events.next()).await {
+            Ok(Some(delta)) => {
+                if let Some(state) = delta.services.iter().find(|s| pred(s)) {
+                    return (**state).clone();
+                }
+            }
+            Ok(None) => panic!("the engine stopped"),
             Err(_) => panic!("no matching engine event within 10 s"),
         }
     }
@@ -46,14 +51,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
-async fn setup(
-    max_rate: u32,
-) -> (
-    Fleet,
-    EngineHandle,
-    broadcast::Receiver<EngineEvent>,
-    String,
-) {
+async fn setup(max_rate: u32) -> (Fleet, EngineHandle, FleetSubscription, String) {
     let fleet = Fleet::start(FleetSpec {
         services: vec![ServiceSpec::quiet(Profile::BreakerRegistry, "registry")],
     })
@@ -65,7 +63,7 @@ async fn setup(
     stream.max_messages_per_second = max_rate;
     config.services[0].streams = vec![stream];
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
-    let mut events = engine.subscribe();
+    let mut events = engine.fleet();
     next_matching(&mut events, |s| {
         s.last_good.is_some()
             && s.streams

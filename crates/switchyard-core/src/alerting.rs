@@ -22,22 +22,13 @@ use crate::alerts::{
 };
 use crate::charts::{Breach, Threshold};
 use crate::config::Config;
-use crate::engine::{EngineEvent, ServiceState};
+use crate::engine::EngineEvent;
+use crate::model::ServiceState;
 use crate::store::{self, Store, StoreError, WriterHandle};
 
 /// How many resolved alerts the panel's "recently resolved" list keeps in memory (the
 /// store keeps them all).
 const RECENT_RESOLVED: usize = 50;
-
-/// Who is at the keyboard: the OS user, as acknowledgements and silences record it.
-pub fn operator() -> String {
-    ["USER", "USERNAME"]
-        .iter()
-        .filter_map(|key| std::env::var(key).ok())
-        .map(|name| name.trim().to_string())
-        .find(|name| !name.is_empty())
-        .unwrap_or_else(|| "unknown".to_string())
-}
 
 /// Who saved the rule set in force, and when (absent: the configuration's rules).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -759,6 +750,7 @@ fn store_event(event: &AlertEvent) -> store::AlertEvent {
         at: event.at,
         subject: Some(event.key.subject.clone()),
         detail: event.state.clone(),
+        silenced_until: event.silenced_until,
     }
 }
 
@@ -792,6 +784,7 @@ mod tests {
             latest: None,
             last_good: None,
             consecutive_failures: 0,
+            round_started_at: None,
             streams: vec![],
         }
     }
@@ -898,6 +891,7 @@ mod tests {
             description: "The queue is over 80 % full.".into(),
             notify,
             repeat: false,
+            silenced_until: None,
         }
     }
 
@@ -994,10 +988,5 @@ mod tests {
         assert!(silence_until(now, "30").unwrap_err().contains("no unit"));
         assert!(silence_until(now, "0s").is_err());
         assert!(silence_until(now, "8d").unwrap_err().contains("7 days"));
-    }
-
-    #[test]
-    fn the_operator_is_never_empty() {
-        assert!(!operator().is_empty());
     }
 }

@@ -1,18 +1,21 @@
-//! The engine owns the live state of the fleet. Pollers send observations in on one
-//! channel; the engine folds them into each service's state, hands them to the store
-//! writer, and publishes every change on a broadcast channel that the UI bridge and the
-//! CLI subscribe to. One task owns the state, so there are no locks to get wrong.
+//! The engine owns the live state of the fleet. Every source sends its news on the one
+//! ingress channel ([`crate::ingress`]); [`apply`] folds it into the service's state,
+//! asks the [`BreakerBook`] which breaker transitions it makes, hands what the history
+//! keeps to the store writer, and publishes the service's new state on the fleet feed
+//! ([`crate::feed`]) that the window, the tray and the CLI subscribe to. One task owns
+//! the state, so there are no locks to get wrong.
 //!
 //! The same task owns the alert evaluator ([`crate::alerting`]): every service update is
 //! evaluated as it is applied, a one-second tick moves alerts along with time alone, and
 //! alert changes are published as [`EngineEvent::AlertsChanged`]. Evaluation time is
 //! always the injected clock's `now`; the tick only decides how often to look.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
@@ -25,129 +28,41 @@ use crate::alerts::{
 use crate::charts::Threshold;
 use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
-use crate::model::{Breaker, Observation, StreamStatus, Transition, TransitionSource};
+use crate::feed::{FleetFeed, FleetSubscription};
+use crate::ingress::{self, News, SourceEvent};
+use crate::model::{BreakerState, ServiceState, StreamStatus};
 use crate::profiles::Profile;
-use crate::sources::ws::{StreamEvent, StreamUpdate};
 use crate::sources::{http, poller, ws};
 use crate::store::{StoreWriter, StreamStateChange, WriterStats};
+use crate::transitions::{BreakerBook, ExpectedChange};
 
-/// What the console knows about one service right now.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(optional_fields)]
-pub struct ServiceState {
-    pub name: String,
-    pub profile: String,
-    pub base_url: String,
-    pub tags: Vec<String>,
-    pub poll_interval_ms: f64,
-    /// The most recent observation, whatever its reachability.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latest: Option<Observation>,
-    /// The most recent observation in which the service answered usefully. Kept while
-    /// it is unreachable, so the last good values stay visible with their age.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_good: Option<Observation>,
-    pub consecutive_failures: u32,
-    /// The service's stream sessions, one per configured stream.
-    #[ts(as = "Option<Vec<StreamStatus>>", optional)]
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub streams: Vec<StreamStatus>,
-}
-
-impl ServiceState {
-    fn new(service: &ServiceConfig) -> Self {
-        ServiceState {
-            name: service.name.clone(),
-            profile: service
-                .profile
-                .map_or("detecting", Profile::name)
-                .to_string(),
-            base_url: service.base_url.clone(),
-            tags: service.tags.clone(),
-            poll_interval_ms: service.poll_interval.as_secs_f64() * 1000.0,
-            latest: None,
-            last_good: None,
-            consecutive_failures: 0,
-            streams: service
-                .streams
-                .iter()
-                .map(|stream| StreamStatus::new(&stream.path, chrono::Utc::now()))
-                .collect(),
-        }
-    }
-
-    /// A stream's news about one breaker: merged into the last known breakers (the next
-    /// poll confirms or corrects it). Returns the transition, if the state changed.
-    fn apply_stream_breaker(
-        &mut self,
-        breaker: Breaker,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Option<Transition> {
-        let good = self.last_good.as_mut()?;
-        let transition = match good.breakers.iter_mut().find(|b| b.name == breaker.name) {
-            Some(known) => {
-                let from = known.state;
-                *known = Breaker {
-                    // Keep what the stream does not carry.
-                    failure_rate: breaker.failure_rate.or(known.failure_rate),
-                    success_count: breaker.success_count.or(known.success_count),
-                    call_count: breaker.call_count.or(known.call_count),
-                    since: breaker.since.clone().or_else(|| known.since.clone()),
-                    reason: breaker.reason.clone().or_else(|| known.reason.clone()),
-                    ..breaker.clone()
-                };
-                (from != breaker.state).then_some(from)
-            }
-            None => {
-                good.breakers.push(breaker.clone());
-                None
-            }
-        };
-        transition.map(|from| Transition {
-            breaker: breaker.name,
-            from: Some(from),
-            to: breaker.state,
-            at,
-            source: TransitionSource::Stream,
-            reason: None,
-        })
-    }
-
-    fn apply(&mut self, observation: Observation) {
-        if observation.profile != "unknown" {
-            self.profile.clone_from(&observation.profile);
-        }
-        if observation.is_reachable() {
-            self.consecutive_failures = 0;
-            let mut good = observation.clone();
-            // A round that did not read breakers or health (endpoint not due, or it
-            // failed) keeps the last known ones rather than showing none.
-            if let Some(previous) = self.last_good.take() {
-                if good.breakers.is_empty() {
-                    good.breakers = previous.breakers;
-                }
-                if good.health.is_none() {
-                    good.health = previous.health;
-                }
-            }
-            self.last_good = Some(good);
-        } else {
-            self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-        }
-        self.latest = Some(observation);
+/// The state of a configured service before any news.
+pub fn initial_state(service: &ServiceConfig, now: chrono::DateTime<chrono::Utc>) -> ServiceState {
+    ServiceState {
+        name: service.name.clone(),
+        profile: service
+            .profile
+            .map_or("detecting", Profile::name)
+            .to_string(),
+        base_url: service.base_url.clone(),
+        tags: service.tags.clone(),
+        poll_interval_ms: service.poll_interval.as_secs_f64() * 1000.0,
+        latest: None,
+        last_good: None,
+        consecutive_failures: 0,
+        round_started_at: None,
+        streams: service
+            .streams
+            .iter()
+            .map(|stream| StreamStatus::new(&stream.path, now))
+            .collect(),
     }
 }
 
-/// A change the engine publishes.
+/// A change the engine publishes besides the fleet's states (those are on the feed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
-// Boxing the service state would change every subscriber's pattern for a saving that
-// does not matter: events sit in a 1,024-slot broadcast ring, and most are service updates.
-#[allow(clippy::large_enum_variant)]
 pub enum EngineEvent {
-    ServiceUpdated {
-        state: ServiceState,
-    },
     /// Alerts changed phase, or the active list changed (a value, an acknowledgement,
     /// a silence). `events` are the phase changes, for notifications; `worst` is the
     /// worst severity firing, for the tray.
@@ -159,26 +74,47 @@ pub enum EngineEvent {
 }
 
 enum Command {
-    Snapshot(oneshot::Sender<Vec<ServiceState>>),
     Alerts(AlertCommand),
+    Expect {
+        service: String,
+        breaker: String,
+        change: ExpectedChange,
+    },
 }
 
 /// How often alerts are moved along when no observation comes (a `for` elapsing,
 /// staleness, a silence ending). The time they are judged at is the clock's.
 const ALERT_TICK: Duration = Duration::from_secs(1);
 
+/// How many alert events a slow subscriber may fall behind before it misses some (it
+/// then re-reads the whole picture with [`EngineHandle::alerts`]).
+const EVENT_BUFFER: usize = 256;
+
+/// What an engine starts from besides the configuration.
+#[derive(Default)]
+pub struct EngineStart {
+    /// Alert rules, silences and open alerts to begin with (see [`AlertSetup::load`]).
+    pub alerts: AlertSetup,
+    /// Every breaker's state as the history last stored it.
+    pub breakers: BreakerBook,
+    /// Poll and stream only these services (all when `None`): a CLI action reads the
+    /// one service it acts on, not the whole fleet.
+    pub only: Option<Vec<String>>,
+    /// Where the history goes, if anywhere.
+    pub writer: Option<StoreWriter>,
+}
+
 /// The running engine. Cheap to clone; [`EngineHandle::shutdown`] stops it.
 #[derive(Clone)]
 pub struct EngineHandle {
     events: broadcast::Sender<EngineEvent>,
     commands: mpsc::Sender<Command>,
+    feed: FleetFeed,
+    /// One per polled service: a signal asks its poller for a full round now.
+    poll_now: Arc<HashMap<String, Arc<Notify>>>,
     shutdown: CancellationToken,
     finished: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<Option<WriterStats>>>>>,
 }
-
-/// How many events a slow subscriber may fall behind before it misses some (it then
-/// re-reads the whole state with [`EngineHandle::snapshot`]).
-const EVENT_BUFFER: usize = 1024;
 
 impl EngineHandle {
     /// Starts one poller per service and the engine task. `writer`, when given, receives
@@ -199,74 +135,145 @@ impl EngineHandle {
         writer: Option<StoreWriter>,
         alerts: AlertSetup,
     ) -> EngineHandle {
+        EngineHandle::start_with(
+            config,
+            clock,
+            EngineStart {
+                alerts,
+                writer,
+                ..EngineStart::default()
+            },
+        )
+    }
+
+    /// Starts the sources and the engine task from everything in `start`.
+    pub fn start_with(config: &Config, clock: Arc<dyn Clock>, start: EngineStart) -> EngineHandle {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let (commands, command_rx) = mpsc::channel(16);
-        let (observation_tx, observation_rx) = mpsc::channel(1024);
+        let (commands, command_rx) = mpsc::channel(64);
+        let (ingress, ingress_rx) = ingress::channel();
         let shutdown = CancellationToken::new();
+        let watched: Vec<&ServiceConfig> = config
+            .services
+            .iter()
+            .filter(|s| {
+                start
+                    .only
+                    .as_ref()
+                    .is_none_or(|only| only.contains(&s.name))
+            })
+            .collect();
 
         let client = http::build_client();
-        let mut pollers = JoinSet::new();
-        for service in &config.services {
-            pollers.spawn(poller::run(
+        let mut sources = JoinSet::new();
+        let mut poll_now = HashMap::new();
+        for service in &watched {
+            let nudge = Arc::new(Notify::new());
+            poll_now.insert(service.name.clone(), nudge.clone());
+            sources.spawn(poller::run(
                 client.clone(),
-                service.clone(),
+                (*service).clone(),
                 clock.clone(),
-                observation_tx.clone(),
+                ingress.clone(),
+                nudge,
                 shutdown.clone(),
             ));
-        }
-        drop(observation_tx);
-        let (stream_tx, stream_rx) = mpsc::channel(1024);
-        for service in &config.services {
             for stream in &service.streams {
-                pollers.spawn(ws::run(
-                    service.clone(),
+                sources.spawn(ws::run(
+                    (*service).clone(),
                     stream.clone(),
                     clock.clone(),
-                    stream_tx.clone(),
+                    ingress.clone(),
                     shutdown.clone(),
                 ));
             }
         }
-        drop(stream_tx);
+        drop(ingress);
 
-        let states: Vec<ServiceState> = config.services.iter().map(ServiceState::new).collect();
-        let alerting = Alerting::new(alerts, writer.as_ref().map(|w| w.handle()), clock.now());
-        let task = tokio::spawn(run(
+        let now = clock.now();
+        let states: Vec<ServiceState> = watched.iter().map(|s| initial_state(s, now)).collect();
+        let feed = FleetFeed::new(states.clone());
+        let alerting = Alerting::new(start.alerts, start.writer.as_ref().map(|w| w.handle()), now);
+        let fleet = Fleet {
+            index: states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.name.clone(), i))
+                .collect(),
             states,
+            book: start.breakers,
+        };
+        let task = tokio::spawn(run(
+            fleet,
             Inputs {
-                observations: observation_rx,
-                streams: stream_rx,
+                ingress: ingress_rx,
                 commands: command_rx,
             },
             Outputs {
                 events: events.clone(),
-                writer,
+                feed: feed.clone(),
+                writer: start.writer,
             },
             alerting,
             clock,
-            pollers,
+            sources,
             shutdown.clone(),
         ));
         EngineHandle {
             events,
             commands,
+            feed,
+            poll_now: Arc::new(poll_now),
             shutdown,
             finished: Arc::new(tokio::sync::Mutex::new(Some(task))),
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+    /// The fleet as a subscription: the whole of it first, then what changed.
+    pub fn fleet(&self) -> FleetSubscription {
+        self.feed.subscribe()
+    }
+
+    /// The feed itself, for reading one service or the whole fleet now.
+    pub fn feed(&self) -> &FleetFeed {
+        &self.feed
+    }
+
+    /// Alert news as it happens, for notifications and the tray.
+    pub fn alert_events(&self) -> broadcast::Receiver<EngineEvent> {
         self.events.subscribe()
     }
 
     /// Every service's current state, in configuration order.
     pub async fn snapshot(&self) -> Vec<ServiceState> {
-        let (reply, answer) = oneshot::channel();
-        if self.commands.send(Command::Snapshot(reply)).await.is_err() {
-            return Vec::new();
+        self.feed
+            .states()
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect()
+    }
+
+    /// Asks the service's poller for a full round now; false for a service not polled.
+    pub fn poll_now(&self, service: &str) -> bool {
+        match self.poll_now.get(service) {
+            Some(nudge) => {
+                nudge.notify_one();
+                true
+            }
+            None => false,
         }
-        answer.await.unwrap_or_default()
+    }
+
+    /// An action was sent: the breaker's next change to `change.to` is recorded as the
+    /// action's transition.
+    pub async fn expect_change(&self, service: &str, breaker: &str, change: ExpectedChange) {
+        let _ = self
+            .commands
+            .send(Command::Expect {
+                service: service.to_string(),
+                breaker: breaker.to_string(),
+                change,
+            })
+            .await;
     }
 
     async fn ask<T>(&self, command: impl FnOnce(oneshot::Sender<T>) -> AlertCommand) -> Option<T> {
@@ -387,36 +394,41 @@ impl EngineHandle {
 
 /// Everything the engine task listens to.
 struct Inputs {
-    observations: mpsc::Receiver<Observation>,
-    streams: mpsc::Receiver<StreamEvent>,
+    ingress: mpsc::Receiver<SourceEvent>,
     commands: mpsc::Receiver<Command>,
 }
 
 /// Where the engine task's results go.
 struct Outputs {
     events: broadcast::Sender<EngineEvent>,
+    feed: FleetFeed,
     writer: Option<StoreWriter>,
 }
 
+/// The live state the engine task owns.
+struct Fleet {
+    states: Vec<ServiceState>,
+    index: HashMap<String, usize>,
+    book: BreakerBook,
+}
+
 async fn run(
-    mut states: Vec<ServiceState>,
+    mut fleet: Fleet,
     inputs: Inputs,
     outputs: Outputs,
     mut alerting: Alerting,
     clock: Arc<dyn Clock>,
-    mut pollers: JoinSet<()>,
+    mut sources: JoinSet<()>,
     shutdown: CancellationToken,
 ) -> Option<WriterStats> {
     let Inputs {
-        mut observations,
-        mut streams,
+        mut ingress,
         mut commands,
     } = inputs;
-    let Outputs { events, writer } = outputs;
     // No subscribers is fine: the CLI may only want the history.
     let publish = |event: Option<EngineEvent>| {
         if let Some(event) = event {
-            let _ = events.send(event);
+            let _ = outputs.events.send(event);
         }
     };
     let mut alert_tick = tokio::time::interval(ALERT_TICK);
@@ -424,85 +436,96 @@ async fn run(
     alert_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            // Observations first: a burst of them must not wait behind snapshot requests.
+            // News first: a burst of it must not wait behind commands.
             biased;
-            received = observations.recv() => {
-                let Some(observation) = received else { break };
-                let Some(state) = states.iter_mut().find(|s| s.name == observation.service) else {
-                    continue;
-                };
-                let mut observation = observation;
-                if observation.is_reachable() {
-                    let previous = state.last_good.as_ref().map_or(&[][..], |o| o.breakers.as_slice());
-                    let derived = crate::transitions::derive(previous, &observation);
-                    observation.transitions.extend(derived);
-                }
-                if let Some(writer) = &writer {
-                    writer.record(observation.clone());
-                }
-                state.apply(observation);
-                let _ = events.send(EngineEvent::ServiceUpdated { state: state.clone() });
-                publish(alerting.observe(state, clock.now()));
-            }
-            Some(event) = streams.recv() => {
-                let Some(state) = states.iter_mut().find(|s| s.name == event.service) else {
-                    continue;
-                };
-                match event.update {
-                    StreamUpdate::Status(status) => {
-                        let previous = state.streams.iter().find(|s| s.path == status.path).map(|s| s.state);
-                        // The history keeps changes of state, not every counter tick.
-                        if previous != Some(status.state) {
-                            if let Some(writer) = &writer {
-                                writer.record_stream_state(StreamStateChange {
-                                    service: state.name.clone(),
-                                    stream: status.path.clone(),
-                                    at: status.since,
-                                    state: status.state.as_str().to_string(),
-                                    detail: status.last_error.clone(),
-                                });
-                            }
-                        }
-                        match state.streams.iter_mut().find(|s| s.path == status.path) {
-                            Some(slot) => *slot = status,
-                            None => state.streams.push(status),
-                        }
-                    }
-                    StreamUpdate::Breaker { breaker, at } => {
-                        if let Some(transition) = state.apply_stream_breaker(breaker, at) {
-                            if let Some(writer) = &writer {
-                                writer.record_transitions(&state.name, &state.profile, vec![transition]);
-                            }
-                        }
-                    }
-                }
-                let _ = events.send(EngineEvent::ServiceUpdated { state: state.clone() });
+            received = ingress.recv() => {
+                let Some(event) = received else { break };
+                let Some(&slot) = fleet.index.get(&event.service) else { continue };
+                let state = &mut fleet.states[slot];
+                apply(state, &mut fleet.book, event.news, outputs.writer.as_ref());
+                outputs.feed.publish(Arc::new(state.clone()));
                 publish(alerting.observe(state, clock.now()));
             }
             Some(command) = commands.recv() => match command {
-                Command::Snapshot(reply) => {
-                    let _ = reply.send(states.clone());
-                }
                 Command::Alerts(command) => {
-                    publish(alerting.handle(command, &states, clock.now()));
+                    publish(alerting.handle(command, &fleet.states, clock.now()));
+                }
+                Command::Expect { service, breaker, change } => {
+                    fleet.book.expect(&service, &breaker, change);
                 }
             },
             _ = alert_tick.tick() => {
-                publish(alerting.tick(&states, clock.now()));
+                publish(alerting.tick(&fleet.states, clock.now()));
             }
             _ = shutdown.cancelled() => break,
         }
     }
-    // Pollers see the same token; wait for them so no observation is half-sent.
-    while pollers.join_next().await.is_some() {}
+    // Sources see the same token; wait for them so no news is half-sent.
+    while sources.join_next().await.is_some() {}
     // Keep what they managed to send before stopping.
-    while let Ok(observation) = observations.try_recv() {
-        if let Some(writer) = &writer {
-            writer.record(observation);
+    while let Ok(event) = ingress.try_recv() {
+        if let Some(&slot) = fleet.index.get(&event.service) {
+            apply(
+                &mut fleet.states[slot],
+                &mut fleet.book,
+                event.news,
+                outputs.writer.as_ref(),
+            );
         }
     }
-    match writer {
+    outputs.feed.close();
+    match outputs.writer {
         Some(writer) => Some(writer.finish().await),
         None => None,
+    }
+}
+
+/// Applies one piece of news to its service: the one place every source's news enters
+/// the state and the history.
+fn apply(
+    state: &mut ServiceState,
+    book: &mut BreakerBook,
+    news: News,
+    writer: Option<&StoreWriter>,
+) {
+    match news {
+        News::Poll {
+            mut observation,
+            consecutive_failures,
+            started_at,
+        } => {
+            let derived = book.poll(&observation);
+            observation.transitions.extend(derived);
+            if let Some(writer) = writer {
+                writer.record(observation.clone());
+            }
+            state.apply_poll(observation, consecutive_failures);
+            state.round_started_at = Some(started_at);
+        }
+        News::StreamStatus(status) => {
+            let change = StreamStateChange {
+                service: state.name.clone(),
+                stream: status.path.clone(),
+                at: status.since,
+                state: status.state.as_str().to_string(),
+                detail: status.last_error.clone(),
+            };
+            let new_state = status.state;
+            let previous = state.apply_stream_status(status);
+            // The history keeps changes of state, not every counter tick.
+            if previous != Some(new_state) {
+                if let Some(writer) = writer {
+                    writer.record_stream_state(change);
+                }
+            }
+        }
+        News::StreamBreaker { breaker, at } => {
+            let before: Option<BreakerState> = state.apply_stream_breaker(breaker.clone());
+            if let Some(transition) = book.stream(&state.name, &breaker, before, at) {
+                if let Some(writer) = writer {
+                    writer.record_transitions(&state.name, &state.profile, vec![transition]);
+                }
+            }
+        }
     }
 }

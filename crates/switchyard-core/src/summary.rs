@@ -1,8 +1,8 @@
 //! The fleet in one line: how many services are ok, degraded, down or unreadable. Used
 //! for the window title, the CLI's live line and (later) the tray.
 
-use crate::engine::ServiceState;
 use crate::model::HealthStatus;
+use crate::model::ServiceState;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FleetSummary {
@@ -16,7 +16,7 @@ pub struct FleetSummary {
 }
 
 impl FleetSummary {
-    pub fn of(states: &[ServiceState]) -> FleetSummary {
+    pub fn of<'a>(states: impl IntoIterator<Item = &'a ServiceState>) -> FleetSummary {
         let mut summary = FleetSummary::default();
         for state in states {
             match &state.latest {

@@ -11,8 +11,8 @@ use crate::charts::{
     self, Breach, ChartError, ChartSpec, Line, Marker, MarkerKind, Theme, Threshold, TimelineRow,
     Unit,
 };
-use crate::engine::ServiceState;
 use crate::model::BreakerState;
+use crate::model::ServiceState;
 use crate::profiles::words::breaker_state;
 use crate::store::{Store, StoreError, TimeRange};
 

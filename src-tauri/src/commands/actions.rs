@@ -3,10 +3,8 @@
 //! live state, so the console never sends a request a web view composed.
 
 use chrono::Utc;
-use switchyard_core::actions::{
-    self, ActionOutcome, ActionPlan, ActionRequest, Refusal, VerifyOptions,
-};
-use switchyard_core::clock::SystemClock;
+use switchyard_core::actions::{ActionOutcome, ActionPlan, ActionRequest, Refusal, VerifyOptions};
+use switchyard_core::console::Console;
 use switchyard_core::store::{ActionRecord, TimeRange};
 use tauri::State;
 
@@ -15,43 +13,26 @@ use crate::session::Session;
 
 /// What the action would do, for the confirmation dialog; or why it will not be sent.
 #[tauri::command]
+#[tracing::instrument(skip(session), fields(service = %request.service), err(Debug))]
 pub async fn plan_action(
     session: State<'_, Session>,
     request: ActionRequest,
 ) -> Result<ActionPlan, IpcError> {
-    plan(&session, &request).await
+    console(&session)?.plan_action(&request).map_err(refusal)
 }
 
-/// Records the intent, sends the one request, records the outcome, then re-polls until
-/// the breaker shows the expected state (or says it did not).
+/// Records the intent, sends the one request, records the outcome, then watches the
+/// breaker until it shows the expected state (or says it did not).
 #[tauri::command]
+#[tracing::instrument(skip(session), fields(service = %request.service), err(Debug))]
 pub async fn run_action(
     session: State<'_, Session>,
     request: ActionRequest,
 ) -> Result<ActionOutcome, IpcError> {
-    let plan = plan(&session, &request).await?;
-    // A second click while the first is on its way is refused, not sent.
-    let _guard = session.actions().in_flight.begin(&plan).map_err(refusal)?;
-    let context = session.actions();
-    let writer = context.writer.as_ref();
-    let mut outcome = actions::execute(
-        &plan,
-        &context.client,
-        &SystemClock,
-        writer,
-        &actions::os_user(),
-    )
-    .await;
-    actions::verify(
-        &plan,
-        &mut outcome,
-        &context.client,
-        &SystemClock,
-        writer,
-        VerifyOptions::default(),
-    )
-    .await;
-    Ok(outcome)
+    console(&session)?
+        .run_action(&request, VerifyOptions::default())
+        .await
+        .map_err(refusal)
 }
 
 /// The audit log of the last `hours`, newest first.
@@ -73,19 +54,13 @@ pub async fn recent_actions(
     Ok(rows)
 }
 
-async fn plan(session: &Session, request: &ActionRequest) -> Result<ActionPlan, IpcError> {
-    let service = session.service_config(&request.service).ok_or_else(|| {
+fn console(session: &Session) -> Result<&Console, IpcError> {
+    session.console().ok_or_else(|| {
         IpcError::new(
-            "unknown_service",
-            format!("no service named {}", request.service),
+            "no_engine",
+            "the console is not watching anything, so there is nothing to act on",
         )
-    })?;
-    let states = match session.engine() {
-        Some(engine) => engine.snapshot().await,
-        None => Vec::new(),
-    };
-    let current = states.iter().find(|s| s.name == request.service);
-    actions::plan(service, request, current).map_err(refusal)
+    })
 }
 
 fn refusal(refusal: Refusal) -> IpcError {

@@ -1,5 +1,6 @@
 //! The alerts panel's commands: what is active, acknowledge, silence, and the rule
-//! editor. Each is a thin call into the engine; the operator is the OS user.
+//! editor. Each is a thin call into the engine; the operator is the console's (the
+//! configured `operator`, else the OS user).
 //!
 //! Arguments as the UI passes them (Tauri turns snake_case into camelCase):
 //! - `acknowledge_alert({ key: AlertKey, comment: string })`
@@ -10,9 +11,7 @@
 //! - `watch_alerts({ onNotice: Channel<AlertNotice> })`
 
 use chrono::Utc;
-use switchyard_core::alerting::{
-    operator, silence_until, AlertNotice, AlertRequestError, AlertsState,
-};
+use switchyard_core::alerting::{silence_until, AlertNotice, AlertRequestError, AlertsState};
 use switchyard_core::alerts::{
     Acknowledgement, AlertError, AlertKey, RuleSpec, RuleView, Silence, SilenceId, SilenceTarget,
 };
@@ -67,7 +66,7 @@ pub async fn acknowledge_alert(
     comment: String,
 ) -> Result<Acknowledgement, IpcError> {
     engine(&session)?
-        .acknowledge(key, &operator(), &comment)
+        .acknowledge(key, &session.operator(), &comment)
         .await
         .map_err(refused)
 }
@@ -84,7 +83,7 @@ pub async fn silence_alerts(
     let until =
         silence_until(Utc::now(), &duration).map_err(|m| IpcError::new("invalid_duration", m))?;
     engine
-        .silence(target, until, &reason, &operator())
+        .silence(target, until, &reason, &session.operator())
         .await
         .map_err(refused)
 }
@@ -92,7 +91,7 @@ pub async fn silence_alerts(
 #[tauri::command]
 pub async fn unsilence(session: State<'_, Session>, id: u64) -> Result<Silence, IpcError> {
     engine(&session)?
-        .unsilence(SilenceId(id), &operator())
+        .unsilence(SilenceId(id), &session.operator())
         .await
         .map_err(refused)
 }
@@ -111,7 +110,7 @@ pub async fn save_alert_rules(
     rules: Vec<RuleSpec>,
 ) -> Result<Vec<RuleView>, IpcError> {
     engine(&session)?
-        .set_alert_rules(rules, &operator())
+        .set_alert_rules(rules, &session.operator())
         .await
         .map_err(refused)
 }

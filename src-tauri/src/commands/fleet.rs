@@ -1,7 +1,7 @@
 //! Reading the live fleet and the session.
 
-use switchyard_core::coalesce::FleetUpdate;
-use switchyard_core::engine::ServiceState;
+use switchyard_core::feed::FleetUpdate;
+use switchyard_core::model::ServiceState;
 use switchyard_core::session::SessionInfo;
 use tauri::State;
 

@@ -6,19 +6,20 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use switchyard_core::snapshot::{self, ExportProgress, ExportResult, Redactor, SnapshotRequest};
+use switchyard_core::console::{ExportError, ExportRequest};
+use switchyard_core::snapshot::{ExportProgress, ExportResult};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use super::IpcError;
 use crate::session::Session;
 
-/// Exports go here without a dialog when set (automation, tests).
 const EXPORT_DIR_ENV: &str = "SWITCHYARD_SNAPSHOT_DIR";
 
 #[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
 pub async fn export_snapshot(
     app: AppHandle,
     session: State<'_, Session>,
@@ -27,70 +28,55 @@ pub async fn export_snapshot(
     since_ms: Option<f64>,
     until_ms: Option<f64>,
 ) -> Result<Option<ExportResult>, IpcError> {
-    let (store, _) = session.history().ok_or_else(|| {
-        IpcError::new(
-            "no_history",
-            "no history database is open, so there is nothing to export",
-        )
-    })?;
+    let console = session
+        .console()
+        .ok_or_else(|| export_failed(ExportError::NoHistory))?;
+    if console.store().is_none() {
+        return Err(export_failed(ExportError::NoHistory));
+    }
     let now = Utc::now();
     let file_name = format!("switchyard-incident-{}.html", now.format("%Y%m%d-%H%M%S"));
     let Some(html_path) = choose_path(&app, &file_name).await? else {
         return Ok(None); // the engineer cancelled the dialog
     };
-    // What the engineer is looking at is preselected: the services the filter shows and
-    // a paused or custom range; otherwise the default window around the first alert.
     let at = |ms: Option<f64>| ms.and_then(|ms| chrono::DateTime::from_timestamp_millis(ms as i64));
-    let request = match (at(since_ms), at(until_ms)) {
-        (Some(since), Some(until)) if since < until => SnapshotRequest {
-            since,
-            until,
-            services,
-        },
-        _ => SnapshotRequest::default_window(store, now, services)
-            .await
-            .map_err(|e| IpcError::new("export_failed", e))?,
+    let window = match (at(since_ms), at(until_ms)) {
+        (Some(since), Some(until)) if since < until => Some((since, until)),
+        _ => None,
     };
-    // The gathering future is not provably `Send` (rustc's higher-ranked closure
-    // limits), and a command's future must be: run it on a blocking thread instead.
-    let (store, config, runtime) = (
-        store.clone(),
-        session.config().cloned(),
-        tokio::runtime::Handle::current(),
-    );
-    let snapshot = tauri::async_runtime::spawn_blocking(move || {
-        let redactor = Redactor::from_config(config.as_ref());
-        let report: &(dyn Fn(snapshot::Progress<'_>) + Sync) = &|p| {
+    let json_path = html_path.with_extension("json");
+    let request = ExportRequest {
+        window,
+        services,
+        now,
+        html: html_path.clone(),
+        json: Some(json_path.clone()),
+        zip: None,
+        with_config: true,
+    };
+    // Gathering is long and its futures are not `Send` for every lifetime Tauri's
+    // command futures need: it runs on a blocking thread of its own, which also keeps it
+    // off the threads that serve the window.
+    let (handle, runtime) = (app.clone(), tokio::runtime::Handle::current());
+    let files = tauri::async_runtime::spawn_blocking(move || {
+        let session = handle.state::<Session>();
+        let console = session
+            .console()
+            .ok_or_else(|| export_failed(ExportError::NoHistory))?;
+        let report: &(dyn Fn(switchyard_core::snapshot::Progress<'_>) + Sync) = &|p| {
             let _ = on_progress.send(ExportProgress {
                 done: u32::try_from(p.done).unwrap_or(u32::MAX),
                 total: u32::try_from(p.total).unwrap_or(u32::MAX),
                 service: p.service.to_string(),
             });
         };
-        runtime.block_on(snapshot::gather_with(
-            &store,
-            config.as_ref(),
-            &request,
-            now,
-            &redactor,
-            report,
-        ))
+        runtime
+            .block_on(console.export_snapshot(request, report))
+            .map_err(export_failed)
     })
     .await
-    .map_err(|e| IpcError::new("export_failed", e))?
-    .map_err(|e| IpcError::new("export_failed", e))?;
-    let json = snapshot::render_json(&snapshot).map_err(|e| IpcError::new("export_failed", e))?;
-    let json_path = html_path.with_extension("json");
-    let write = |path: &PathBuf, text: &str| {
-        std::fs::write(path, text).map_err(|e| {
-            IpcError::new(
-                "export_failed",
-                format!("cannot write {}: {e}", path.display()),
-            )
-        })
-    };
-    write(&html_path, &snapshot::render_html(&snapshot))?;
-    write(&json_path, &json)?;
+    .map_err(|e| IpcError::new("export_failed", e))??;
+    let snapshot = &files.snapshot;
     tracing::info!(html = %html_path.display(), events = snapshot.timeline.len(), "snapshot exported");
     session.remember_export(html_path.clone());
     Ok(Some(ExportResult {
@@ -101,7 +87,13 @@ pub async fn export_snapshot(
     }))
 }
 
-/// Opens the last export in the default browser.
+fn export_failed(error: ExportError) -> IpcError {
+    match error {
+        ExportError::NoHistory => IpcError::new("no_history", error),
+        _ => IpcError::new("export_failed", error),
+    }
+}
+
 #[tauri::command]
 pub fn open_last_export(app: AppHandle, session: State<'_, Session>) -> Result<(), IpcError> {
     let path = last_export(&session)?;

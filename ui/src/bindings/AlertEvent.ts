@@ -24,4 +24,9 @@ notify: boolean,
  * True for a firing alert announced again because the silence over it ended or
  * was removed: notify, but the phase was already recorded.
  */
-repeat: boolean, rule: string, service: string, subject: string, };
+repeat: boolean, 
+/**
+ * The end of the silence over the alert when it changed phase, so the history
+ * says it happened while silenced.
+ */
+silenced_until?: string, rule: string, service: string, subject: string, };

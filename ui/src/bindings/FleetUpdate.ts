@@ -2,6 +2,7 @@
 import type { ServiceState } from "./ServiceState";
 
 /**
- * What the window receives: the services whose state changed since the last batch.
+ * What the window receives: the services whose state changed since the last batch
+ * (the whole fleet in the first).
  */
 export type FleetUpdate = { services: Array<ServiceState>, };

@@ -14,7 +14,11 @@ latest?: Observation,
  * The most recent observation in which the service answered usefully. Kept while
  * it is unreachable, so the last good values stay visible with their age.
  */
-last_good?: Observation, consecutive_failures: number, 
+last_good?: Observation, 
+/**
+ * Poll rounds failed in a row, as the poller counts them for its backoff.
+ */
+consecutive_failures: number, 
 /**
  * The service's stream sessions, one per configured stream.
  */

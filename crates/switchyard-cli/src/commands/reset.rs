@@ -3,6 +3,7 @@
 //! read the service once, plan, send, verify, and say what happened.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -11,14 +12,15 @@ use switchyard_core::actions::{
 };
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{self, Config, ConfigSource, ServiceConfig};
+use switchyard_core::console::{Console, ConsoleOptions, Watch};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::model::ActionKind;
-use switchyard_core::sources::http::build_client;
-use switchyard_core::sources::poller::ServicePoller;
-use switchyard_core::store::Store;
 use switchyard_core::units::parse_duration;
 
 use crate::Outcome;
+
+/// How long the first read of the service may take before the plan goes ahead without it.
+const FIRST_READ_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Reset a breaker: closes it (Resilience4j: CLOSE), audited and verified.
 #[derive(Debug, Args)]
@@ -111,73 +113,104 @@ pub async fn act(command: &str, args: &ActionArgs, request: ActionRequest) -> Ou
         }
     };
 
-    let client = build_client();
-    // One read first, so the checks know the breaker (does it exist, is it already
-    // closed) as the app would.
-    let (observation, _) = ServicePoller::new(service.clone())
-        .poll_round(&client, &SystemClock)
-        .await;
-    if let Some(problem) = observation.reachability.message() {
-        say(&format!(
-            "cannot read {} first ({problem}); the service will decide",
-            service.name
-        ));
-    }
-    let plan = match actions::plan_observed(&service, &request, Some(&observation)) {
-        Ok(plan) => plan,
-        Err(refusal) => {
-            say(&format!("refused: {}", refusal.message));
-            if refusal.overridable {
-                eprintln!("  to send it anyway, run again with --override");
-            }
-            return Outcome::Unhealthy;
-        }
-    };
-    if !args.json {
-        print_plan(&service, &plan);
-    }
-
-    let store = match Store::open(&db_path).await {
-        Ok(store) => store,
-        Err(e) => {
-            say(&format!("{e}; nothing was sent"));
-            return Outcome::UsageError;
-        }
-    };
-    let writer = store.start_writer();
-    let operator = actions::os_user();
-    let mut outcome =
-        actions::execute(&plan, &client, &SystemClock, Some(&writer), &operator).await;
-    let options = VerifyOptions {
-        deadline: args.verify_for,
-        ..VerifyOptions::default()
-    };
-    let verification = actions::verify(
-        &plan,
-        &mut outcome,
-        &client,
-        &SystemClock,
-        Some(&writer),
-        options,
+    // The console the window runs, reading only this service: its first poll is the
+    // read the checks need (does the breaker exist, is it already closed), and the
+    // verification watches its next ones.
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(db_path.clone()),
+            clock: Arc::new(SystemClock),
+            watch: Watch::Only(vec![service.name.clone()]),
+            maintenance: false,
+        },
     )
     .await;
-    let stats = writer.finish().await;
-    store.close().await;
-
+    if let Some(e) = &console.notes().history_error {
+        say(&format!("{e}; nothing was sent"));
+        console.shutdown().await;
+        return Outcome::UsageError;
+    }
+    let outcome = act_on(command, &console, &service, &request, args).await;
+    let stats = console.shutdown().await.unwrap_or_default();
+    let outcome = match outcome {
+        Some((outcome, verification)) => (outcome, verification),
+        None => return Outcome::Unhealthy,
+    };
     if args.json {
-        match serde_json::to_string_pretty(&outcome) {
+        match serde_json::to_string_pretty(&outcome.0) {
             Ok(text) => println!("{text}"),
             Err(e) => say(&format!("cannot print the outcome: {e}")),
         }
     } else {
-        print_outcome(&outcome, &verification);
+        print_outcome(&outcome.0, &outcome.1);
         println!("audit: {}", db_path.display());
     }
     if stats.events_lost > 0 {
         say("the audit rows could not all be written; see the log above");
         return Outcome::Unhealthy;
     }
-    judge(&outcome, &verification)
+    judge(&outcome.0, &outcome.1)
+}
+
+/// Reads the service, plans, sends and verifies; `None` when the plan was refused.
+async fn act_on(
+    command: &str,
+    console: &Console,
+    service: &ServiceConfig,
+    request: &ActionRequest,
+    args: &ActionArgs,
+) -> Option<(ActionOutcome, Verification)> {
+    let say = |message: &str| eprintln!("switchyard-cli {command}: {message}");
+    let first = console.first_read(&service.name, FIRST_READ_PATIENCE).await;
+    let problem = first
+        .as_ref()
+        .and_then(|s| s.latest.as_ref())
+        .and_then(|o| o.reachability.message().map(str::to_string));
+    match (&first, problem) {
+        (None, _) => say(&format!(
+            "cannot read {} first (no answer within {}); the service will decide",
+            service.name,
+            humantime::format_duration(FIRST_READ_PATIENCE)
+        )),
+        (Some(_), Some(problem)) => say(&format!(
+            "cannot read {} first ({problem}); the service will decide",
+            service.name
+        )),
+        _ => {}
+    }
+    let plan = match console.plan_action(request) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            say(&format!("refused: {}", refusal.message));
+            if refusal.overridable {
+                eprintln!("  to send it anyway, run again with --override");
+            }
+            return None;
+        }
+    };
+    if !args.json {
+        print_plan(service, &plan);
+    }
+    let options = VerifyOptions {
+        deadline: args.verify_for,
+        ..VerifyOptions::default()
+    };
+    match console.run_plan(&plan, options).await {
+        Ok(outcome) => {
+            let verification = outcome
+                .verification
+                .clone()
+                .unwrap_or(Verification::NotChecked {
+                    message: "not verified".into(),
+                });
+            Some((outcome, verification))
+        }
+        Err(refusal) => {
+            say(&format!("refused: {}", refusal.message));
+            None
+        }
+    }
 }
 
 fn load_config(cli: Option<&Path>, dirs: Option<&AppDirs>) -> Result<(PathBuf, Config), String> {

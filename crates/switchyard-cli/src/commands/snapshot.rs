@@ -3,13 +3,15 @@
 //! Secrets are redacted using the configuration (when given) and the values behind its
 //! `env:` references, read from this process' environment.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::Args;
+use switchyard_core::clock::SystemClock;
 use switchyard_core::config::Config;
-use switchyard_core::snapshot::{self, Progress, Redactor, SnapshotRequest};
-use switchyard_core::store::Store;
+use switchyard_core::console::{Console, ConsoleOptions, ExportError, ExportRequest, Watch};
+use switchyard_core::snapshot::{Progress, SnapshotError};
 use switchyard_core::units::parse_duration;
 
 use crate::Outcome;
@@ -76,12 +78,12 @@ pub async fn run(args: SnapshotArgs) -> Outcome {
             args.db.display()
         ));
     }
-    let config = match &args.config {
+    let (config, with_config) = match &args.config {
         Some(path) => match Config::load(path) {
-            Ok(config) => Some(config),
+            Ok(config) => (config, true),
             Err(e) => return usage(e),
         },
-        None => None,
+        None => (Config::history_only(), false),
     };
     let until = match args.until.as_deref().map(|t| parse_when(t, now)) {
         None => now,
@@ -93,109 +95,71 @@ pub async fn run(args: SnapshotArgs) -> Outcome {
         Some(Ok(t)) => Some(t),
         Some(Err(e)) => return usage(format!("--since: {e}")),
     };
-    let store = match Store::open(&args.db).await {
-        Ok(store) => store,
-        Err(e) => return usage(e),
-    };
-    let outcome = export(&store, config.as_ref(), &args, since, until, now).await;
-    store.close().await;
-    outcome
-}
-
-async fn export(
-    store: &Store,
-    config: Option<&Config>,
-    args: &SnapshotArgs,
-    since: Option<DateTime<Utc>>,
-    until: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Outcome {
-    let services = (!args.services.is_empty()).then(|| args.services.clone());
-    if let Some(wanted) = &services {
-        match store.service_names().await {
-            Ok(known) => {
-                if let Some(missing) = wanted.iter().find(|s| !known.contains(s)) {
-                    return usage(format!(
-                        "no service `{missing}` in {}; services: {}",
-                        args.db.display(),
-                        if known.is_empty() {
-                            "none yet".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    ));
-                }
-            }
-            Err(e) => return failed(e),
-        }
-    }
-    let request = match since {
-        Some(since) => SnapshotRequest {
-            since,
-            until,
-            services,
-        },
-        None => match SnapshotRequest::default_window(store, until, services).await {
-            Ok(request) => request,
-            Err(e) => return failed(e),
-        },
-    };
-    if request.until <= request.since {
+    if let Some(since) = since.filter(|since| until <= *since) {
         return usage(format!(
             "the window must end after it starts (from {} until {})",
-            request.since.to_rfc3339(),
-            request.until.to_rfc3339()
+            since.to_rfc3339(),
+            until.to_rfc3339()
         ));
     }
-    eprintln!(
-        "snapshot of {} until {}",
-        request.since.to_rfc3339(),
-        request.until.to_rfc3339()
-    );
-    let mut redactor = Redactor::from_config(config);
-    if let Some(config) = config {
-        // The environment only: the OS keyring may prompt or hang on a headless machine.
-        redactor.add_resolved_references(config, false);
+    // The console on the history alone: nothing is polled.
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(args.db.clone()),
+            clock: Arc::new(SystemClock),
+            watch: Watch::Nothing,
+            maintenance: false,
+        },
+    )
+    .await;
+    if let Some(e) = &console.notes().history_error {
+        let e = e.clone();
+        console.shutdown().await;
+        return usage(e);
     }
+    let request = ExportRequest {
+        window: since.map(|since| (since, until)),
+        services: (!args.services.is_empty()).then(|| args.services.clone()),
+        now: until,
+        html: args.out.clone(),
+        json: args.json.clone(),
+        zip: args.zip.clone(),
+        with_config,
+    };
     let progress = |p: Progress<'_>| {
         eprintln!("  {}/{} {}", p.done, p.total, p.service);
     };
-    let snapshot =
-        match snapshot::gather_with(store, config, &request, now, &redactor, &progress).await {
-            Ok(snapshot) => snapshot,
-            Err(e) => return failed(e),
-        };
-
-    let html = snapshot::render_html(&snapshot);
-    if let Err(outcome) = write(&args.out, html.as_bytes()) {
-        return outcome;
+    let exported = console.export_snapshot(request, &progress).await;
+    console.shutdown().await;
+    let files = match exported {
+        Ok(files) => files,
+        Err(
+            e @ (ExportError::UnknownService { .. }
+            | ExportError::Snapshot(SnapshotError::EmptyWindow { .. })),
+        ) => return usage(e),
+        Err(e) => return failed(e),
+    };
+    eprintln!(
+        "snapshot of {} until {}",
+        files.request.since.to_rfc3339(),
+        files.request.until.to_rfc3339()
+    );
+    for path in std::iter::once(&args.out).chain(&args.json) {
+        eprintln!("wrote {}", path.display());
     }
-    if let Some(path) = &args.json {
-        let json = match snapshot::render_json(&snapshot) {
-            Ok(json) => json,
-            Err(e) => return failed(e),
-        };
-        if let Err(outcome) = write(path, json.as_bytes()) {
-            return outcome;
+    if let (Some(path), Some(report)) = (&args.zip, &files.zip) {
+        if let Some(why) = &report.pngs_skipped {
+            eprintln!("  no PNGs in the zip: {why}");
         }
+        eprintln!(
+            "wrote {} ({} entries, {} PNG charts)",
+            path.display(),
+            report.entries.len(),
+            report.pngs
+        );
     }
-    if let Some(path) = &args.zip {
-        eprintln!("  rendering charts to PNG for {}", path.display());
-        match snapshot::write_zip(&snapshot, path) {
-            Ok(report) => {
-                if let Some(why) = &report.pngs_skipped {
-                    eprintln!("  no PNGs in the zip: {why}");
-                }
-                eprintln!(
-                    "wrote {} ({} entries, {} PNG charts)",
-                    path.display(),
-                    report.entries.len(),
-                    report.pngs
-                );
-            }
-            Err(e) => return failed(e),
-        }
-    }
+    let snapshot = &files.snapshot;
     println!(
         "{}: {} events, {} services, {} alerts fired, {} acknowledged, {} actions",
         args.out.display(),
@@ -206,13 +170,6 @@ async fn export(
         snapshot.summary.actions_taken
     );
     Outcome::Ok
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Outcome> {
-    std::fs::write(path, bytes)
-        .map_err(|e| failed(format!("cannot write {}: {e}", path.display())))?;
-    eprintln!("wrote {}", path.display());
-    Ok(())
 }
 
 #[cfg(test)]

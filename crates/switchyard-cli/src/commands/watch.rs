@@ -9,12 +9,11 @@ use std::time::Duration;
 use clap::Args;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{self, Config, ConfigSource};
+use switchyard_core::console::{Console, ConsoleOptions, Watch};
 use switchyard_core::dirs::AppDirs;
-use switchyard_core::engine::{EngineEvent, EngineHandle};
-use switchyard_core::store::{RetentionPolicy, Store};
+use switchyard_core::feed::FleetSubscription;
 use switchyard_core::summary::FleetSummary;
 use switchyard_core::units::parse_duration;
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::Outcome;
 
@@ -64,32 +63,36 @@ pub async fn run(args: WatchArgs) -> Outcome {
             return Outcome::UsageError;
         }
     };
-    let store = match Store::open_with_report(&db_path, &SystemClock).await {
-        Ok((store, report)) => {
-            if let Some(moved) = &report.recovered_from {
-                eprintln!(
-                    "the history database was damaged ({}); it was moved to {} and a fresh one started",
-                    report.damage.as_deref().unwrap_or("unreadable"),
-                    moved.display()
-                );
-            }
-            store
-        }
-        Err(e) => {
-            eprintln!("switchyard-cli watch: {e}");
-            return Outcome::UsageError;
-        }
-    };
-    // Roll-ups and retention run beside the collection, so a long watch stays bounded.
-    let maintenance = store.start_maintenance(
-        Arc::new(SystemClock),
-        RetentionPolicy::from_storage(&config.storage),
-    );
-
-    let engine = EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
+    // The same console the window runs: the alert rules saved from the window, the
+    // silences in force and the alerts still open are restored from the history, and
+    // roll-ups and retention run beside the collection, so a long watch stays bounded.
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(db_path.clone()),
+            clock: Arc::new(SystemClock),
+            watch: Watch::All,
+            maintenance: true,
+        },
+    )
+    .await;
+    let notes = console.notes();
+    if let Some(recovered) = &notes.recovered {
+        eprintln!("{recovered}");
+    }
+    if let Some(e) = &notes.history_error {
+        eprintln!("switchyard-cli watch: {e}");
+        console.shutdown().await;
+        return Outcome::UsageError;
+    }
+    if let Some(warning) = &notes.alerts_warning {
+        eprintln!(
+            "the saved alert state could not be read ({warning}); using the configuration's rules"
+        );
+    }
     eprintln!(
         "watching {} services from {} into {}",
-        config.services.len(),
+        console.config().services.len(),
         path.display(),
         db_path.display()
     );
@@ -99,11 +102,9 @@ pub async fn run(args: WatchArgs) -> Outcome {
             None => std::future::pending().await,
         }
     };
-    follow(&engine, deadline).await;
+    follow(console.engine().fleet(), deadline).await;
 
-    let stats = engine.shutdown().await.unwrap_or_default();
-    maintenance.stop().await;
-    store.close().await;
+    let stats = console.shutdown().await.unwrap_or_default();
     eprintln!(
         "stopped: {} observations written in {} transactions{}",
         stats.observations_written,
@@ -128,29 +129,22 @@ pub async fn run(args: WatchArgs) -> Outcome {
 }
 
 /// Prints the live summary until the deadline or Ctrl-C.
-async fn follow(engine: &EngineHandle, deadline: impl std::future::Future<Output = ()>) {
-    let mut events = engine.subscribe();
-    let mut states = engine.snapshot().await;
+async fn follow(mut fleet: FleetSubscription, deadline: impl std::future::Future<Output = ()>) {
     let live = std::io::stderr().is_terminal();
     tokio::pin!(deadline);
     loop {
         tokio::select! {
             _ = &mut deadline => break,
             _ = tokio::signal::ctrl_c() => break,
-            event = events.recv() => match event {
-                Ok(EngineEvent::ServiceUpdated { state }) => {
-                    if let Some(slot) = states.iter_mut().find(|s| s.name == state.name) {
-                        *slot = state;
-                    }
-                    if live {
-                        eprint!("\r\x1b[2K{}", FleetSummary::of(&states).line());
-                        let _ = std::io::stderr().flush();
-                    }
+            delta = fleet.next() => {
+                if delta.is_none() {
+                    break;
                 }
-                // The summary line is about services; alerts are the window's business.
-                Ok(EngineEvent::AlertsChanged { .. }) => {}
-                Err(RecvError::Lagged(_)) => states = engine.snapshot().await,
-                Err(RecvError::Closed) => break,
+                if live {
+                    let states = fleet.feed().states();
+                    eprint!("\r\x1b[2K{}", FleetSummary::of(states.iter().map(|s| &**s)).line());
+                    let _ = std::io::stderr().flush();
+                }
             }
         }
     }

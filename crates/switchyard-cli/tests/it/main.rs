@@ -7,6 +7,8 @@ use serde_json::Value;
 use switchyard_core::store::Store;
 use switchyard_fleet::{Fleet, FleetSpec, Script, ServiceSpec};
 
+mod saved_rules;
+
 fn cli(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_switchyard-cli"))
         .args(args)

@@ -269,14 +269,5 @@ impl ActionKind {
     }
 }
 
-/// The OS user running the console: the audit log's operator.
-pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|user| !user.trim().is_empty())
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{ActionPlan, ActionRequest, Refusal, RefusalCode, MAX_REASON_CHARS};
 use crate::config::ServiceConfig;
-use crate::engine::ServiceState;
+use crate::model::ServiceState;
 use crate::model::{ActionKind, Breaker, BreakerState, Observation};
 use crate::profiles::single_breaker::BREAKER_NAME;
 use crate::profiles::Profile;

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::config::ServiceConfig;
-use crate::engine::ServiceState;
+use crate::model::ServiceState;
 use crate::profiles::Profile;
 
 fn service(profile: Profile) -> ServiceConfig {

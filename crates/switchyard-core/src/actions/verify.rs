@@ -1,17 +1,19 @@
-//! Did it take? After the service answers, the console re-reads the breaker until it shows
-//! the state the action asked for, or a deadline passes. A service that says "done" and
-//! changes nothing is exactly what an engineer must hear about at 3 a.m.
+//! Did it take? After the service answers, the console watches the engine's state of the
+//! breaker until it shows the state the action asked for, or a deadline passes. It asks
+//! the service's poller for a full round at once (and again while it waits), so the
+//! re-read is an ordinary poll: it reaches the history and the screen like any other, and
+//! no second poller (with its own copy of the secrets) is built. A service that says
+//! "done" and changes nothing is exactly what an engineer must hear about at 3 a.m.
 
 use std::time::Duration;
 
-use reqwest::Client;
+use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use super::execute::record_outcome;
 use super::{ActionOutcome, ActionPlan, OutcomeStatus, Verification};
-use crate::clock::Clock;
-use crate::model::BreakerState;
-use crate::sources::poller::ServicePoller;
+use crate::engine::EngineHandle;
+use crate::model::{BreakerState, ServiceState};
 use crate::store::WriterHandle;
 
 /// How long and how often to re-read.
@@ -32,19 +34,18 @@ impl Default for VerifyOptions {
     }
 }
 
-/// Re-polls the service of `plan` until the breaker shows `plan.expect` or the deadline
-/// passes; stores the result in `outcome.verification` and in the audit row, and returns
-/// it. Only an action that was done, or whose outcome is unknown, is checked: a re-read
-/// is exactly how an unknown outcome becomes known.
+/// Watches the breaker of `plan` through `engine` until it shows `plan.expect` or the
+/// deadline passes; stores the result in `outcome.verification` and in the audit row, and
+/// returns it. Only an action that was done, or whose outcome is unknown, is checked: a
+/// re-read is exactly how an unknown outcome becomes known.
 pub async fn verify(
     plan: &ActionPlan,
     outcome: &mut ActionOutcome,
-    client: &Client,
-    clock: &dyn Clock,
+    engine: &EngineHandle,
     writer: Option<&WriterHandle>,
     options: VerifyOptions,
 ) -> Verification {
-    let verification = check(plan, outcome, client, clock, options).await;
+    let verification = check(plan, outcome, engine, options).await;
     outcome.verification = Some(verification.clone());
     if let Some(word) = verification.audit_word() {
         record_outcome(writer, outcome, Some(word));
@@ -52,11 +53,29 @@ pub async fn verify(
     verification
 }
 
+/// What one fresh poll said of the breaker.
+enum Reading {
+    State(BreakerState),
+    Problem(String),
+}
+
+/// The breaker as the newest poll begun after `after` shows it, if there is one.
+fn read(state: &ServiceState, breaker: &str, after: DateTime<Utc>) -> Option<Reading> {
+    state.round_started_at.filter(|started| *started >= after)?;
+    let latest = state.latest.as_ref()?;
+    if let Some(message) = latest.reachability.message() {
+        return Some(Reading::Problem(message.to_string()));
+    }
+    Some(match state.breaker(breaker) {
+        Some(found) => Reading::State(found.state),
+        None => Reading::Problem(format!("the service no longer lists {breaker}")),
+    })
+}
+
 async fn check(
     plan: &ActionPlan,
     outcome: &ActionOutcome,
-    client: &Client,
-    clock: &dyn Clock,
+    engine: &EngineHandle,
     options: VerifyOptions,
 ) -> Verification {
     if !matches!(outcome.status, OutcomeStatus::Done | OutcomeStatus::Unknown) {
@@ -75,59 +94,82 @@ async fn check(
                 .into(),
         };
     };
+    let service = call.service.name.as_str();
     let every = options
         .every
         .min(call.service.poll_interval)
         .max(Duration::from_millis(50));
     let started = Instant::now();
+    let deadline = started + options.deadline;
+    // Only what was read after the answer counts: the state before is what we changed.
+    let answered_at = Utc::now();
+    let mut fleet = engine.fleet();
     let mut seen: Option<BreakerState> = None;
-    let mut problem: Option<String>;
+    let mut problem: Option<String> = None;
+    let mut read_once = false;
+    if !engine.poll_now(service) {
+        problem = Some(format!("{service} is not being polled"));
+    }
+    let mut next_nudge = started + every;
     loop {
-        // A fresh poller each time: its first round reads every endpoint, so the breakers
-        // are always among them.
-        let mut poller = ServicePoller::new(call.service.clone());
-        let (observation, _) = poller.poll_round(client, clock).await;
-        let after_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if let Some(message) = observation.reachability.message() {
-            problem = Some(message.to_string());
-        } else {
-            match observation.breakers.iter().find(|b| b.name == breaker) {
-                Some(found) => {
-                    seen = Some(found.state);
+        if let Some(reading) = engine
+            .feed()
+            .state(service)
+            .and_then(|state| read(&state, breaker, answered_at))
+        {
+            read_once = true;
+            match reading {
+                Reading::State(state) => {
+                    seen = Some(state);
                     problem = None;
-                    if found.state == expect {
+                    if state == expect {
                         return Verification::Verified {
-                            state: found.state,
-                            after_ms,
+                            state,
+                            after_ms: started.elapsed().as_secs_f64() * 1000.0,
                         };
                     }
                 }
-                None => {
+                Reading::Problem(message) => {
                     seen = None;
-                    problem = Some(format!("the service no longer lists {breaker}"));
+                    problem = Some(message);
                 }
             }
         }
-        if started.elapsed() + every > options.deadline {
-            let waited = humantime::format_duration(round_to_tenths(started.elapsed()));
-            let message = match (seen, problem) {
-                (_, Some(problem)) => {
-                    format!("{breaker} could not be re-read after {waited}: {problem}")
+        let wake = next_nudge.min(deadline);
+        tokio::select! {
+            more = fleet.wait() => {
+                if !more {
+                    problem.get_or_insert_with(|| "the console is stopping".into());
+                    break;
                 }
-                (Some(state), None) => format!(
-                    "{breaker} is still {} after {waited} (expected {})",
-                    state.as_str(),
-                    expect.as_str()
-                ),
-                (None, None) => format!("{breaker} was not seen within {waited}"),
-            };
-            return Verification::NotVerified {
-                state: seen,
-                after_ms: started.elapsed().as_secs_f64() * 1000.0,
-                message,
-            };
+                fleet.take();
+            }
+            _ = tokio::time::sleep_until(wake) => {
+                if wake >= deadline {
+                    break;
+                }
+                engine.poll_now(service);
+                next_nudge = Instant::now() + every;
+            }
         }
-        tokio::time::sleep(every).await;
+    }
+    let waited = humantime::format_duration(round_to_tenths(started.elapsed()));
+    let message = match (seen, problem) {
+        (_, Some(problem)) => {
+            format!("{breaker} could not be re-read after {waited}: {problem}")
+        }
+        (Some(state), None) => format!(
+            "{breaker} is still {} after {waited} (expected {})",
+            state.as_str(),
+            expect.as_str()
+        ),
+        (None, None) if read_once => format!("{breaker} was not seen within {waited}"),
+        (None, None) => format!("{breaker} was not re-read within {waited}"),
+    };
+    Verification::NotVerified {
+        state: seen,
+        after_ms: started.elapsed().as_secs_f64() * 1000.0,
+        message,
     }
 }
 

@@ -38,7 +38,7 @@ use super::lifecycle::{
     Silence, SilenceId, SilenceTarget,
 };
 use super::rule::{breaker_word, health_word, stream_word, Rule, RuleOrigin, Severity, Subject};
-use crate::engine::ServiceState;
+use crate::model::ServiceState;
 use crate::model::{Observation, ServiceThreshold};
 
 /// Owns the rules, the state of every alert, acknowledgements and silences.
@@ -325,6 +325,12 @@ impl Pass<'_> {
             description: self.rule.describe(),
             notify,
             repeat,
+            silenced_until: self
+                .silences
+                .iter()
+                .filter(|s| s.covers(&self.rule.name, self.service, self.now))
+                .map(|s| s.until)
+                .max(),
         }
     }
 }

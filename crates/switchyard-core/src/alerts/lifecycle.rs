@@ -81,6 +81,11 @@ pub struct AlertEvent {
     /// was removed: notify, but the phase was already recorded.
     #[serde(default)]
     pub repeat: bool,
+    /// The end of the silence over the alert when it changed phase, so the history
+    /// says it happened while silenced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "string")]
+    pub silenced_until: Option<DateTime<Utc>>,
 }
 
 /// An engineer took an alert in hand.

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 use crate::clock::Clock;
-use crate::engine::ServiceState;
+use crate::model::ServiceState;
 use crate::model::{
     Breaker, BreakerState, Dependency, Health, HealthStatus, Observation, Reachability, Sample,
     ServiceThreshold, StreamState, StreamStatus,
@@ -58,6 +58,7 @@ impl Fixture {
                 latest: None,
                 last_good: None,
                 consecutive_failures: 0,
+                round_started_at: None,
                 streams: Vec::new(),
             },
             evaluator: Evaluator::new(rules),

@@ -45,6 +45,9 @@ pub fn locate(
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// `operator = "…"`: who the audit log and acknowledgements name, when the OS user
+    /// is not the person (a shared on-call account).
+    pub operator: Option<String>,
     pub storage: StorageConfig,
     pub services: Vec<ServiceConfig>,
     /// The `[[alert]]` rules, validated; the built-in ones are not included (see
@@ -178,6 +181,17 @@ impl Config {
     /// Parses and validates configuration text.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         raw::parse(text)
+    }
+
+    /// A configuration that watches nothing, for a console on a history alone (a
+    /// snapshot exported without a configuration file).
+    pub fn history_only() -> Config {
+        Config {
+            operator: None,
+            storage: raw::default_storage(),
+            services: Vec::new(),
+            alerts: Vec::new(),
+        }
     }
 }
 

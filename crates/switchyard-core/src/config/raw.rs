@@ -26,6 +26,8 @@ const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    /// Who the audit log and acknowledgements name (else the OS user).
+    operator: Option<Spanned<String>>,
     #[serde(default)]
     storage: RawStorage,
     #[serde(default)]
@@ -228,7 +230,18 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         services.push(service);
     }
     let alerts = validate_alerts(&source, &raw.alert, &services)?;
+    let operator = match &raw.operator {
+        Some(name) if name.get_ref().trim().is_empty() => {
+            return Err(source.error_at(
+                name,
+                "operator must name someone, or be left out".to_string(),
+            ));
+        }
+        Some(name) => Some(name.get_ref().trim().to_string()),
+        None => None,
+    };
     Ok(Config {
+        operator,
         storage,
         services,
         alerts,
@@ -300,23 +313,35 @@ fn validate_alerts(
     Ok(rules)
 }
 
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// `[storage]` as it is when the file says nothing about it.
+pub(super) fn default_storage() -> StorageConfig {
+    StorageConfig {
+        path: PathBuf::from("history.db"),
+        raw_retention: 2 * DAY,
+        minute_retention: 30 * DAY,
+        hour_retention: 400 * DAY,
+    }
+}
+
 fn validate_storage(source: &Source, raw: &RawStorage) -> Result<StorageConfig, ConfigError> {
-    let day = Duration::from_secs(86_400);
+    let defaults = default_storage();
     Ok(StorageConfig {
         path: raw
             .path
             .as_ref()
             .map(|p| PathBuf::from(p.get_ref()))
-            .unwrap_or_else(|| PathBuf::from("history.db")),
+            .unwrap_or(defaults.path),
         raw_retention: source
             .optional_duration(raw.raw_retention.as_ref(), "storage.raw_retention")?
-            .unwrap_or(2 * day),
+            .unwrap_or(defaults.raw_retention),
         minute_retention: source
             .optional_duration(raw.minute_retention.as_ref(), "storage.minute_retention")?
-            .unwrap_or(30 * day),
+            .unwrap_or(defaults.minute_retention),
         hour_retention: source
             .optional_duration(raw.hour_retention.as_ref(), "storage.hour_retention")?
-            .unwrap_or(400 * day),
+            .unwrap_or(defaults.hour_retention),
     })
 }
 

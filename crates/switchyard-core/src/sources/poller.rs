@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::detect;
 use super::http::{self, Fetched};
 use crate::clock::Clock;
 use crate::config::ServiceConfig;
+use crate::ingress::{Ingress, News, SourceEvent};
 use crate::model::{EndpointProblem, Observation, Reachability};
 use crate::profiles::{Endpoint, Profile, ProfileReader, Reading, Response};
 use crate::secrets;
@@ -62,6 +63,17 @@ impl ServicePoller {
         client: &Client,
         clock: &dyn Clock,
     ) -> (Observation, Option<Duration>) {
+        self.poll(client, clock, false).await
+    }
+
+    /// A round of the endpoints due, or of every endpoint when `full` (so the breakers
+    /// are among them, whatever their schedule).
+    pub async fn poll(
+        &mut self,
+        client: &Client,
+        clock: &dyn Clock,
+        full: bool,
+    ) -> (Observation, Option<Duration>) {
         if self.profile.is_none() {
             match detect::detect(client, &self.service, &self.headers).await {
                 Ok(profile) => {
@@ -106,7 +118,7 @@ impl ServicePoller {
         let mut retry_after = None;
         let mut problems = Vec::new();
         let mut reachability = None;
-        for endpoint in endpoints.iter().filter(|e| e.is_due(round)) {
+        for endpoint in endpoints.iter().filter(|e| full || e.is_due(round)) {
             let url = format!("{}{}", self.service.base_url, endpoint.path);
             let fetched = http::get(
                 client,
@@ -299,19 +311,24 @@ pub fn next_delay(
     retry_after.map_or(jittered, |wait| jittered.max(wait))
 }
 
-/// Polls one service until `shutdown`, sending each observation to `observations`.
+/// Polls one service until `shutdown`, sending each round to `ingress`. A signal on
+/// `poll_now` (an action waiting to see its effect) starts a full round at once instead
+/// of waiting out the interval.
 pub async fn run(
     client: Client,
     service: ServiceConfig,
     clock: Arc<dyn Clock>,
-    observations: mpsc::Sender<Observation>,
+    ingress: Ingress,
+    poll_now: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
     let interval = service.poll_interval;
     let mut poller = ServicePoller::new(service);
     let mut consecutive_failures = 0u32;
+    let mut full = false;
     loop {
-        let round = poller.poll_round(&client, clock.as_ref());
+        let started_at = clock.now();
+        let round = poller.poll(&client, clock.as_ref(), full);
         let (observation, retry_after) = tokio::select! {
             _ = shutdown.cancelled() => return,
             result = round => result,
@@ -327,13 +344,22 @@ pub async fn run(
                 "poll failed"
             );
         }
-        if observations.send(observation).await.is_err() {
+        let event = SourceEvent {
+            service: observation.service.clone(),
+            news: News::Poll {
+                observation,
+                consecutive_failures,
+                started_at,
+            },
+        };
+        if ingress.send(event).await.is_err() {
             return; // the engine is gone
         }
         let delay = next_delay(interval, consecutive_failures, retry_after, fastrand::f64());
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
+            _ = tokio::time::sleep(delay) => full = false,
+            _ = poll_now.notified() => full = true,
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct AlertEvent {
     pub subject: Option<String>,
     /// The state words that made the change (`open`, `degraded, slow`).
     pub detail: Option<String>,
+    /// When the change happened under a silence: when that silence ends.
+    pub silenced_until: Option<DateTime<Utc>>,
 }
 
 /// An engineer acknowledged the latest event of a rule on a service (and subject).

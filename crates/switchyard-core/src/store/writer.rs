@@ -31,7 +31,7 @@ use super::events::{
     SilenceRemoved, SilenceSet, StreamStateChange,
 };
 use super::WriteGate;
-use crate::model::{Breaker, BreakerState, Health, Observation, Reachability, Sample, Transition};
+use crate::model::{BreakerState, Health, Observation, Reachability, Sample, Transition};
 
 /// How the writer batches and how much it may hold back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +131,6 @@ enum Event {
     Breakers {
         service: String,
         profile: String,
-        at_ms: i64,
-        breakers: Vec<(String, BreakerState)>,
         transitions: Vec<Transition>,
     },
     Alert(AlertEvent),
@@ -255,8 +253,8 @@ pub struct WriterHandle {
 pub struct WriterStopped;
 
 impl WriterHandle {
-    /// Queues an observation: its transitions and breaker states as events, its health
-    /// row and samples as a droppable round.
+    /// Queues an observation: its transitions (the engine decided them) as events, its
+    /// health row and samples as a droppable round.
     pub fn record(&self, observation: Observation) {
         let Observation {
             service,
@@ -264,21 +262,15 @@ impl WriterHandle {
             observed_at,
             reachability,
             health,
-            breakers,
             samples,
             transitions,
             ..
         } = observation;
         let at_ms = observed_at.timestamp_millis();
-        if !breakers.is_empty() || !transitions.is_empty() {
+        if !transitions.is_empty() {
             self.shared.push_event(Event::Breakers {
                 service: service.clone(),
                 profile: profile.clone(),
-                at_ms,
-                breakers: breakers
-                    .into_iter()
-                    .map(|Breaker { name, state, .. }| (name, state))
-                    .collect(),
                 transitions,
             });
         }
@@ -298,16 +290,9 @@ impl WriterHandle {
         if transitions.is_empty() {
             return;
         }
-        let at_ms = transitions
-            .iter()
-            .map(|t| t.at.timestamp_millis())
-            .max()
-            .unwrap_or_default();
         self.shared.push_event(Event::Breakers {
             service: service.to_string(),
             profile: profile.to_string(),
-            at_ms,
-            breakers: Vec::new(),
             transitions,
         });
     }
@@ -866,19 +851,18 @@ async fn write_event(
         Event::Breakers {
             service,
             profile,
-            at_ms,
-            breakers,
             transitions,
         } => {
             let service_id = ids.service(tx, service, profile).await?;
-            write_breakers(tx, ids, service_id, *at_ms, breakers, transitions).await?;
+            write_transitions(tx, service_id, transitions).await?;
         }
         Event::Alert(alert) => {
             let service_id = ids.known_service(tx, &alert.service).await?;
             sqlx::query(
                 "INSERT INTO alert_events
-                   (rule, service_id, severity, state, value, at_ms, subject, detail)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (rule, service_id, severity, state, value, at_ms, subject, detail,
+                    silenced_until_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&alert.rule)
             .bind(service_id)
@@ -888,6 +872,7 @@ async fn write_event(
             .bind(alert.at.timestamp_millis())
             .bind(alert.subject.as_deref())
             .bind(alert.detail.as_deref())
+            .bind(alert.silenced_until.map(|t| t.timestamp_millis()))
             .execute(&mut **tx)
             .await?;
         }
@@ -1014,105 +999,37 @@ async fn write_event(
     Ok(None)
 }
 
-/// Writes reported and derived transitions, and keeps `breaker_states` current. A
-/// breaker seen for the first time ever, or in another state than the one stored when
-/// the console last ran, gets a transition of its own so that its timeline has no hole.
-async fn write_breakers(
+/// Stores transitions as the engine decided them, and keeps `breaker_states` at each
+/// breaker's newest one (a late, older transition does not move it back).
+async fn write_transitions(
     tx: &mut Tx<'_>,
-    ids: &mut IdCache,
     service_id: i64,
-    at_ms: i64,
-    breakers: &[(String, BreakerState)],
     transitions: &[Transition],
 ) -> Result<(), sqlx::Error> {
     for transition in transitions {
-        insert_transition(
-            tx,
-            service_id,
-            &transition.breaker,
-            transition.at.timestamp_millis(),
-            transition.from.map(BreakerState::as_str),
-            transition.to.as_str(),
-            transition.source.as_str(),
-            transition.reason.as_deref(),
-        )
-        .await?;
-    }
-    if breakers.is_empty() {
-        // Transitions alone (a stream message): the newest says the current state.
-        for transition in transitions {
-            sqlx::query(
-                "INSERT INTO breaker_states (service_id, breaker, state, since_ms) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (service_id, breaker) DO UPDATE
-                    SET state = excluded.state, since_ms = excluded.since_ms
-                  WHERE excluded.since_ms >= breaker_states.since_ms",
-            )
-            .bind(service_id)
-            .bind(&transition.breaker)
-            .bind(transition.to.as_str())
-            .bind(transition.at.timestamp_millis())
-            .execute(&mut **tx)
-            .await?;
-            ids.breakers
-                .remove(&(service_id, transition.breaker.clone()));
-        }
-    }
-    for (name, state) in breakers {
-        let known = ids.breaker_state(tx, service_id, name).await?;
-        if known.as_deref() == Some(state.as_str()) {
-            continue;
-        }
-        // The service (or the engine) reported this change: believe its time.
-        let reported = transitions
-            .iter()
-            .filter(|t| &t.breaker == name && t.to == *state)
-            .map(|t| t.at.timestamp_millis())
-            .max();
-        let since = match reported {
-            Some(at) => at,
-            None => {
-                let reason = known.is_none().then_some("first seen");
-                insert_transition(
-                    tx,
-                    service_id,
-                    name,
-                    at_ms,
-                    known.as_deref(),
-                    state.as_str(),
-                    "poll",
-                    reason,
-                )
-                .await?;
-                at_ms
-            }
-        };
+        let at_ms = transition.at.timestamp_millis();
+        insert_transition(tx, service_id, transition, at_ms).await?;
         sqlx::query(
             "INSERT INTO breaker_states (service_id, breaker, state, since_ms) VALUES (?, ?, ?, ?)
              ON CONFLICT (service_id, breaker) DO UPDATE
-                SET state = excluded.state, since_ms = excluded.since_ms",
+                SET state = excluded.state, since_ms = excluded.since_ms
+              WHERE excluded.since_ms >= breaker_states.since_ms",
         )
         .bind(service_id)
-        .bind(name)
-        .bind(state.as_str())
-        .bind(since)
+        .bind(&transition.breaker)
+        .bind(transition.to.as_str())
+        .bind(at_ms)
         .execute(&mut **tx)
         .await?;
-        ids.breakers
-            .insert((service_id, name.clone()), Some(state.as_str().to_string()));
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn insert_transition(
     tx: &mut Tx<'_>,
     service_id: i64,
-    breaker: &str,
+    transition: &Transition,
     at_ms: i64,
-    from: Option<&str>,
-    to: &str,
-    source: &str,
-    reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT OR IGNORE INTO breaker_transitions
@@ -1120,24 +1037,22 @@ async fn insert_transition(
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(service_id)
-    .bind(breaker)
+    .bind(&transition.breaker)
     .bind(at_ms)
-    .bind(from)
-    .bind(to)
-    .bind(source)
-    .bind(reason)
+    .bind(transition.from.map(BreakerState::as_str))
+    .bind(transition.to.as_str())
+    .bind(transition.source.as_str())
+    .bind(transition.reason.as_deref())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
-
-/// Integer ids of services and series, and the stored state of each breaker, so each
+/// Integer ids of services and series, so each
 /// write does not look them up again.
 #[derive(Default)]
 struct IdCache {
     services: HashMap<String, i64>,
     series: HashMap<i64, HashMap<String, i64>>,
-    breakers: HashMap<(i64, String), Option<String>>,
 }
 
 impl IdCache {
@@ -1204,26 +1119,5 @@ impl IdCache {
             .or_default()
             .insert(name.to_string(), id);
         Ok(id)
-    }
-
-    async fn breaker_state(
-        &mut self,
-        tx: &mut Tx<'_>,
-        service_id: i64,
-        breaker: &str,
-    ) -> Result<Option<String>, sqlx::Error> {
-        let key = (service_id, breaker.to_string());
-        if let Some(state) = self.breakers.get(&key) {
-            return Ok(state.clone());
-        }
-        let state: Option<String> = sqlx::query_scalar(
-            "SELECT state FROM breaker_states WHERE service_id = ? AND breaker = ?",
-        )
-        .bind(service_id)
-        .bind(breaker)
-        .fetch_optional(&mut **tx)
-        .await?;
-        self.breakers.insert(key, state.clone());
-        Ok(state)
     }
 }

@@ -14,7 +14,8 @@ use switchyard_core::actions::{
 };
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{Config, ServiceConfig};
-use switchyard_core::engine::ServiceState;
+use switchyard_core::engine::EngineHandle;
+use switchyard_core::model::ServiceState;
 use switchyard_core::model::{ActionKind, BreakerState, Observation};
 use switchyard_core::profiles::Profile;
 use switchyard_core::sources::http::build_client;
@@ -44,6 +45,8 @@ struct Bench {
     store: Store,
     writer: StoreWriter,
     client: reqwest::Client,
+    /// Polls the fleet, as the console's engine does: verification watches it.
+    engine: EngineHandle,
 }
 
 impl Bench {
@@ -67,6 +70,7 @@ impl Bench {
         let config = Config::parse(&fleet.config_toml("2s", "1s")).expect("config parses");
         let store = Store::open(db).await.expect("store opens");
         let writer = store.start_writer();
+        let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
         Bench {
             fleet,
             config,
@@ -74,6 +78,7 @@ impl Bench {
             store,
             writer,
             client: build_client(),
+            engine,
         }
     }
 
@@ -105,15 +110,7 @@ impl Bench {
     }
 
     async fn verify(&self, plan: &ActionPlan, outcome: &mut ActionOutcome, options: VerifyOptions) {
-        actions::verify(
-            plan,
-            outcome,
-            &self.client,
-            &SystemClock,
-            Some(&self.writer),
-            options,
-        )
-        .await;
+        actions::verify(plan, outcome, &self.engine, Some(&self.writer), options).await;
     }
 
     /// The write requests the fleet service received.
@@ -736,6 +733,9 @@ mod spring {
             .await
             .expect("store");
         let writer = store.start_writer();
+        let mut fleet = Config::history_only();
+        fleet.services.push(config.clone());
+        let engine = EngineHandle::start(&fleet, Arc::new(SystemClock), None);
 
         for (kind, expect, message) in [
             (ActionKind::ResetBreaker, BreakerState::Closed, "CLOSE"),
@@ -768,15 +768,7 @@ mod spring {
                 "{}",
                 outcome.message
             );
-            actions::verify(
-                &plan,
-                &mut outcome,
-                &client,
-                &SystemClock,
-                Some(&writer),
-                QUICK,
-            )
-            .await;
+            actions::verify(&plan, &mut outcome, &engine, Some(&writer), QUICK).await;
             assert!(
                 matches!(outcome.verification, Some(Verification::Verified { state, .. }) if state == expect),
                 "{kind:?}: {:?}",

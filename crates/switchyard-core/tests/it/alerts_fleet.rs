@@ -14,19 +14,20 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
-use switchyard_core::alerting::{operator, AlertRequestError, AlertSetup};
+use switchyard_core::alerting::{AlertRequestError, AlertSetup};
 use switchyard_core::alerts::{
     ActiveAlert, AlertEvent, AlertKey, AlertPhase, ManualClock, RuleOrigin, SilenceTarget,
 };
 use switchyard_core::clock::Clock;
 use switchyard_core::config::Config;
 use switchyard_core::engine::{EngineEvent, EngineHandle};
+use switchyard_core::operator::operator;
 use switchyard_core::secrets::{HeaderSource, SecretRef};
 use switchyard_core::store::{AlertRecord, Store, TimeRange};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
 use tokio::sync::broadcast;
 
-use crate::support::{set, PATIENCE};
+use crate::support::{events_of, set, Events, PATIENCE};
 
 fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
@@ -54,19 +55,19 @@ async fn fleet_of(profile: Profile, name: &str) -> (Fleet, Config) {
 
 /// Waits for an alert event matching `predicate`.
 async fn wait_event(
-    events: &mut broadcast::Receiver<EngineEvent>,
+    events: &mut Events,
     what: &str,
     predicate: impl Fn(&AlertEvent) -> bool,
 ) -> AlertEvent {
     let found = tokio::time::timeout(PATIENCE, async {
         loop {
-            match events.recv().await {
+            match events.alerts.recv().await {
                 Ok(EngineEvent::AlertsChanged { events, .. }) => {
                     if let Some(event) = events.into_iter().find(|e| predicate(e)) {
                         return event;
                     }
                 }
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => panic!("engine stopped: {what}"),
             }
         }
@@ -95,13 +96,13 @@ async fn stop_and_read_alerts(
 
 /// Waits for a published active list matching `predicate`.
 async fn wait_active(
-    events: &mut broadcast::Receiver<EngineEvent>,
+    events: &mut Events,
     what: &str,
     predicate: impl Fn(&[ActiveAlert]) -> bool,
 ) -> Vec<ActiveAlert> {
     let found = tokio::time::timeout(PATIENCE, async {
         loop {
-            match events.recv().await {
+            match events.alerts.recv().await {
                 Ok(EngineEvent::AlertsChanged { active, .. }) if predicate(&active) => {
                     return active
                 }
@@ -117,10 +118,10 @@ async fn wait_active(
 /// Waits until the engine has applied (and so evaluated) an observation of `service`
 /// stamped at or after `at`, and satisfying `predicate`.
 async fn wait_observed(
-    events: &mut broadcast::Receiver<EngineEvent>,
+    events: &mut Events,
     service: &str,
     at: DateTime<Utc>,
-    predicate: impl Fn(&switchyard_core::engine::ServiceState) -> bool,
+    predicate: impl Fn(&switchyard_core::model::ServiceState) -> bool,
 ) {
     crate::support::wait_for(events, service, "a fresh observation", |s| {
         s.latest
@@ -147,7 +148,7 @@ async fn queue_depth_over_80_percent_fires_after_its_for_then_drains_and_resolve
     let store = Store::open(&dir.path().join("history.db")).await.unwrap();
     let clock = Arc::new(ManualClock::new(start_time()));
     let engine = EngineHandle::start(&config, clock.clone(), Some(store.start_writer()));
-    let mut events = engine.subscribe();
+    let mut events = events_of(&engine);
 
     set(
         &fleet,
@@ -241,7 +242,7 @@ async fn a_breaker_held_open_fires_at_ten_minutes_on_the_injected_clock() {
     let (fleet, config) = fleet_of(Profile::BreakerRegistry, "registry").await;
     let clock = Arc::new(ManualClock::new(start_time()));
     let engine = EngineHandle::start(&config, clock.clone(), None);
-    let mut events = engine.subscribe();
+    let mut events = events_of(&engine);
 
     set(
         &fleet,
@@ -279,7 +280,7 @@ async fn the_breaker_registry_thresholds_become_its_own_rules() {
     let (fleet, config) = fleet_of(Profile::BreakerRegistry, "registry").await;
     let clock = Arc::new(ManualClock::new(start_time()));
     let engine = EngineHandle::start(&config, clock.clone(), None);
-    let mut events = engine.subscribe();
+    let mut events = events_of(&engine);
 
     crate::support::wait_for(&mut events, "registry", "declared thresholds", |s| {
         s.last_good
@@ -341,8 +342,8 @@ async fn acknowledgements_silences_and_saved_rules_survive_in_the_store() {
     let store = Store::open(&path).await.unwrap();
     let clock = Arc::new(ManualClock::new(start_time()));
     let engine = EngineHandle::start(&config, clock.clone(), Some(store.start_writer()));
-    let mut events = engine.subscribe();
-    let me = operator();
+    let mut events = events_of(&engine);
+    let me = operator(None);
 
     set(&fleet, "registry", json!({"system": {"cpu_percent": 91.0}})).await;
     let firing = wait_event(&mut events, "cpu firing", is(RULE, AlertPhase::Firing)).await;
@@ -487,7 +488,7 @@ async fn acknowledgements_silences_and_saved_rules_survive_in_the_store() {
     );
     let engine =
         EngineHandle::start_with_alerts(&config, clock.clone(), Some(store.start_writer()), setup);
-    let mut events = engine.subscribe();
+    let mut events = events_of(&engine);
     let state = engine.alerts().await;
     assert_eq!(state.silences.len(), 1);
     assert_eq!(state.silences[0].id, kept.id);
@@ -538,7 +539,7 @@ async fn without_observations_the_tick_alone_moves_alerts_on() {
     .unwrap();
     let clock = Arc::new(ManualClock::new(start_time()));
     let engine = EngineHandle::start(&config, clock.clone(), None);
-    let mut events = engine.subscribe();
+    let mut events = events_of(&engine);
     // The first (refused) observation: the evaluator has met the service at the start
     // time, so staleness counts from there.
     crate::support::wait_for(&mut events, "gone", "refused", |s| {

@@ -19,7 +19,7 @@ async fn a_scripted_status_change_is_stored_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("history.db")).await.unwrap();
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
-    let mut events = engine.subscribe();
+    let mut events = crate::support::events_of(&engine);
 
     wait_for(&mut events, "orders", "ok", |s| {
         health_word(s) == Some("ok")
@@ -87,7 +87,7 @@ async fn a_broken_service_is_marked_while_the_others_keep_updating() {
     ));
     let config = Config::parse(&toml).unwrap();
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
-    let mut events = engine.subscribe();
+    let mut events = crate::support::events_of(&engine);
 
     let broken = wait_for(&mut events, "broken", "an HTTP error", |s| {
         reachability_kind(s) == Some("http_error")

@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::Config;
-use switchyard_core::engine::{EngineEvent, EngineHandle};
+use switchyard_core::engine::EngineHandle;
 use switchyard_core::model::Reachability;
 use switchyard_fleet::{Fleet, FleetSpec, Profile as SimProfile, ServiceSpec};
-use tokio::sync::broadcast;
 
 use crate::support::{base_url, health_word, reachability_kind, set, wait_for, PATIENCE};
 
@@ -52,7 +51,7 @@ async fn health_requests(fleet: &Fleet) -> u64 {
 
 /// Waits until every bystander has sent `rounds` more updates.
 async fn bystanders_keep_updating(
-    events: &mut broadcast::Receiver<EngineEvent>,
+    events: &mut crate::support::Events,
     rounds: usize,
     during: &str,
 ) {
@@ -62,10 +61,13 @@ async fn bystanders_keep_updating(
             .iter()
             .any(|b| counts.get(*b).copied().unwrap_or(0) < rounds)
         {
-            if let Ok(EngineEvent::ServiceUpdated { state }) = events.recv().await {
+            let Some(delta) = events.fleet.next().await else {
+                panic!("engine stopped during {during}")
+            };
+            for state in &delta.services {
                 let fresh = state.latest.as_ref().is_some_and(|o| o.is_reachable());
                 if state.name != VICTIM && fresh {
-                    *counts.entry(state.name).or_default() += 1;
+                    *counts.entry(state.name.clone()).or_default() += 1;
                 }
             }
         }
@@ -94,7 +96,7 @@ async fn every_fault_marks_one_service_and_spares_the_rest() {
     .unwrap();
     let config = Config::parse(&fleet.config_toml("300ms", "200ms")).unwrap();
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
-    let mut events = engine.subscribe();
+    let mut events = crate::support::events_of(&engine);
     wait_for(&mut events, VICTIM, "a first good poll", |s| {
         health_word(s) == Some("ok")
     })

@@ -93,7 +93,7 @@ mod hygiene {
         let store = Store::open(&dir.path().join("history.db")).await.unwrap();
         let engine =
             EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
-        let mut events = engine.subscribe();
+        let mut events = crate::support::events_of(&engine);
         // The keyed endpoint answered: its queue capacity is only there with the key.
         for _ in 0..3 {
             wait_for(&mut events, "events", "pipeline metrics", |s| {

@@ -87,6 +87,7 @@ fn alert(rule: &str, service: &str, state: AlertState, ms: i64) -> AlertEvent {
         at: at(ms),
         subject: Some("cache.hit_rate".to_string()),
         detail: Some(format!("seen via http://admin:{URL_PASSWORD}@127.0.0.1:9/")),
+        silenced_until: None,
     }
 }
 
@@ -385,6 +386,7 @@ async fn a_canary_secret_appears_nowhere() {
     let writer = db.store.start_writer();
     writer.handle().record_alert(AlertEvent {
         detail: Some(format!("upstream said {RESOLVED}")),
+        silenced_until: None,
         ..alert("resolved-leak", "payments", AlertState::Pending, 500_000)
     });
     writer.finish().await;

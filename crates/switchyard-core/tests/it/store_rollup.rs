@@ -211,6 +211,7 @@ async fn retention_removes_exactly_what_is_out_of_window() {
             at: time,
             subject: None,
             detail: None,
+            silenced_until: None,
         });
         writer.record_stream_state(StreamStateChange {
             service: "orders".into(),

@@ -9,6 +9,7 @@ use switchyard_core::store::{
     ActionIntent, ActionOutcome, AlertAcknowledgement, AlertEvent, AlertSilence, AlertState, Store,
     StoreHealth, StreamStateChange, TimeRange, WriteProblem, WriterOptions,
 };
+use switchyard_core::transitions::BreakerBook;
 
 use crate::store_support::*;
 
@@ -253,6 +254,7 @@ async fn alerts_actions_stream_states_and_stream_transitions_are_kept() {
         at: at(1_000),
         subject: None,
         detail: None,
+        silenced_until: None,
     });
     handle.acknowledge_alert(AlertAcknowledgement {
         rule: "queue-depth".into(),
@@ -364,11 +366,16 @@ async fn alerts_actions_stream_states_and_stream_transitions_are_kept() {
 
 #[tokio::test]
 async fn a_breaker_first_seen_or_changed_while_away_gets_a_transition() {
+    // The engine decides transitions (its breaker book starts from what the history
+    // stored); the writer stores them. This follows both through two sessions.
     let db = TestDb::new().await;
     let writer = db.store.start_writer();
+    let mut book = BreakerBook::default();
     for second in 0..3 {
         let mut o = observation("orders", at(second * 1000), &[]);
         o.breakers = vec![breaker("db", BreakerState::Closed)];
+        let derived = book.poll(&o);
+        o.transitions.extend(derived);
         writer.record(o);
     }
     writer.finish().await;
@@ -379,9 +386,17 @@ async fn a_breaker_first_seen_or_changed_while_away_gets_a_transition() {
     assert_eq!(transitions[0].reason.as_deref(), Some("first seen"));
 
     // Next session: the breaker opened while the console was not running.
+    let stored = db.store.breaker_states().await.unwrap();
+    let mut book = BreakerBook::from_stored(
+        stored
+            .into_iter()
+            .filter_map(|r| Some((r.service, r.breaker, BreakerState::parse(&r.state)?))),
+    );
     let writer = db.store.start_writer();
     let mut o = observation("orders", at(60_000), &[]);
     o.breakers = vec![breaker("db", BreakerState::Open)];
+    let derived = book.poll(&o);
+    o.transitions.extend(derived);
     writer.record(o);
     writer.finish().await;
     let transitions = db.store.transitions("orders", at(-1)).await.unwrap();
@@ -439,6 +454,7 @@ async fn open_alerts_are_the_episodes_not_yet_resolved_with_their_acknowledgemen
         at: at(ms),
         subject: Some(subject.into()),
         detail: None,
+        silenced_until: None,
     };
     let ack = |rule: &str, subject: &str, ms: i64| AlertAcknowledgement {
         rule: rule.into(),

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use switchyard_core::engine::{EngineEvent, ServiceState};
+use switchyard_core::engine::{EngineEvent, EngineHandle};
+use switchyard_core::feed::FleetSubscription;
+use switchyard_core::model::ServiceState;
 use switchyard_fleet::{Fleet, FleetSpec, Script, ServiceSpec};
 use tokio::sync::broadcast;
 
@@ -58,26 +60,38 @@ pub fn closed_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-/// Waits for the first update of `service` that satisfies `predicate`.
+/// What a test watches of an engine: the fleet feed and the alert news.
+pub struct Events {
+    pub fleet: FleetSubscription,
+    pub alerts: broadcast::Receiver<EngineEvent>,
+}
+
+/// Subscribes to both, from now on (the fleet's first delta is its whole state).
+pub fn events_of(engine: &EngineHandle) -> Events {
+    Events {
+        fleet: engine.fleet(),
+        alerts: engine.alert_events(),
+    }
+}
+
+/// Waits for the first state of `service` that satisfies `predicate`.
 pub async fn wait_for(
-    events: &mut broadcast::Receiver<EngineEvent>,
+    events: &mut Events,
     service: &str,
     what: &str,
     predicate: impl Fn(&ServiceState) -> bool,
 ) -> ServiceState {
     let found = tokio::time::timeout(PATIENCE, async {
         loop {
-            match events.recv().await {
-                Ok(EngineEvent::ServiceUpdated { state })
-                    if state.name == service && predicate(&state) =>
-                {
-                    return state
-                }
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => {
-                    panic!("engine stopped while waiting for {service}: {what}")
-                }
+            let Some(delta) = events.fleet.next().await else {
+                panic!("engine stopped while waiting for {service}: {what}")
+            };
+            if let Some(state) = delta
+                .services
+                .iter()
+                .find(|state| state.name == service && predicate(state))
+            {
+                return (**state).clone();
             }
         }
     })

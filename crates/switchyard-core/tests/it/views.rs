@@ -45,7 +45,7 @@ async fn queue_and_breaker_views_come_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("h.db")).await.unwrap();
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
-    let mut events = engine.subscribe();
+    let mut events = crate::support::events_of(&engine);
     // Three rounds of queue figures: a shaded breach needs at least two points.
     for _ in 0..3 {
         wait_for(&mut events, "events", "queue figures", |s| {

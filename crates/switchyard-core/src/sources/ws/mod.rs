@@ -8,4 +8,4 @@ mod rate;
 mod session;
 
 pub use backoff::Backoff;
-pub use session::{run, StreamEvent, StreamUpdate};
+pub use session::run;

@@ -6,11 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use futures::{SinkExt, StreamExt};
 use reqwest::header::HeaderMap;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
@@ -24,23 +23,9 @@ use super::messages::{self, StreamMessage};
 use super::rate::{Admit, RateMeter};
 use crate::clock::Clock;
 use crate::config::{ServiceConfig, StreamConfig};
-use crate::model::{Breaker, StreamState, StreamStatus};
+use crate::ingress::{Ingress, News, SourceEvent};
+use crate::model::{StreamState, StreamStatus};
 use crate::secrets;
-
-/// What a session tells the engine.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamEvent {
-    pub service: String,
-    pub update: StreamUpdate,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamUpdate {
-    /// The session's state or counters changed.
-    Status(StreamStatus),
-    /// A breaker's state, as the stream just said.
-    Breaker { breaker: Breaker, at: DateTime<Utc> },
-}
 
 /// A connection that stayed up this long was healthy: the next failure starts the
 /// backoff afresh.
@@ -64,7 +49,7 @@ pub async fn run(
     service: ServiceConfig,
     stream: StreamConfig,
     clock: Arc<dyn Clock>,
-    events: mpsc::Sender<StreamEvent>,
+    events: Ingress,
     shutdown: CancellationToken,
 ) {
     let (headers, _) = secrets::resolve_headers(&service.name, &service.headers);
@@ -141,17 +126,17 @@ struct Session {
     /// The counters as last sent, so an unchanged second sends nothing.
     last_counters: [u64; 6],
     clock: Arc<dyn Clock>,
-    events: mpsc::Sender<StreamEvent>,
+    events: Ingress,
 }
 
 impl Session {
-    async fn emit(&self, update: StreamUpdate) {
+    async fn emit(&self, news: News) {
         // The engine gone means we are shutting down; the loop notices the token.
         let _ = self
             .events
-            .send(StreamEvent {
+            .send(SourceEvent {
                 service: self.service.clone(),
-                update,
+                news,
             })
             .await;
     }
@@ -161,7 +146,7 @@ impl Session {
             self.status.state = state;
             self.status.since = self.clock.now();
         }
-        self.emit(StreamUpdate::Status(self.status.clone())).await;
+        self.emit(News::StreamStatus(self.status.clone())).await;
     }
 
     fn place(&self) -> String {
@@ -290,7 +275,7 @@ impl Session {
                 ..
             } => {
                 let at = self.clock.now();
-                self.emit(StreamUpdate::Breaker { breaker, at }).await;
+                self.emit(News::StreamBreaker { breaker, at }).await;
             }
             StreamMessage::Data { breaker: None, .. } => {}
             StreamMessage::Error(message) => {

@@ -5,9 +5,13 @@
 //! These types cross the IPC boundary: `ts-rs` generates their TypeScript twins in
 //! `ui/src/bindings/`, and a test fails when that generated file is stale.
 
+mod service_state;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+pub use service_state::ServiceState;
 
 /// One round of polls of one service, normalised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -164,6 +168,21 @@ impl BreakerState {
             BreakerState::MetricsOnly => "metrics_only",
             BreakerState::Unknown => "unknown",
         }
+    }
+
+    /// The state [`BreakerState::as_str`] wrote, as the history stores it.
+    pub fn parse(word: &str) -> Option<BreakerState> {
+        [
+            BreakerState::Closed,
+            BreakerState::Open,
+            BreakerState::HalfOpen,
+            BreakerState::ForcedOpen,
+            BreakerState::Disabled,
+            BreakerState::MetricsOnly,
+            BreakerState::Unknown,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == word)
     }
 }
 

@@ -1,0 +1,117 @@
+//! An action from start to end, once for the window and the CLI: plan it from the
+//! configuration and the engine's live state, claim it (a second identical request while
+//! the first is on its way is refused), tell the engine which breaker change to expect
+//! (so the transition is recorded as the action's), send the one request with its audit
+//! rows, and watch the engine's state until the breaker shows the expected state.
+
+use std::time::Duration;
+
+use super::Console;
+use crate::actions::{
+    self, ActionOutcome, ActionPlan, ActionRequest, Refusal, RefusalCode, VerifyOptions,
+};
+use crate::model::ServiceState;
+use crate::transitions::ExpectedChange;
+
+/// What [`Console::run_action`] did: the outcome, its verification inside.
+pub type ActionRun = ActionOutcome;
+
+impl Console {
+    /// What the action would do, for the confirmation dialog; or why it will not be sent.
+    pub fn plan_action(&self, request: &ActionRequest) -> Result<ActionPlan, Refusal> {
+        let Some(service) = self
+            .config
+            .services
+            .iter()
+            .find(|s| s.name == request.service)
+        else {
+            let names: Vec<&str> = self
+                .config
+                .services
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect();
+            return Err(Refusal {
+                code: RefusalCode::UnknownService,
+                message: format!(
+                    "no service `{}` is configured; services: {}",
+                    request.service,
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+                overridable: false,
+            });
+        };
+        let current = self.engine.feed().state(&request.service);
+        actions::plan(service, request, current.as_deref())
+    }
+
+    /// Waits until `service` has been polled once (or `patience` passes), so a console
+    /// started just for one action plans with what the service says now. Returns its
+    /// state then.
+    pub async fn first_read(&self, service: &str, patience: Duration) -> Option<ServiceState> {
+        let mut fleet = self.engine.fleet();
+        let read = |engine: &crate::engine::EngineHandle| {
+            engine
+                .feed()
+                .state(service)
+                .filter(|s| s.latest.is_some())
+                .map(|s| (*s).clone())
+        };
+        let wait = async {
+            loop {
+                if let Some(state) = read(&self.engine) {
+                    return Some(state);
+                }
+                fleet.next().await?;
+            }
+        };
+        tokio::time::timeout(patience, wait).await.ok().flatten()
+    }
+
+    /// Plans, claims, sends and verifies the action asked for.
+    pub async fn run_action(
+        &self,
+        request: &ActionRequest,
+        options: VerifyOptions,
+    ) -> Result<ActionRun, Refusal> {
+        let plan = self.plan_action(request)?;
+        self.run_plan(&plan, options).await
+    }
+
+    /// Sends and verifies a plan made by [`Console::plan_action`].
+    pub async fn run_plan(
+        &self,
+        plan: &ActionPlan,
+        options: VerifyOptions,
+    ) -> Result<ActionRun, Refusal> {
+        let _claim = self.in_flight.begin(plan)?;
+        if let (Some(to), Some(breaker)) = (plan.expect, plan.request.target.as_deref()) {
+            let until = self.clock.now()
+                + chrono::Duration::from_std(options.deadline).unwrap_or(chrono::Duration::zero())
+                + chrono::Duration::seconds(1);
+            let change = ExpectedChange {
+                to,
+                reason: plan.request.reason.clone(),
+                until,
+            };
+            self.engine
+                .expect_change(&plan.request.service, breaker, change)
+                .await;
+        }
+        let writer = self.audit.as_ref();
+        let mut outcome = actions::execute(
+            plan,
+            &self.client,
+            self.clock.as_ref(),
+            writer,
+            &self.operator,
+        )
+        .await;
+        actions::verify(plan, &mut outcome, &self.engine, writer, options).await;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,47 @@
+//! The one way news enters the engine. Every source (a poll round, a stream message;
+//! later an engine query or a discovery refresh) sends a [`SourceEvent`] on the one
+//! channel the engine reads, so there is one place where news is applied, one place
+//! where breaker transitions are decided ([`crate::transitions`]) and one place that
+//! hands them to the history.
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use crate::model::{Breaker, Observation, StreamStatus};
+
+/// News about one service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceEvent {
+    /// The service's configured name.
+    pub service: String,
+    pub news: News,
+}
+
+/// What a source learnt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum News {
+    /// A poll round ended. `consecutive_failures` is the poller's count, which also
+    /// decides its backoff: counted there once, shown as it is.
+    Poll {
+        observation: Observation,
+        consecutive_failures: u32,
+        /// When the round began (the observation is stamped when it ended): what a
+        /// reader waiting for news made after some moment compares with.
+        started_at: DateTime<Utc>,
+    },
+    /// A stream session's state or counters changed.
+    StreamStatus(StreamStatus),
+    /// A breaker's state, as a stream just said.
+    StreamBreaker { breaker: Breaker, at: DateTime<Utc> },
+}
+
+/// The sending side every source holds. Bounded: a source that outruns the engine waits.
+pub type Ingress = mpsc::Sender<SourceEvent>;
+
+/// How many events may wait for the engine before sources wait for it.
+pub const INGRESS_CAPACITY: usize = 2048;
+
+/// A new ingress and the engine's receiving end.
+pub fn channel() -> (Ingress, mpsc::Receiver<SourceEvent>) {
+    mpsc::channel(INGRESS_CAPACITY)
+}

@@ -1,0 +1,111 @@
+//! What the console knows about one service right now, and how each kind of news changes
+//! it. Pure: the engine decides when news arrives and what it means for the history and
+//! the alerts; this says only what the service looks like afterwards.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{Breaker, BreakerState, Observation, StreamState, StreamStatus};
+
+/// What the console knows about one service right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct ServiceState {
+    pub name: String,
+    pub profile: String,
+    pub base_url: String,
+    pub tags: Vec<String>,
+    pub poll_interval_ms: f64,
+    /// The most recent observation, whatever its reachability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<Observation>,
+    /// The most recent observation in which the service answered usefully. Kept while
+    /// it is unreachable, so the last good values stay visible with their age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_good: Option<Observation>,
+    /// Poll rounds failed in a row, as the poller counts them for its backoff.
+    pub consecutive_failures: u32,
+    /// When the poll round behind `latest` began: an action's verification trusts only
+    /// rounds begun after the service answered it. Not shown, not sent.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub round_started_at: Option<DateTime<Utc>>,
+    /// The service's stream sessions, one per configured stream.
+    #[ts(as = "Option<Vec<StreamStatus>>", optional)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<StreamStatus>,
+}
+
+impl ServiceState {
+    /// A poll round's observation. `consecutive_failures` is the poller's own count: it
+    /// is the one that decides the backoff, so the screen shows the same number.
+    pub fn apply_poll(&mut self, observation: Observation, consecutive_failures: u32) {
+        if observation.profile != "unknown" {
+            self.profile.clone_from(&observation.profile);
+        }
+        self.consecutive_failures = consecutive_failures;
+        if observation.is_reachable() {
+            let mut good = observation.clone();
+            // A round that did not read breakers or health (endpoint not due, or it
+            // failed) keeps the last known ones rather than showing none.
+            if let Some(previous) = self.last_good.take() {
+                if good.breakers.is_empty() {
+                    good.breakers = previous.breakers;
+                }
+                if good.health.is_none() {
+                    good.health = previous.health;
+                }
+            }
+            self.last_good = Some(good);
+        }
+        self.latest = Some(observation);
+    }
+
+    /// A stream session's new state or counters. Returns the session's state before,
+    /// `None` for a session not seen yet.
+    pub fn apply_stream_status(&mut self, status: StreamStatus) -> Option<StreamState> {
+        match self.streams.iter_mut().find(|s| s.path == status.path) {
+            Some(slot) => Some(std::mem::replace(slot, status).state),
+            None => {
+                self.streams.push(status);
+                None
+            }
+        }
+    }
+
+    /// A stream's news about one breaker, merged into the last known breakers (the next
+    /// poll confirms or corrects it). Returns the state it had before, when it had one;
+    /// news before the first good poll has nothing to merge into and is dropped.
+    pub fn apply_stream_breaker(&mut self, breaker: Breaker) -> Option<BreakerState> {
+        let good = self.last_good.as_mut()?;
+        match good.breakers.iter_mut().find(|b| b.name == breaker.name) {
+            Some(known) => {
+                let from = known.state;
+                *known = Breaker {
+                    // Keep what the stream does not carry.
+                    failure_rate: breaker.failure_rate.or(known.failure_rate),
+                    success_count: breaker.success_count.or(known.success_count),
+                    call_count: breaker.call_count.or(known.call_count),
+                    since: breaker.since.clone().or_else(|| known.since.clone()),
+                    reason: breaker.reason.clone().or_else(|| known.reason.clone()),
+                    ..breaker
+                };
+                Some(from)
+            }
+            None => {
+                good.breakers.push(breaker);
+                None
+            }
+        }
+    }
+
+    /// The breaker called `name` as last seen, by a poll or a stream.
+    pub fn breaker(&self, name: &str) -> Option<&Breaker> {
+        self.last_good
+            .as_ref()?
+            .breakers
+            .iter()
+            .find(|b| b.name == name)
+    }
+}
