@@ -1,7 +1,7 @@
 // The window: a header with the fleet's summary, tabs (overview, breaker board), the
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch } from "./backend";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
 import { ExportStatus, useExport } from "./export-button";
@@ -10,14 +10,14 @@ import { AlertsPanel } from "./alerts-panel";
 import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
 import type { AlertsState } from "./bindings/AlertsState";
 import { recordUpdateLatency, recordWatching } from "./diagnostics";
-import type { ServiceState } from "./bindings/ServiceState";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
 import { Detail, type RangeChoice } from "./detail";
 import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
-import { ServiceTiles } from "./service-tiles";
-import { customRange, filterServices, RANGES, sortWorstFirst, toneCounts, upsertService } from "./view";
+import { type Layout, Overview } from "./overview";
+import { applyBatch, deriveOverview, mergeSnapshot, type Fleet, type GroupBy, groupingChoices, groupingLabel, LIST_SORTS, type ListSort, summarize } from "./overview-model";
+import { customRange, filterServices, RANGES } from "./view";
 
 type View = "overview" | "breakers" | "alerts" | "actions";
 
@@ -116,7 +116,12 @@ function useNow(periodMs: number): number {
 
 export function App() {
   const [session, setSession] = useState<SessionInfo | null>(null);
-  const [services, setServices] = useState<ServiceState[]>([]);
+  // The fleet keyed by name; each batch replaces only the services it carries.
+  const [fleet, setFleet] = useState<Fleet>(new Map());
+  const services = useMemo(() => [...fleet.values()], [fleet]);
+  const [groupBy, setGroupBy] = useState<GroupBy>("none");
+  const [layout, setLayout] = useState<Layout>("tiles");
+  const [listSort, setListSort] = useState<ListSort>("state");
   const [loadError, setLoadError] = useState<string | null>(null);
   const [view, setView] = useState<View>("overview");
   const [selected, setSelected] = useState<string | null>(null);
@@ -141,6 +146,7 @@ export function App() {
       .catch(() => undefined);
   };
   const keyState = useRef(NO_KEYS);
+  const groupingsRef = useRef<GroupBy[]>(["none"]);
   const now = useNow(1000);
   const sparklines = useSparklines(session !== null && !session.error);
   const historyProblem = useHistoryProblem(session !== null && !session.error);
@@ -172,12 +178,12 @@ export function App() {
     // Subscribe before the first read so no update falls between the two.
     watchFleet((update) => {
       pendingRender.current.push(...update.services.map((s) => s.latest?.observed_at));
-      setServices((current) => update.services.reduce(upsertService, current));
+      setFleet((current) => applyBatch(current, update.services));
     })
       .then(() => Promise.all([fetchSession(), fetchFleet()]))
       .then(([info, fleet]) => {
         setSession(info);
-        setServices(fleet);
+        setFleet((current) => mergeSnapshot(current, fleet));
       })
       .catch((e: unknown) => setLoadError(String(e)));
   }, []);
@@ -189,7 +195,7 @@ export function App() {
     for (const observedAt of pendingRender.current.splice(0)) {
       if (observedAt) recordUpdateLatency(renderedAt - Date.parse(observedAt));
     }
-  }, [services]);
+  }, [fleet]);
 
   useEffect(() => {
     // Alert changes arrive on their own channel; a clicked notification opens its service.
@@ -246,6 +252,20 @@ export function App() {
         case "toggle-theme":
           setTheme((t) => (t === "dark" ? "light" : "dark"));
           break;
+        case "toggle-layout":
+          setView("overview");
+          setLayout((l) => (l === "tiles" ? "list" : "tiles"));
+          break;
+        case "next-grouping":
+          setView("overview");
+          setGroupBy((g) => {
+            const choices = groupingsRef.current;
+            return choices[(choices.indexOf(g) + 1) % choices.length] ?? "none";
+          });
+          break;
+        case "next-sort":
+          setListSort((s) => LIST_SORTS[(LIST_SORTS.indexOf(s) + 1) % LIST_SORTS.length] ?? "state");
+          break;
         case "toggle-live":
           setRange((r) => (r.untilMs === undefined ? { minutes: r.minutes, untilMs: Date.now() } : { minutes: r.minutes }));
           break;
@@ -255,10 +275,15 @@ export function App() {
     return () => window.removeEventListener("keydown", onKey);
   }, [help, selected, exporter]);
 
-  const counts = toneCounts(services);
-  const alerting = servicesWithFiringAlerts(alerts?.active ?? []);
-  const shown = sortWorstFirst(filterServices(services, filter), now, alerting);
-  const detail = selected ? services.find((s) => s.name === selected) : undefined;
+  // Derived once per batch (and once a second, as ages move), never per tile.
+  const active = alerts?.active;
+  const alerting = useMemo(() => servicesWithFiringAlerts(active ?? []), [active]);
+  const firing = useMemo(() => (active ?? []).filter((a) => a.phase === "firing").length, [active]);
+  const summary = useMemo(() => summarize(services, now, firing), [services, now, firing]);
+  const groupings = useMemo(() => groupingChoices(services), [services]);
+  groupingsRef.current = groupings;
+  const overview = useMemo(() => deriveOverview(fleet, now, alerting, filter, groupBy), [fleet, now, alerting, filter, groupBy]);
+  const detail = selected ? fleet.get(selected) : undefined;
   const live = range.untilMs === undefined;
   return (
     <div class="shell">
@@ -287,10 +312,12 @@ export function App() {
           </button>
         </nav>
         <span class="counts" data-testid="counts">
-          <span class="count bad">{counts.bad} down</span>
-          <span class="count warn">{counts.warn} degraded</span>
-          <span class="count ok">{counts.ok} ok</span>
-          {counts.unknown > 0 && <span class="count unknown">{counts.unknown} unknown</span>}
+          <span class={`count ${summary.down > 0 ? "bad" : "quiet"}`} data-count="down">{summary.down} down</span>
+          <span class={`count ${summary.openBreakers > 0 ? "bad" : "quiet"}`} data-count="open-breakers">{summary.openBreakers} open breakers</span>
+          <span class={`count ${summary.degraded > 0 ? "warn" : "quiet"}`} data-count="degraded">{summary.degraded} degraded</span>
+          <span class={`count ${summary.stale > 0 ? "warn" : "quiet"}`} data-count="stale">{summary.stale} stale</span>
+          <span class={`count ${summary.firing > 0 ? "bad" : "quiet"}`} data-count="firing">{summary.firing} firing</span>
+          <span class="count ok" data-count="total">{summary.total} services</span>
         </span>
       </header>
       <div class="toolbar">
@@ -302,6 +329,16 @@ export function App() {
           onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
           data-testid="filter"
         />
+        <select value={groupBy} onChange={(e) => setGroupBy((e.target as HTMLSelectElement).value as GroupBy)} title="G" data-testid="group-by">
+          {groupings.map((g) => (
+            <option key={g} value={g}>
+              {g === "none" ? "no grouping" : `group by ${groupingLabel(g)}`}
+            </option>
+          ))}
+        </select>
+        <button onClick={() => (setView("overview"), setLayout((l) => (l === "tiles" ? "list" : "tiles")))} title="v" data-testid="layout">
+          {layout === "tiles" ? "≡ list" : "▦ tiles"}
+        </button>
         <span class="ranges" data-testid="ranges">
           {RANGES.map((r, index) => (
             <button
@@ -357,8 +394,18 @@ export function App() {
           <AlertsPanel state={alerts} now={now} onChanged={reloadAlerts} />
         ) : view === "breakers" ? (
           <BreakerBoard states={services} range={range} theme={theme} now={now} onReset={setResetTarget} />
-        ) : shown.length > 0 ? (
-          <ServiceTiles services={shown} now={now} sparklines={sparklines} onSelect={setSelected} onReset={setResetTarget} />
+        ) : overview.ordered.length > 0 ? (
+          <Overview
+            data={overview}
+            groupBy={groupBy}
+            layout={layout}
+            listSort={listSort}
+            onListSort={setListSort}
+            now={now}
+            sparklines={sparklines}
+            onSelect={setSelected}
+            onReset={setResetTarget}
+          />
         ) : (
           !session?.error && <p class="empty">{services.length === 0 ? "No services yet. Waiting for the first polls…" : "No service matches the filter."}</p>
         )}

@@ -23,3 +23,12 @@ describe("shortcuts", () => {
     expect(interpret("Escape", NO_KEYS, true)[0]).toEqual({ kind: "back" });
   });
 });
+
+describe("overview shortcuts", () => {
+  it("v toggles tiles and list, G the grouping, s the list's sort", () => {
+    expect(interpret("v", NO_KEYS, false)[0]).toEqual({ kind: "toggle-layout" });
+    expect(interpret("G", NO_KEYS, false)[0]).toEqual({ kind: "next-grouping" });
+    expect(interpret("s", NO_KEYS, false)[0]).toEqual({ kind: "next-sort" });
+    expect(interpret("s", NO_KEYS, true)[0]).toBeNull();
+  });
+});

@@ -9,7 +9,10 @@ export type Command =
   | { kind: "back" }
   | { kind: "toggle-theme" }
   | { kind: "toggle-live" }
-  | { kind: "export" };
+  | { kind: "export" }
+  | { kind: "toggle-layout" }
+  | { kind: "next-grouping" }
+  | { kind: "next-sort" };
 
 export interface KeyState {
   /** The previous key, when it starts a sequence. */
@@ -42,6 +45,12 @@ export function interpret(key: string, state: KeyState, typing: boolean): [Comma
       return [{ kind: "toggle-live" }, NO_KEYS];
     case "e":
       return [{ kind: "export" }, NO_KEYS];
+    case "v":
+      return [{ kind: "toggle-layout" }, NO_KEYS];
+    case "G":
+      return [{ kind: "next-grouping" }, NO_KEYS];
+    case "s":
+      return [{ kind: "next-sort" }, NO_KEYS];
   }
   if (/^[1-6]$/.test(key)) return [{ kind: "range", index: Number(key) - 1 }, NO_KEYS];
   return [null, NO_KEYS];
@@ -55,6 +64,9 @@ export const SHORTCUTS: [string, string][] = [
   ["g then b", "breaker board"],
   ["g then a", "alerts"],
   ["g then l", "actions (the audit log)"],
+  ["v", "overview as tiles or as a compact list"],
+  ["G", "group the overview by the next tag key, profile, or not at all"],
+  ["s", "sort the compact list by state, name, latency or age"],
   ["e", "export the incident snapshot"],
   ["t", "light or dark theme"],
   ["Esc", "back, close"],

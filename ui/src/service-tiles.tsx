@@ -1,5 +1,7 @@
 // One tile per service: status, name, where it lives, how fast it answered, how old the
 // value is, its breakers and headline figures, the last minutes' shape, and what is wrong.
+// A tile renders again only when its service's state, the second, or its sparkline changed.
+import { memo } from "preact/compat";
 import { ResetButton, type ResetTarget } from "./action-dialog";
 import type { ActionKind } from "./bindings/ActionKind";
 import type { Breaker } from "./bindings/Breaker";
@@ -77,7 +79,7 @@ function DependencyList({ dependencies }: { dependencies: Dependency[] }) {
   );
 }
 
-function ServiceTile({
+function ServiceTileView({
   state,
   now,
   sparkline,
@@ -162,25 +164,4 @@ function ServiceTile({
   );
 }
 
-/** Every service as a tile, in the order given (worst first). */
-export function ServiceTiles({
-  services,
-  now,
-  sparklines,
-  onSelect,
-  onReset,
-}: {
-  services: ServiceState[];
-  now: number;
-  sparklines: Map<string, string>;
-  onSelect: (name: string) => void;
-  onReset: (t: ResetTarget) => void;
-}) {
-  return (
-    <div class="tiles" data-testid="tiles">
-      {services.map((s) => (
-        <ServiceTile state={s} now={now} key={s.name} sparkline={sparklines.get(s.name)} onSelect={onSelect} onReset={onReset} />
-      ))}
-    </div>
-  );
-}
+export const ServiceTile = memo(ServiceTileView);

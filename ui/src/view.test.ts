@@ -3,7 +3,13 @@ import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
 import type { Breaker } from "./bindings/Breaker";
-import { boardRows, breakerCounts, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, resolutionNote, isStale, sortWorstFirst, statusView, streamView, toneCounts, upsertService } from "./view";
+import { boardRows, breakerCounts, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, resolutionNote, isStale, statusView, streamView } from "./view";
+import { deriveOverview } from "./overview-model";
+
+/** The overview's order (worst first, then natural name order), as the window derives it. */
+function sortWorstFirst(states: ServiceState[], nowMs: number): ServiceState[] {
+  return deriveOverview(new Map(states.map((s) => [s.name, s])), nowMs, new Set(), "", "none").ordered;
+}
 
 function observation(partial: Partial<Observation>): Observation {
   return {
@@ -91,18 +97,6 @@ describe("lists", () => {
     const old = { ...service("stale", ok), poll_interval_ms: 100 };
     const states = [service("fine", ok), old, service("degraded", degraded), service("breaker", openBreaker, openBreaker), service("down", down)];
     expect(sortWorstFirst(states, now).map((s) => s.name)).toEqual(["down", "breaker", "degraded", "stale", "fine"]);
-  });
-
-  it("counts tones", () => {
-    expect(toneCounts([service("a", ok), service("b", down), service("c")])).toEqual({ ok: 1, warn: 0, bad: 1, unknown: 1 });
-  });
-
-  it("replaces a service's state in place and appends new ones", () => {
-    const list = [service("a"), service("b")];
-    const updated = upsertService(list, service("a", down));
-    expect(updated.map((s) => s.name)).toEqual(["a", "b"]);
-    expect(updated[0]?.latest).toBe(down);
-    expect(upsertService(list, service("c")).length).toBe(3);
   });
 });
 

@@ -88,30 +88,6 @@ export function severityRank(state: ServiceState, nowMs: number, alerting: Set<s
   return 6;
 }
 
-/** Worst first, then by name: what is burning sits at the top. */
-export function sortWorstFirst(states: ServiceState[], nowMs: number = Date.now(), alerting: Set<string> = new Set()): ServiceState[] {
-  return [...states].sort((a, b) => {
-    const byRank = severityRank(a, nowMs, alerting) - severityRank(b, nowMs, alerting);
-    return byRank !== 0 ? byRank : a.name.localeCompare(b.name);
-  });
-}
-
-/** Counts of services per tone, for the header. */
-export function toneCounts(states: ServiceState[]): Record<Tone, number> {
-  const counts: Record<Tone, number> = { ok: 0, warn: 0, bad: 0, unknown: 0 };
-  for (const state of states) counts[statusView(state).tone] += 1;
-  return counts;
-}
-
-/** Replaces one service's state in the list (or appends it), keeping the others. */
-export function upsertService(states: ServiceState[], next: ServiceState): ServiceState[] {
-  const index = states.findIndex((s) => s.name === next.name);
-  if (index === -1) return [...states, next];
-  const copy = [...states];
-  copy[index] = next;
-  return copy;
-}
-
 /** Breaker states as their badge words and tones. */
 const BREAKER_TONE: Record<string, Tone> = {
   closed: "ok",
