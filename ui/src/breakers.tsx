@@ -1,19 +1,78 @@
 // The breaker board: every breaker of every service, readable the way Hystrix's tiles
-// made breakers readable, sortable, with each one's state timeline over the range.
-import { useState } from "preact/hooks";
+// made breakers readable, sortable (worst first by default), filtered by state and by a
+// service group, with each one's state timeline over the range. Thousands of breakers
+// are windowed: only the rows on screen are in the DOM.
+import { memo } from "preact/compat";
+import { useMemo, useState } from "preact/hooks";
 import { breakerTimeline } from "./backend";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { Theme } from "./bindings/Theme";
 import { browserOffsetMinutes, Chart } from "./chart";
 import type { RangeChoice } from "./detail";
 import { ResetButton, type ResetTarget } from "./action-dialog";
-import { boardRows, type BoardSort, breakerTone, formatAge, formatRatio, offersReset } from "./view";
+import type { Breaker } from "./bindings/Breaker";
+import { type GroupBy, groupingChoices, groupingLabel, groupOf, naturalCompare } from "./overview-model";
+import { BOARD_STATE_FILTERS, boardRows, type BoardRow, type BoardSort, type BoardStateFilter, breakerMatches, breakerTone, formatAge, formatRatio, offersReset } from "./view";
+import { VirtualList } from "./virtual-list";
+
+const ROW = 46;
 
 /** A breaker's "since": an age when the service gave a time, else its words. */
 function since(text: string | undefined, now: number): string {
   if (text === undefined) return "";
   return Number.isNaN(Date.parse(text)) ? text : formatAge(text, now);
 }
+
+/** A group of services the board can be narrowed to: a grouping and one of its groups. */
+interface GroupChoice {
+  value: string;
+  by: GroupBy;
+  name: string;
+}
+
+function groupChoices(states: ServiceState[]): GroupChoice[] {
+  const out: GroupChoice[] = [];
+  for (const by of groupingChoices(states)) {
+    if (by === "none") continue;
+    const names = [...new Set(states.map((s) => groupOf(s, by)))].sort(naturalCompare);
+    for (const name of names) out.push({ value: `${by}=${name}`, by, name });
+  }
+  return out;
+}
+
+function BoardLineView({ service, breaker, resettable, now, onReset }: { service: string; breaker: Breaker; resettable: boolean; now: number; onReset: (t: ResetTarget) => void }) {
+  return (
+    <div class="board-row" data-board-breaker={`${service}/${breaker.name}`} data-state={breaker.state}>
+      <span>
+        <div class="name">{breaker.name}</div>
+        <div class="meta">{service}</div>
+      </span>
+      <span>
+        <span class={`badge ${breakerTone(breaker.state)}`}>{breaker.state.replace("_", " ")}</span>{" "}
+        {resettable ? (
+          <ResetButton service={service} breaker={breaker} onReset={onReset} />
+        ) : (
+          <span class="meta" title="the service offers no reset (read-only profile, or allow_actions = false)">
+            read-only
+          </span>
+        )}
+      </span>
+      <span class="num">{formatRatio(breaker.failure_rate) || "—"}</span>
+      <span class="num">{breaker.failure_count ?? "—"}</span>
+      <span class="num">{breaker.call_count ?? "—"}</span>
+      <span class="num">{breaker.backoff_seconds !== undefined ? `${breaker.backoff_seconds} s` : "—"}</span>
+      <span class="num">{breaker.health_score ?? "—"}</span>
+      <span class="meta" title={breaker.since ?? ""}>
+        {[breaker.reason, since(breaker.since, now)].filter(Boolean).join(" · ")}
+      </span>
+    </div>
+  );
+}
+
+const BoardLine = memo(BoardLineView);
+
+const rowKey = (r: BoardRow) => `${r.service}/${r.breaker.name}`;
+const rowHeight = () => ROW;
 
 export function BreakerBoard({
   states,
@@ -28,15 +87,23 @@ export function BreakerBoard({
   now: number;
   onReset: (t: ResetTarget) => void;
 }) {
-  const resettable = new Set(states.filter(offersReset).map((s) => s.name));
+  const resettable = useMemo(() => new Set(states.filter(offersReset).map((s) => s.name)), [states]);
   const [sort, setSort] = useState<BoardSort>("state");
-  const rows = boardRows(states, sort);
+  const [stateFilter, setStateFilter] = useState<BoardStateFilter>("all");
+  const [group, setGroup] = useState("");
+  const groups = useMemo(() => groupChoices(states), [states]);
+  const allRows = useMemo(() => boardRows(states, sort), [states, sort]);
+  const rows = useMemo(() => {
+    const choice = groups.find((g) => g.value === group);
+    const members = choice ? new Set(states.filter((s) => groupOf(s, choice.by) === choice.name).map((s) => s.name)) : null;
+    return allRows.filter((r) => breakerMatches(r.breaker.state, stateFilter) && (members === null || members.has(r.service)));
+  }, [allRows, stateFilter, group, groups, states]);
   const header = (label: string, by: BoardSort, align = "") => (
-    <th class={align}>
+    <span class={align}>
       <button class={`sort ${sort === by ? "active" : ""}`} onClick={() => setSort(by)}>
         {label}
       </button>
-    </th>
+    </span>
   );
   return (
     <section class="board" data-testid="breaker-board">
@@ -44,7 +111,7 @@ export function BreakerBoard({
         label="state timeline"
         live={range.untilMs === undefined}
         source={{
-          key: `board/${range.minutes}/${range.untilMs ?? "live"}/${theme}/${rows.length}`,
+          key: `board/${range.minutes}/${range.untilMs ?? "live"}/${theme}/${allRows.length}`,
           draw: (width) =>
             breakerTimeline({
               range: { minutes: range.minutes, until_ms: range.untilMs },
@@ -52,49 +119,44 @@ export function BreakerBoard({
             }).then((t) => ({ svg: t.svg })),
         }}
       />
-      <table class="services">
-        <thead>
-          <tr>
-            {header("Breaker", "name")}
-            {header("State", "state")}
-            {header("Failure rate", "failure_rate", "num")}
-            <th class="num">Failures</th>
-            <th class="num" title="calls refused while open, or calls in the window">Calls</th>
-            <th class="num">Backoff</th>
-            <th class="num">Health</th>
-            <th>Since</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(({ service, breaker }) => (
-            <tr key={`${service}/${breaker.name}`} data-board-breaker={`${service}/${breaker.name}`} data-state={breaker.state}>
-              <td>
-                <div class="name">{breaker.name}</div>
-                <div class="meta">{service}</div>
-              </td>
-              <td>
-                <span class={`badge ${breakerTone(breaker.state)}`}>{breaker.state.replace("_", " ")}</span>{" "}
-                {resettable.has(service) ? (
-                  <ResetButton service={service} breaker={breaker} onReset={onReset} />
-                ) : (
-                  <span class="meta" title="the service offers no reset (read-only profile, or allow_actions = false)">
-                    read-only
-                  </span>
-                )}
-              </td>
-              <td class="num">{formatRatio(breaker.failure_rate) || "—"}</td>
-              <td class="num">{breaker.failure_count ?? "—"}</td>
-              <td class="num">{breaker.call_count ?? "—"}</td>
-              <td class="num">{breaker.backoff_seconds !== undefined ? `${breaker.backoff_seconds} s` : "—"}</td>
-              <td class="num">{breaker.health_score ?? "—"}</td>
-              <td class="meta" title={breaker.since ?? ""}>
-                {[breaker.reason, since(breaker.since, now)].filter(Boolean).join(" · ")}
-              </td>
-            </tr>
+      <div class="board-filters">
+        {BOARD_STATE_FILTERS.map((f) => (
+          <button key={f} class={`sort ${stateFilter === f ? "active" : ""}`} data-board-filter={f} onClick={() => setStateFilter(f)}>
+            {f.replace("_", " ")}
+          </button>
+        ))}
+        <select value={group} onChange={(e) => setGroup((e.target as HTMLSelectElement).value)} data-testid="board-group">
+          <option value="">every service</option>
+          {groups.map((g) => (
+            <option key={g.value} value={g.value}>
+              {groupingLabel(g.by)}: {g.name}
+            </option>
           ))}
-        </tbody>
-      </table>
-      {rows.length === 0 && <p class="empty">No service reports breakers.</p>}
+        </select>
+        <span class="meta" data-testid="board-count">
+          {rows.length} of {allRows.length} breakers
+        </span>
+      </div>
+      <div class="board-row board-head">
+        {header("Breaker", "name")}
+        {header("State", "state")}
+        {header("Failure rate", "failure_rate", "num")}
+        <span class="num">Failures</span>
+        <span class="num" title="calls refused while open, or calls in the window">
+          Calls
+        </span>
+        <span class="num">Backoff</span>
+        <span class="num">Health</span>
+        <span>Since</span>
+      </div>
+      <VirtualList
+        items={rows}
+        heightOf={rowHeight}
+        keyOf={rowKey}
+        testid="board-rows"
+        render={(r) => <BoardLine service={r.service} breaker={r.breaker} resettable={resettable.has(r.service)} now={now} onReset={onReset} />}
+      />
+      {allRows.length === 0 && <p class="empty">No service reports breakers.</p>}
     </section>
   );
 }

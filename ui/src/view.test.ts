@@ -3,7 +3,7 @@ import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
 import type { Breaker } from "./bindings/Breaker";
-import { boardRows, breakerCounts, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, resolutionNote, isStale, statusView, streamView } from "./view";
+import { boardRows, breakerCounts, breakerMatches, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, resolutionNote, isStale, statusView, streamView } from "./view";
 import { deriveOverview } from "./overview-model";
 
 /** The overview's order (worst first, then natural name order), as the window derives it. */
@@ -230,5 +230,22 @@ describe("chart notes", () => {
     expect(resolutionNote("raw", 1432)).toBe("raw samples · 1,432 points");
     expect(resolutionNote("minute", 1440)).toBe("1-minute roll-ups: mean, min–max band · 1,440 points");
     expect(resolutionNote("hour", 1)).toBe("1-hour roll-ups: mean, min–max band · 1 point");
+  });
+});
+
+describe("the breaker board's filters", () => {
+  it("open takes forced open too; other takes what is neither open, half open nor closed", () => {
+    expect(breakerMatches("forced_open", "open")).toBe(true);
+    expect(breakerMatches("half_open", "open")).toBe(false);
+    expect(breakerMatches("half_open", "half_open")).toBe(true);
+    expect(breakerMatches("disabled", "other")).toBe(true);
+    expect(breakerMatches("closed", "other")).toBe(false);
+    expect(breakerMatches("closed", "all")).toBe(true);
+  });
+
+  it("sorts names naturally: svc2 before svc10, cb2 before cb10", () => {
+    const breakers = observation({ breakers: [{ name: "cb10", state: "closed" }, { name: "cb2", state: "closed" }] });
+    const states = [service("svc10", breakers, breakers), service("svc2", breakers, breakers)];
+    expect(boardRows(states, "name").map((r) => `${r.service}/${r.breaker.name}`)).toEqual(["svc2/cb2", "svc2/cb10", "svc10/cb2", "svc10/cb10"]);
   });
 });

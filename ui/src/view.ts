@@ -196,10 +196,13 @@ export type BoardSort = "state" | "failure_rate" | "name";
 
 const STATE_RANK: Record<string, number> = { open: 0, forced_open: 0, half_open: 1, unknown: 2, disabled: 3, metrics_only: 3, closed: 4 };
 
-/** Every breaker of every service, sorted for the board. */
+const BY_NAME = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+/** Every breaker of every service, sorted for the board: by state is worst first, by
+ * failure rate highest first, ties and by name in natural order (service, then breaker). */
 export function boardRows(states: ServiceState[], sort: BoardSort): BoardRow[] {
   const rows = states.flatMap((s) => (s.last_good?.breakers ?? []).map((breaker) => ({ service: s.name, breaker })));
-  const byName = (a: BoardRow, b: BoardRow) => `${a.service}/${a.breaker.name}`.localeCompare(`${b.service}/${b.breaker.name}`);
+  const byName = (a: BoardRow, b: BoardRow) => BY_NAME.compare(a.service, b.service) || BY_NAME.compare(a.breaker.name, b.breaker.name);
   return rows.sort((a, b) => {
     if (sort === "name") return byName(a, b);
     if (sort === "failure_rate") {
@@ -209,6 +212,26 @@ export function boardRows(states: ServiceState[], sort: BoardSort): BoardRow[] {
     const diff = (STATE_RANK[a.breaker.state] ?? 2) - (STATE_RANK[b.breaker.state] ?? 2);
     return diff !== 0 ? diff : byName(a, b);
   });
+}
+
+/** The board's state filter: every breaker, or those open (forced open included), half
+ * open, closed, or in any other state (disabled, metrics only, unknown). */
+export type BoardStateFilter = "all" | "open" | "half_open" | "closed" | "other";
+
+export const BOARD_STATE_FILTERS: BoardStateFilter[] = ["all", "open", "half_open", "closed", "other"];
+
+export function breakerMatches(state: string, filter: BoardStateFilter): boolean {
+  switch (filter) {
+    case "all":
+      return true;
+    case "open":
+      return state === "open" || state === "forced_open";
+    case "half_open":
+    case "closed":
+      return state === filter;
+    case "other":
+      return !["open", "forced_open", "half_open", "closed"].includes(state);
+  }
 }
 
 /** The series worth charting first for a service, then the rest by name. */
