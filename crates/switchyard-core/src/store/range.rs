@@ -135,20 +135,23 @@ impl Store {
     }
 
     /// The finest resolution whose data reaches back to `from`, or, when none does (a
-    /// series younger than the range), to the oldest data there is.
+    /// series younger than the range), that holds the oldest data there is.
     async fn resolution_for(&self, series_id: i64, from_ms: i64) -> Result<Resolution, StoreError> {
         let mut starts = Vec::with_capacity(3);
-        for (resolution, sql) in [
+        for (resolution, width_ms, sql) in [
             (
                 Resolution::Raw,
+                1,
                 "SELECT t_ms FROM samples WHERE series_id = ? ORDER BY t_ms LIMIT 1",
             ),
             (
                 Resolution::Minute,
+                Rollup::Minute.width_ms(),
                 "SELECT bucket_ms FROM rollup_1m WHERE series_id = ? ORDER BY bucket_ms LIMIT 1",
             ),
             (
                 Resolution::Hour,
+                Rollup::Hour.width_ms(),
                 "SELECT bucket_ms FROM rollup_1h WHERE series_id = ? ORDER BY bucket_ms LIMIT 1",
             ),
         ] {
@@ -157,17 +160,10 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?;
             if let Some(start) = start {
-                starts.push((resolution, start));
+                starts.push((resolution, start, width_ms));
             }
         }
-        let Some(earliest) = starts.iter().map(|(_, s)| *s).min() else {
-            return Ok(Resolution::Raw);
-        };
-        let target = from_ms.max(earliest);
-        Ok(starts
-            .iter()
-            .find(|(_, start)| *start <= target)
-            .map_or(Resolution::Raw, |(r, _)| *r))
+        Ok(finest_covering(&starts, from_ms))
     }
 
     /// Roll-up groups of `[from, to]`: the roll-up table where it is complete, the finer
@@ -266,6 +262,28 @@ impl Store {
             points,
         })
     }
+}
+
+/// Of `(resolution, first bucket or sample, bucket width)` finest first, the finest that
+/// reaches back to `from_ms`, or, for a range that begins before the data, the finest
+/// that holds the oldest data. A roll-up's first bucket starts at the minute (or hour)
+/// the data began in, so "reaches back to the oldest data" cannot compare starts: the
+/// oldest datum lies before the end of every table's first bucket, and a table whose
+/// start is before the earliest such end holds it (raw samples 7 s into the first
+/// minute hold all that minute's roll-up holds).
+fn finest_covering(starts: &[(Resolution, i64, i64)], from_ms: i64) -> Resolution {
+    let Some(oldest_before) = starts
+        .iter()
+        .map(|(_, start, width)| start.saturating_add(*width))
+        .min()
+    else {
+        return Resolution::Raw;
+    };
+    let target = from_ms.max(oldest_before - 1);
+    starts
+        .iter()
+        .find(|(_, start, _)| *start <= target)
+        .map_or(Resolution::Raw, |(r, _, _)| *r)
 }
 
 /// `a / b` rounded up, for positive `a` and `b`.

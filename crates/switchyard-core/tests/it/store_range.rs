@@ -222,6 +222,38 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
     db.store.close().await;
 }
 
+/// Three minutes after launch, a 15-minute chart: the raw samples hold all the data there
+/// is, so they answer, not the 1-minute roll-ups (which would give 3 or 4 points).
+#[tokio::test]
+async fn a_range_longer_than_the_series_age_uses_the_raw_samples_that_hold_it_all() {
+    let db = TestDb::new().await;
+    // Launched 7.3 s into a minute, a sample every 2.5 s for 3 minutes.
+    let start = at(7_300).timestamp_millis();
+    let now = start + 3 * MIN;
+    let raw = write_walk(&db.store, start, now, 2_500, 13).await;
+    assert_eq!(raw.len(), 72);
+    db.store
+        .run_maintenance(
+            DateTime::from_timestamp_millis(now).unwrap(),
+            &RetentionPolicy::default(),
+        )
+        .await
+        .unwrap();
+    let range = TimeRange {
+        from_ms: now - 15 * MIN,
+        to_ms: now,
+    };
+    let result = db
+        .store
+        .range("orders", "latency", range, 500)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.resolution, Resolution::Raw);
+    assert_eq!(result.points.len(), raw.len());
+    db.store.close().await;
+}
+
 #[tokio::test]
 async fn breaker_intervals_cover_the_range_from_the_state_before_it() {
     let db = TestDb::new().await;
