@@ -1,11 +1,14 @@
 // The alerts panel: what is firing and unhandled first, then acknowledged, pending and
-// silenced alerts, the silences themselves, and the recently resolved. Acknowledge asks
-// for a comment; silence for a reason; both go to the store through the engine.
+// silenced alerts, the silences themselves, and the recently resolved. Within each, alerts
+// are grouped by rule (counts, services affected), a crowd collapsed until opened, and a
+// whole group can be acknowledged or its rule silenced at once. Acknowledge asks for a
+// comment; silence for a reason; both go to the store through the engine.
 import { useState } from "preact/hooks";
 import { acknowledgeAlert, errorText, removeSilence, silenceAlerts } from "./backend";
 import type { ActiveAlert } from "./bindings/ActiveAlert";
+import type { AlertKey } from "./bindings/AlertKey";
 import type { AlertsState } from "./bindings/AlertsState";
-import { groupAlerts, severityTone } from "./alerts-view";
+import { acknowledgeable, groupAlerts, groupByRule, OPEN_UP_TO, type RuleGroup, servicesLine, severityTone } from "./alerts-view";
 import { RulesEditor } from "./rules-editor";
 import { formatAge } from "./view";
 
@@ -86,6 +89,121 @@ function AlertRow({ alert, now, onChanged }: { alert: ActiveAlert; now: number; 
   );
 }
 
+/** At most this many alerts of a group are listed at a time; more on request. */
+const PAGE = 100;
+
+/** Acknowledges each alert with the comment, a few requests at a time; how many failed. */
+async function acknowledgeAll(keys: AlertKey[], comment: string): Promise<number> {
+  let failed = 0;
+  for (let i = 0; i < keys.length; i += 16) {
+    const results = await Promise.allSettled(keys.slice(i, i + 16).map((key) => acknowledgeAlert(key, comment)));
+    failed += results.filter((r) => r.status === "rejected").length;
+  }
+  return failed;
+}
+
+function RuleGroupRow({ group, now, onChanged }: { group: RuleGroup; now: number; onChanged: () => void }) {
+  const [open, setOpen] = useState(group.alerts.length <= OPEN_UP_TO);
+  const [limit, setLimit] = useState(PAGE);
+  const [mode, setMode] = useState<"idle" | "ack" | "silence">("idle");
+  const [text, setText] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const pending = acknowledgeable(group);
+  const submit = () => {
+    if (text.trim() === "") {
+      setProblem(mode === "ack" ? "say what you are doing about it" : "say why it is silenced");
+      return;
+    }
+    setBusy(true);
+    const done =
+      mode === "ack"
+        ? acknowledgeAll(
+            pending.map((a) => ({ rule: a.rule, service: a.service, subject: a.subject })),
+            text.trim(),
+          ).then((failed) => {
+            if (failed > 0) throw new Error(`${failed} of ${pending.length} could not be acknowledged`);
+          })
+        : silenceAlerts({ rule: group.rule }, "1h", text.trim());
+    done
+      .then(() => {
+        setMode("idle");
+        setText("");
+        setProblem(null);
+      })
+      .catch((e: unknown) => setProblem(errorText(e)))
+      .finally(() => {
+        setBusy(false);
+        onChanged();
+      });
+  };
+  return (
+    <li class={`alert-group ${severityTone(group.severity)}`} data-alert-group={group.rule} data-count={group.alerts.length} data-open={open ? "true" : "false"}>
+      <div class="alert-head">
+        <button class="caret" onClick={() => setOpen(!open)} aria-expanded={open} title={open ? "collapse" : "expand"}>
+          {open ? "▾" : "▸"}
+        </button>
+        <span class={`badge ${severityTone(group.severity)}`}>{group.severity}</span>
+        <strong>{group.rule}</strong>
+        <span class="meta" data-testid="group-summary">
+          {group.alerts.length} alert{group.alerts.length === 1 ? "" : "s"} on {group.services.length} service{group.services.length === 1 ? "" : "s"}: {servicesLine(group.services)}
+        </span>
+      </div>
+      {mode === "idle" ? (
+        (pending.length > 1 || !open) && (
+          <div class="alert-actions">
+            {pending.length > 0 && (
+              <button onClick={() => setMode("ack")} data-testid="acknowledge-group">
+                Acknowledge {pending.length}
+              </button>
+            )}
+            <button onClick={() => setMode("silence")} data-testid="silence-group" title="silences this rule on every service for an hour">
+              Silence rule 1 h
+            </button>
+          </div>
+        )
+      ) : (
+        <form
+          class="alert-actions"
+          onSubmit={(e) => {
+            e.preventDefault();
+            submit();
+          }}
+        >
+          <input
+            autoFocus
+            class="filter"
+            placeholder={mode === "ack" ? `comment for all ${pending.length} (who is on it, what you are doing)` : "reason for silencing the rule"}
+            value={text}
+            onInput={(e) => setText((e.target as HTMLInputElement).value)}
+            data-testid="group-comment"
+          />
+          <button type="submit" disabled={busy} data-testid="group-submit">
+            {mode === "ack" ? `Acknowledge ${pending.length}` : "Silence"}
+          </button>
+          <button type="button" onClick={() => setMode("idle")}>
+            Cancel
+          </button>
+          {problem && <span class="problem">{problem}</span>}
+        </form>
+      )}
+      {open && (
+        <ul class="alerts">
+          {group.alerts.slice(0, limit).map((a) => (
+            <AlertRow key={`${a.rule}|${a.service}|${a.subject}`} alert={a} now={now} onChanged={onChanged} />
+          ))}
+          {group.alerts.length > limit && (
+            <li class="meta">
+              {group.alerts.length - limit} more{" "}
+              <button onClick={() => setLimit(limit + PAGE)}>show {Math.min(PAGE, group.alerts.length - limit)} more</button>
+            </li>
+          )}
+        </ul>
+      )}
+    </li>
+  );
+}
+
 export function AlertsPanel({ state, now, onChanged }: { state: AlertsState | null; now: number; onChanged: () => void }) {
   if (!state) return <p class="empty">Loading alerts…</p>;
   const groups = groupAlerts(state.active);
@@ -96,8 +214,8 @@ export function AlertsPanel({ state, now, onChanged }: { state: AlertsState | nu
           {title} <span class="meta">{list.length}</span>
         </h3>
         <ul class="alerts">
-          {list.map((a) => (
-            <AlertRow key={`${a.rule}|${a.service}|${a.subject}`} alert={a} now={now} onChanged={onChanged} />
+          {groupByRule(list).map((g) => (
+            <RuleGroupRow key={g.rule} group={g} now={now} onChanged={onChanged} />
           ))}
         </ul>
       </section>

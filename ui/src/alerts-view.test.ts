@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ActiveAlert } from "./bindings/ActiveAlert";
-import { groupAlerts, servicesWithFiringAlerts, severityTone } from "./alerts-view";
+import { acknowledgeable, groupAlerts, groupByRule, servicesLine, servicesWithFiringAlerts, severityTone } from "./alerts-view";
 
 function alert(partial: Partial<ActiveAlert>): ActiveAlert {
   return {
@@ -45,5 +45,40 @@ describe("alerts panel", () => {
     expect(severityTone("critical")).toBe("bad");
     expect(severityTone("warning")).toBe("warn");
     expect(severityTone(null)).toBe("unknown");
+  });
+});
+
+describe("alerts grouped by rule", () => {
+  it("counts each rule's alerts and the services affected, worst severity first, then the largest", () => {
+    const groups = groupByRule([
+      alert({ rule: "stale", service: "svc10" }),
+      alert({ rule: "stale", service: "svc2" }),
+      alert({ rule: "stale", service: "svc2", subject: "other" }),
+      alert({ rule: "down", service: "svc1", severity: "critical" }),
+      alert({ rule: "cpu", service: "svc3" }),
+    ]);
+    expect(groups.map((g) => [g.rule, g.alerts.length, g.services])).toEqual([
+      ["down", 1, ["svc1"]],
+      ["stale", 3, ["svc2", "svc10"]],
+      ["cpu", 1, ["svc3"]],
+    ]);
+  });
+
+  it("takes the worst severity of the group", () => {
+    expect(groupByRule([alert({ severity: "info" }), alert({ severity: "high", service: "t" })])[0]?.severity).toBe("high");
+  });
+
+  it("names a few services and counts the rest", () => {
+    expect(servicesLine(["a", "b"], 3)).toBe("a, b");
+    expect(servicesLine(["a", "b", "c", "d", "e"], 3)).toBe("a, b, c and 2 more");
+  });
+
+  it("acknowledges only what fires unacknowledged", () => {
+    const [group] = groupByRule([
+      alert({ service: "a" }),
+      alert({ service: "b", phase: "pending" }),
+      alert({ service: "c", acknowledged: { by: "ana", comment: "on it", at: "2026-11-23T10:01:00Z" } }),
+    ]);
+    expect(group && acknowledgeable(group).map((a) => a.service)).toEqual(["a"]);
   });
 });
