@@ -2,7 +2,7 @@
 //! 1,000 rules, over a fleet of 50 services whose states look like the seed profiles'
 //! (20–30 samples, 6 breakers, a health document with 4 dependencies, 2 streams).
 //!
-//! Two rule sets, both of 1,000 rules (the 11 defaults plus 989 configured):
+//! Two rule sets, both of 1,000 rules (the 12 defaults plus 988 configured):
 //! - `every_rule_selects_every_service`: no rule is restricted, so each observation
 //!   is read by all 1,000 rules (the worst case);
 //! - `rules_spread_over_services`: each configured rule names one service or a tag, as
@@ -20,7 +20,7 @@ use std::hint::black_box;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use switchyard_core::alerts::{
-    with_defaults, Evaluator, Rule, RuleOrigin, RuleSpec, SelectSpec, Target,
+    default_rules, with_defaults, Evaluator, Rule, RuleOrigin, RuleSpec, SelectSpec, Target,
 };
 use switchyard_core::model::ServiceState;
 use switchyard_core::model::{
@@ -157,7 +157,7 @@ fn service_state(index: usize, variant: usize) -> ServiceState {
     }
 }
 
-/// 989 configured rules in rotation over every kind of subject; `spread` restricts each
+/// 988 configured rules in rotation over every kind of subject; `spread` restricts each
 /// to one service or one tag.
 fn configured_rules(count: usize, spread: bool) -> Vec<Rule> {
     (0..count)
@@ -230,7 +230,7 @@ fn bench(c: &mut Criterion) {
         ("every_rule_selects_every_service", false),
         ("rules_spread_over_services", true),
     ] {
-        let rules = with_defaults(configured_rules(RULES - 11, spread));
+        let rules = with_defaults(configured_rules(RULES - default_rules().len(), spread));
         assert_eq!(rules.len(), RULES);
         let mut evaluator = Evaluator::new(rules);
         let mut states = states.clone();

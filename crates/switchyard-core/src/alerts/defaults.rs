@@ -10,6 +10,7 @@
 //! | cache hit rate low | `cache.hit_rate` | < 0.7 | 5m | ≥ 0.75 | 1m | warning |
 //! | queue backpressure | `queue.depth / queue.capacity` | ≥ 0.8 | 1m | < 0.7 | 1m | high |
 //! | dependency slow | each dependency | slow | 2m | not slow | 0 | warning |
+//! | dependency down | each dependency | down | 30s | not down | 0 | high |
 //! | cpu high | `system.cpu_percent` | > 80 | 1m | < 75 | 1m | high |
 //! | memory high | `system.memory_percent` | > 90 | 1m | < 85 | 1m | critical |
 //! | disk high | `system.disk_percent` | > 85 | 1m | < 80 | 1m | warning (the source's "medium") |
@@ -29,6 +30,9 @@
 //!   thresholds, and one busy poll should not page. A service that declares its own
 //!   threshold on one of these series (`breaker-registry`) gets its own rule instead
 //!   of the default one.
+//! - "Dependency down" is ours too: a service often reads only degraded while one of
+//!   its dependencies is down, so "health down" stays quiet; this alert is per
+//!   dependency, named in its key, and its for matches "health down".
 
 use std::time::Duration;
 
@@ -161,6 +165,16 @@ pub fn default_rules() -> Vec<Rule> {
             description: "The dependency answers slower than its contract's threshold (Redis 100 ms, Postgres 200 ms, HTTP 500 ms).",
         },
         Draft {
+            name: "dependency down",
+            subject: Subject::Dependency(None),
+            when: state(&["down"]),
+            for_duration: Duration::from_secs(30),
+            recover: None,
+            keep_firing: Duration::ZERO,
+            severity: Severity::High,
+            description: "The service reports this dependency down: whatever needs it fails or falls back. The service's health details say what the dependency answered.",
+        },
+        Draft {
             name: "cpu high",
             subject: series("system.cpu_percent"),
             when: compare(Gt, 80.0),
@@ -224,7 +238,7 @@ mod tests {
     #[test]
     fn every_default_is_valid_and_named_once() {
         let rules = default_rules();
-        assert_eq!(rules.len(), 11);
+        assert_eq!(rules.len(), 12);
         for rule in &rules {
             rule.validate().unwrap();
             assert_eq!(rules.iter().filter(|r| r.name == rule.name).count(), 1);
@@ -234,13 +248,13 @@ mod tests {
 
     #[test]
     fn a_configured_rule_replaces_the_default_of_its_name() {
-        let mut cpu = default_rules().remove(7);
+        let mut cpu = default_rules().remove(8);
         assert_eq!(cpu.name, "cpu high");
         cpu.condition = compare(Comparison::Gt, 95.0);
         cpu.recover = None;
         cpu.origin = RuleOrigin::Config;
         let rules = with_defaults(vec![cpu]);
-        assert_eq!(rules.len(), 11);
+        assert_eq!(rules.len(), 12);
         let cpu: Vec<_> = rules.iter().filter(|r| r.name == "cpu high").collect();
         assert_eq!(cpu.len(), 1);
         assert_eq!(cpu[0].origin, RuleOrigin::Config);

@@ -633,6 +633,57 @@ fn health_and_dependencies_are_watched() {
     assert_eq!(slow[0].state.as_deref(), Some("degraded, slow"));
 }
 
+/// A dependency reported down gets its own alert, named after it, although the service
+/// itself only reads degraded.
+#[test]
+fn a_dependency_reported_down_fires_an_alert_naming_it() {
+    let mut f = Fixture::one("dependency down");
+    let kafka_down = |o: &mut Observation| {
+        o.health = Some(Health {
+            status: HealthStatus::Degraded,
+            version: None,
+            uptime_seconds: None,
+            dependencies: vec![
+                Dependency {
+                    name: "kafka".into(),
+                    status: HealthStatus::Down,
+                    latency_ms: None,
+                    slow: false,
+                    error: Some("connection refused".into()),
+                },
+                Dependency {
+                    name: "redis".into(),
+                    status: HealthStatus::Ok,
+                    latency_ms: Some(1.5),
+                    slow: false,
+                    error: None,
+                },
+            ],
+        });
+    };
+    let pending = f.observe(kafka_down);
+    assert_eq!(Fixture::phases(&pending), vec![AlertPhase::Pending]);
+    f.clock.advance(30 * SECOND);
+    let fired = f.observe(kafka_down);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(
+        fired[0].key,
+        AlertKey::new("dependency down", "orders", "kafka")
+    );
+    assert_eq!(fired[0].phase, AlertPhase::Firing);
+    assert_eq!(fired[0].state.as_deref(), Some("down"));
+    assert_eq!(fired[0].severity, Severity::High);
+    f.clock.advance(30 * SECOND);
+    let back = f.observe(|o| {
+        kafka_down(o);
+        if let Some(h) = o.health.as_mut() {
+            h.dependencies[0].status = HealthStatus::Ok;
+            h.dependencies[0].error = None;
+        }
+    });
+    assert_eq!(Fixture::phases(&back), vec![AlertPhase::Resolved]);
+}
+
 #[test]
 fn stream_states_are_watched_without_a_fresh_poll() {
     let rule = config_rule(
@@ -683,12 +734,18 @@ fn redis_reconnections_count_the_increase_over_an_hour() {
 
 #[test]
 fn rules_select_services_by_name_and_tags() {
-    let mut only_billing = default_rules().remove(7);
+    let cpu_high = || {
+        default_rules()
+            .into_iter()
+            .find(|r| r.name == "cpu high")
+            .expect("a default cpu rule")
+    };
+    let mut only_billing = cpu_high();
     only_billing.selector.services = ServiceSelector::service("billing");
-    let mut staging = default_rules().remove(7);
+    let mut staging = cpu_high();
     staging.name = "cpu high staging".into();
     staging.selector.services.tags = vec!["staging".into()];
-    let mut prod = default_rules().remove(7);
+    let mut prod = cpu_high();
     prod.name = "cpu high prod".into();
     prod.for_duration = Duration::ZERO;
     prod.selector.services.tags = vec!["prod".into()];
@@ -746,7 +803,8 @@ fn declared_thresholds_are_imported_as_the_services_own_rules() {
     );
     // A round without thresholds keeps them; a changed list replaces them, and the
     // alert of a removed threshold resolves quietly.
-    assert_eq!(f.evaluator.rules().len(), 13);
+    let defaults = default_rules().len();
+    assert_eq!(f.evaluator.rules().len(), defaults + 2);
     let changed = vec![thresholds[0].clone()];
     let events = f.observe(move |o| {
         o.thresholds = changed;
@@ -755,7 +813,7 @@ fn declared_thresholds_are_imported_as_the_services_own_rules() {
             value: 99.0,
         });
     });
-    assert_eq!(f.evaluator.rules().len(), 12);
+    assert_eq!(f.evaluator.rules().len(), defaults + 1);
     assert_eq!(events[0].key.rule, "disk_percent > 50");
     assert_eq!(events[0].phase, AlertPhase::Resolved);
     assert!(!events[0].notify);
