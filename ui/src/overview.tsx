@@ -65,7 +65,7 @@ function ListRowView({ state, now, onSelect }: { state: ServiceState; now: numbe
   const open = openBreakerCount(state);
   const stale = isStale(state, now);
   return (
-    <div class={`list-row ${view.tone}${stale ? " stale" : ""}`} data-list-service={state.name} data-status={view.word} onClick={() => onSelect(state.name)}>
+    <div class={`list-row ${view.tone}${stale ? " stale" : ""}`} data-list-service={state.name} data-status={view.word} data-observed-at={state.latest?.observed_at} onClick={() => onSelect(state.name)}>
       <span class={`badge ${view.tone}`}>{view.word}</span>
       <span class="name">{state.name}</span>
       <span class="meta list-profile">{state.profile}</span>

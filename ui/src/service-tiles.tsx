@@ -104,6 +104,7 @@ function ServiceTileView({
       data-service={state.name}
       data-status={view.word}
       data-poll-interval-ms={state.poll_interval_ms}
+      data-observed-at={state.latest?.observed_at}
     >
       <header>
         <span class={`badge ${view.tone}`} data-testid="status">
