@@ -43,6 +43,7 @@ app: check-tools system-deps ui
 
 lint: check-tools system-deps ui
 	./scripts/check-references.sh
+	python3 scripts/check-module-cycles.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 

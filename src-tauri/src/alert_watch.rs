@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use switchyard_core::alerting::{tray_summary, AlertNotice, TraySummary};
+use switchyard_core::alert_notices::{tray_summary, AlertNotice, TraySummary};
 use switchyard_core::engine::{EngineEvent, EngineHandle};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};

@@ -1,6 +1,6 @@
 //! Desktop notifications for alerts, sent from Rust with tauri-plugin-notification (the
 //! window needs no notification permission). The text comes from the core
-//! ([`switchyard_core::alerting::announcement`]): only firing and resolved events that
+//! ([`switchyard_core::alert_notices::announcement`]): only firing and resolved events that
 //! the evaluator marked `notify`, so acknowledged and silenced alerts stay quiet.
 //!
 //! A click on a notification opens its service: the plugin (2.8) reports a click on
@@ -9,7 +9,7 @@
 //! KDE and dunst do; a server without actions shows the notification and reports
 //! nothing). The service travels in the notification's `extra` data.
 
-use switchyard_core::alerting::{announcement, AlertNotice};
+use switchyard_core::alert_notices::{announcement, AlertNotice};
 use switchyard_core::alerts::AlertEvent;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;

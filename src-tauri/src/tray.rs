@@ -6,7 +6,7 @@
 //! reports no clicks on the icon itself, only menu choices; so the counts are also the
 //! first (disabled) line of the menu, where every platform shows them.
 
-use switchyard_core::alerting::{TrayLevel, TraySummary};
+use switchyard_core::alert_notices::{TrayLevel, TraySummary};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};

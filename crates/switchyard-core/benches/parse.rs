@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use switchyard_core::config::ServiceConfig;
 use switchyard_core::profiles::json_mapping::MappingSettings;
 use switchyard_core::profiles::prometheus::{PrometheusSettings, SeriesMapping};
-use switchyard_core::profiles::{Profile, Response};
+use switchyard_core::profiles::{Profile, ProfileSettings, Response};
 
 /// One document to read: which profile, which endpoint, a label, and the body.
 struct Document {
@@ -230,11 +230,11 @@ fn service(profile: Profile) -> ServiceConfig {
         labels: BTreeMap::from([("result".into(), result.into())]),
         as_series: as_series.into(),
     };
-    service.prometheus = Some(PrometheusSettings {
+    let prometheus = PrometheusSettings {
         path: "/actuator/prometheus".into(),
         series: vec![cache("hit", "cache.hits"), cache("miss", "cache.misses")],
-    });
-    service.mapping = Some(MappingSettings {
+    };
+    let mapping = MappingSettings {
         endpoint: "/status".into(),
         status: Some("$.state".into()),
         status_words: BTreeMap::from([
@@ -250,7 +250,12 @@ fn service(profile: Profile) -> ServiceConfig {
         cache_hit_rate: Some("$.cache.ratio".into()),
         cache_hits: Some("$.cache.hits".into()),
         cache_misses: Some("$.cache.misses".into()),
-    });
+    };
+    service.settings = match profile {
+        Profile::Prometheus => ProfileSettings::Prometheus(prometheus),
+        Profile::JsonMapping => ProfileSettings::JsonMapping(Box::new(mapping)),
+        _ => ProfileSettings::None,
+    };
     service
 }
 
@@ -266,7 +271,7 @@ fn parse(c: &mut Criterion) {
         // A document the reader refuses would time the error path: fail loudly instead.
         if let Err(e) = document
             .profile
-            .reader(&service)
+            .reader(&service.settings)
             .read(document.endpoint, &response)
         {
             panic!(
@@ -288,7 +293,7 @@ fn parse(c: &mut Criterion) {
             format!("{}/{}", document.profile.name(), document.label),
             |b| {
                 b.iter_batched(
-                    || document.profile.reader(&service),
+                    || document.profile.reader(&service.settings),
                     |mut reader| black_box(reader.read(document.endpoint, &response)),
                     BatchSize::SmallInput,
                 )

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
 
 use crate::actions::{ActionOutcome, ActionPlan, ActionRequest, Refusal, Verification};
-use crate::alerting::{AlertNotice, AlertsState, RulesRejected};
+use crate::alert_notices::AlertNotice;
+use crate::alerts::RulesRejected;
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
+use crate::engine::AlertsState;
 use crate::engine::EngineEvent;
 use crate::feed::FleetUpdate;
 use crate::model::ServiceState;

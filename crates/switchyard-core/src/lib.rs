@@ -2,8 +2,9 @@
 //! compiles and tests anywhere. The desktop shell and the CLI are thin layers over it.
 
 pub mod actions;
-pub mod alerting;
+pub mod alert_notices;
 pub mod alerts;
+pub mod backoff;
 pub mod bindings;
 pub mod charts;
 pub mod clock;

@@ -11,11 +11,13 @@
 //! - `watch_alerts({ onNotice: Channel<AlertNotice> })`
 
 use chrono::Utc;
-use switchyard_core::alerting::{silence_until, AlertNotice, AlertRequestError, AlertsState};
+use switchyard_core::alert_notices::AlertNotice;
+use switchyard_core::alerts::silence_until;
 use switchyard_core::alerts::{
     Acknowledgement, AlertError, AlertKey, RuleSpec, RuleView, Silence, SilenceId, SilenceTarget,
 };
 use switchyard_core::engine::EngineHandle;
+use switchyard_core::engine::{AlertRequestError, AlertsState};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -135,6 +137,6 @@ pub fn watch_alerts(window: State<'_, AlertWindow>, on_notice: Channel<AlertNoti
 #[tauri::command]
 pub fn tray_state(
     shown: State<'_, crate::alert_watch::TrayShown>,
-) -> Option<switchyard_core::alerting::TraySummary> {
+) -> Option<switchyard_core::alert_notices::TraySummary> {
     shown.current()
 }

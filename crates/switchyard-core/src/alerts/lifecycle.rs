@@ -216,3 +216,40 @@ pub enum AlertError {
     #[error("a silence needs a reason")]
     NoReason,
 }
+
+/// The longest silence the console accepts: past a week it is a rule to edit, not a
+/// silence to forget about.
+pub const LONGEST_SILENCE: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
+/// When a silence asked for as a duration (`30m`, `2h`) ends.
+pub fn silence_until(now: DateTime<Utc>, duration: &str) -> Result<DateTime<Utc>, String> {
+    let length = crate::units::parse_duration(duration)?;
+    if length.is_zero() {
+        return Err("a silence must last some time, e.g. 30m or 2h".to_string());
+    }
+    if length > LONGEST_SILENCE {
+        return Err(format!(
+            "a silence lasts at most 7 days (asked: {}); edit the rule instead",
+            duration.trim()
+        ));
+    }
+    let length = chrono::Duration::from_std(length).map_err(|e| e.to_string())?;
+    Ok(now + length)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silences_are_asked_for_as_durations() {
+        let now = chrono::Utc::now();
+        assert_eq!(
+            silence_until(now, "2h").unwrap(),
+            now + chrono::Duration::hours(2)
+        );
+        assert!(silence_until(now, "30").unwrap_err().contains("no unit"));
+        assert!(silence_until(now, "0s").is_err());
+        assert!(silence_until(now, "8d").unwrap_err().contains("7 days"));
+    }
+}

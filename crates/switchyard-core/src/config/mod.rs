@@ -9,9 +9,8 @@ mod suggest;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::profiles::json_mapping::MappingSettings;
-use crate::profiles::prometheus::PrometheusSettings;
 use crate::profiles::Profile;
+use crate::profiles::ProfileSettings;
 use crate::secrets::HeaderSource;
 
 /// Where the configuration came from; the demo runs when none was found.
@@ -88,8 +87,8 @@ pub struct ServiceConfig {
     pub allow_actions: bool,
     /// Headers sent with every request, by reference (see [`crate::secrets`]).
     pub headers: Vec<(String, HeaderSource)>,
-    pub prometheus: Option<PrometheusSettings>,
-    pub mapping: Option<MappingSettings>,
+    /// The profile's own section (`[service.prometheus]`, `[service.mapping]`).
+    pub settings: ProfileSettings,
     /// WebSocket streams to subscribe to (`[[service.stream]]`).
     pub streams: Vec<StreamConfig>,
 }
@@ -107,7 +106,7 @@ pub struct StreamConfig {
     pub max_message_bytes: u64,
     /// More messages per second than this are dropped and counted (flooding).
     pub max_messages_per_second: u32,
-    pub reconnect: crate::sources::ws::Backoff,
+    pub reconnect: crate::backoff::Backoff,
 }
 
 impl StreamConfig {
@@ -118,7 +117,7 @@ impl StreamConfig {
             heartbeat: Duration::from_secs(30),
             max_message_bytes: 1 << 20,
             max_messages_per_second: 500,
-            reconnect: crate::sources::ws::Backoff::default(),
+            reconnect: crate::backoff::Backoff::default(),
         }
     }
 }
@@ -136,8 +135,7 @@ impl ServiceConfig {
             max_body_bytes: 1 << 20,
             allow_actions: false,
             headers: Vec::new(),
-            prometheus: None,
-            mapping: None,
+            settings: ProfileSettings::None,
             streams: Vec::new(),
         }
     }

@@ -14,6 +14,7 @@ use crate::alerts::{Rule, RuleField, RuleOrigin, RuleSpec, SelectSpec};
 use crate::profiles::json_mapping::{self, MappingSettings};
 use crate::profiles::prometheus::{PrometheusSettings, SeriesMapping};
 use crate::profiles::Profile;
+use crate::profiles::ProfileSettings;
 use crate::secrets::HeaderSource;
 use crate::units::{parse_duration, parse_size};
 
@@ -432,8 +433,11 @@ fn validate_service(
         max_body_bytes,
         allow_actions: raw.allow_actions.unwrap_or(true),
         headers,
-        prometheus,
-        mapping,
+        settings: match (prometheus, mapping) {
+            (Some(prometheus), _) => ProfileSettings::Prometheus(prometheus),
+            (None, Some(mapping)) => ProfileSettings::JsonMapping(Box::new(mapping)),
+            (None, None) => ProfileSettings::None,
+        },
         streams,
     })
 }

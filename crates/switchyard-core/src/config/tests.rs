@@ -121,7 +121,7 @@ fn profile_sections_belong_to_their_profile() {
     let prometheus = MINIMAL.replace("health-contract", "prometheus")
         + "[service.prometheus]\npath = \"/actuator/prometheus\"\nseries = [{ metric = \"cache_gets_total\", labels = { result = \"hit\" }, as = \"cache.hits\" }]\n";
     let config = Config::parse(&prometheus).unwrap();
-    let settings = config.services[0].prometheus.as_ref().unwrap();
+    let settings = config.services[0].settings.prometheus().unwrap();
     assert_eq!(settings.path, "/actuator/prometheus");
     assert_eq!(settings.series[0].as_series, "cache.hits");
     let misplaced = MINIMAL.to_string() + "[service.prometheus]\npath = \"/metrics\"\n";

@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 use crate::actions::InFlight;
-use crate::alerting::AlertSetup;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::engine::AlertSetup;
 use crate::engine::{EngineHandle, EngineStart};
 use crate::model::BreakerState;
 use crate::store::{

@@ -18,7 +18,6 @@ pub mod words;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::ServiceConfig;
 use crate::model::{
     ActionKind, Breaker, Health, Sample, ServiceAlert, ServiceThreshold, Transition,
 };
@@ -79,8 +78,8 @@ impl Profile {
             })
     }
 
-    /// The endpoints this profile polls for `service`, primary first.
-    pub fn endpoints(self, service: &ServiceConfig) -> Vec<Endpoint> {
+    /// The endpoints this profile polls for a service with `settings`, primary first.
+    pub fn endpoints(self, settings: &ProfileSettings) -> Vec<Endpoint> {
         match self {
             Profile::HealthContract => vec![Endpoint::primary("/health")],
             Profile::HealthLevels => health_levels::endpoints(),
@@ -88,13 +87,13 @@ impl Profile {
             Profile::SingleBreaker => single_breaker::endpoints(),
             Profile::EmergencyControls => emergency_controls::endpoints(),
             Profile::SpringActuator => spring_actuator::endpoints(),
-            Profile::Prometheus => prometheus::endpoints(service.prometheus.as_ref()),
-            Profile::JsonMapping => json_mapping::endpoints(service.mapping.as_ref()),
+            Profile::Prometheus => prometheus::endpoints(settings.prometheus()),
+            Profile::JsonMapping => json_mapping::endpoints(settings.mapping()),
         }
     }
 
-    /// A fresh reader for one service.
-    pub fn reader(self, service: &ServiceConfig) -> Box<dyn ProfileReader> {
+    /// A fresh reader for one service with `settings`.
+    pub fn reader(self, settings: &ProfileSettings) -> Box<dyn ProfileReader> {
         match self {
             Profile::HealthContract => Box::new(Stateless(health_contract::read)),
             Profile::HealthLevels => Box::new(Stateless(health_levels::read)),
@@ -103,9 +102,11 @@ impl Profile {
             Profile::EmergencyControls => Box::new(Stateless(emergency_controls::read)),
             Profile::SpringActuator => Box::new(spring_actuator::Reader::default()),
             Profile::Prometheus => Box::new(prometheus::Reader::new(
-                service.prometheus.clone().unwrap_or_default(),
+                settings.prometheus().cloned().unwrap_or_default(),
             )),
-            Profile::JsonMapping => Box::new(json_mapping::Reader::new(service.mapping.clone())),
+            Profile::JsonMapping => {
+                Box::new(json_mapping::Reader::new(settings.mapping().cloned()))
+            }
         }
     }
 
@@ -176,6 +177,34 @@ pub struct Response<'a> {
     pub content_type: Option<&'a str>,
     /// When the console received it: the time of readings that carry none of their own.
     pub received_at: DateTime<Utc>,
+}
+
+/// What a profile takes from its service's section of the configuration: the
+/// `prometheus` profile its `[service.prometheus]`, `json-mapping` its
+/// `[service.mapping]`; the others nothing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ProfileSettings {
+    #[default]
+    None,
+    Prometheus(prometheus::PrometheusSettings),
+    // Boxed: a mapping is a dozen paths, the other settings a few words.
+    JsonMapping(Box<json_mapping::MappingSettings>),
+}
+
+impl ProfileSettings {
+    pub fn prometheus(&self) -> Option<&prometheus::PrometheusSettings> {
+        match self {
+            ProfileSettings::Prometheus(settings) => Some(settings),
+            _ => None,
+        }
+    }
+
+    pub fn mapping(&self) -> Option<&json_mapping::MappingSettings> {
+        match self {
+            ProfileSettings::JsonMapping(settings) => Some(settings),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

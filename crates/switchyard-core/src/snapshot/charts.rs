@@ -18,7 +18,7 @@ const CHART_WIDTH: u32 = 960;
 const CHART_HEIGHT: u32 = 260;
 
 /// The lines a series' chart draws: the alert rules watching it on this service (as
-/// [`crate::alerting::chart_thresholds`] picks them for the dashboard), and a queue's
+/// [`crate::alerts::chart_thresholds`] picks them for the dashboard), and a queue's
 /// capacity and backpressure level.
 pub(super) fn thresholds(
     rules: &[Rule],
@@ -27,7 +27,7 @@ pub(super) fn thresholds(
     series: &str,
     capacity: Option<f64>,
 ) -> Vec<Threshold> {
-    let mut lines = crate::alerting::rule_thresholds(rules, service, tags, series);
+    let mut lines = crate::alerts::rule_thresholds(rules, service, tags, series);
     if series == "queue.depth" {
         lines.extend(capacity.map(crate::views::queue_lines).unwrap_or_default());
     }

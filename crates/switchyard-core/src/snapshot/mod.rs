@@ -266,7 +266,7 @@ fn time(ms: i64) -> DateTime<Utc> {
 /// there is one (it replaces the file's), else the configured ones, with the defaults.
 async fn rules(store: &Store, config: Option<&Config>) -> Vec<Rule> {
     let saved = match store.latest_alert_rules().await {
-        Ok(Some(saved)) => crate::alerting::rules_from_toml(&saved.rules_toml).ok(),
+        Ok(Some(saved)) => crate::alerts::rules_from_toml(&saved.rules_toml).ok(),
         _ => None,
     };
     let configured = saved.unwrap_or_else(|| config.map(|c| c.alerts.clone()).unwrap_or_default());

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use reqwest::Client;
 
 use super::http;
-use super::poller::read_response;
+use super::reading::read_response;
 use crate::clock::SystemClock;
 use crate::config::ServiceConfig;
 use crate::model::Reachability;
@@ -97,7 +97,7 @@ async fn try_profile(
             message: format!("HTTP {}", fetched.status.as_u16()),
         });
     }
-    let mut reader = profile.reader(service);
+    let mut reader = profile.reader(&service.settings);
     read_response(reader.as_mut(), path, &url, fetched, &SystemClock)
         .map(|_| ())
         .map_err(|(reachability, _)| reachability)

@@ -4,4 +4,5 @@
 pub mod detect;
 pub mod http;
 pub mod poller;
+pub mod reading;
 pub mod ws;

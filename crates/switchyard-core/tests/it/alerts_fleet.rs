@@ -14,12 +14,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
-use switchyard_core::alerting::{AlertRequestError, AlertSetup};
 use switchyard_core::alerts::{
     ActiveAlert, AlertEvent, AlertKey, AlertPhase, ManualClock, RuleOrigin, SilenceTarget,
 };
 use switchyard_core::clock::Clock;
 use switchyard_core::config::Config;
+use switchyard_core::engine::{AlertRequestError, AlertSetup};
 use switchyard_core::engine::{EngineEvent, EngineHandle};
 use switchyard_core::operator::operator;
 use switchyard_core::secrets::{HeaderSource, SecretRef};

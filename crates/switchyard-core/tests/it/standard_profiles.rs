@@ -17,7 +17,7 @@ use switchyard_core::model::{
 };
 use switchyard_core::profiles::json_mapping::MappingSettings;
 use switchyard_core::profiles::prometheus::{PrometheusSettings, SeriesMapping};
-use switchyard_core::profiles::Profile;
+use switchyard_core::profiles::{Profile, ProfileSettings};
 use switchyard_core::sources::detect::detect;
 use switchyard_core::sources::http::build_client;
 use switchyard_core::sources::poller::ServicePoller;
@@ -292,7 +292,7 @@ fn spring_prometheus_settings(path: &str) -> PrometheusSettings {
 
 async fn poll_prometheus(base_url: &str, path: &str) -> Observation {
     let mut service = ServiceConfig::new("payments-jvm", base_url, Some(Profile::Prometheus));
-    service.prometheus = Some(spring_prometheus_settings(path));
+    service.settings = ProfileSettings::Prometheus(spring_prometheus_settings(path));
     ServicePoller::new(service)
         .poll_round(&build_client(), &SystemClock)
         .await
@@ -360,7 +360,7 @@ async fn a_metrics_page_that_is_not_an_exposition_says_which_line() {
     }])
     .await;
     let mut service = ServiceConfig::new("web", &base_url, Some(Profile::Prometheus));
-    service.prometheus = Some(PrometheusSettings::default());
+    service.settings = ProfileSettings::Prometheus(PrometheusSettings::default());
     let (observation, _) = ServicePoller::new(service)
         .poll_round(&build_client(), &SystemClock)
         .await;
@@ -382,7 +382,7 @@ async fn json_mapping_reads_a_legacy_status_document() {
     )])
     .await;
     let mut service = ServiceConfig::new("legacy-billing", &base_url, Some(Profile::JsonMapping));
-    service.mapping = Some(MappingSettings {
+    service.settings = ProfileSettings::JsonMapping(Box::new(MappingSettings {
         endpoint: "/status".into(),
         status: Some("$.state".into()),
         status_words: BTreeMap::from([
@@ -398,7 +398,7 @@ async fn json_mapping_reads_a_legacy_status_document() {
         cache_hit_rate: Some("$.cache.ratio".into()),
         cache_hits: Some("$.cache.hits".into()),
         cache_misses: Some("$.cache.misses".into()),
-    });
+    }));
     let (observation, _) = ServicePoller::new(service)
         .poll_round(&build_client(), &SystemClock)
         .await;

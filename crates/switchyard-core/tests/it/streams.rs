@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use switchyard_core::backoff::Backoff;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{Config, ServiceConfig, StreamConfig};
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::model::ServiceState;
 use switchyard_core::model::{BreakerState, StreamState};
-use switchyard_core::sources::ws::Backoff;
 use switchyard_core::store::{Store, TimeRange};
 use switchyard_fleet::{Fleet, FleetSpec, Profile as SimProfile, ServiceSpec};
 

@@ -2,10 +2,8 @@
 //! reconnect with backoff and jitter, and turn breaker messages into the same model
 //! values as polls.
 
-mod backoff;
 pub mod messages;
 mod rate;
 mod session;
 
-pub use backoff::Backoff;
 pub use session::run;

@@ -5,7 +5,8 @@
 //! ([`crate::feed`]) that the window, the tray and the CLI subscribe to. One task owns
 //! the state, so there are no locks to get wrong.
 //!
-//! The same task owns the alert evaluator ([`crate::alerting`]): every service update is
+//! The same task owns the alert evaluator (`alerts.rs`, from what `alert_setup.rs` read
+//! back from the history): every service update is
 //! evaluated as it is applied, a one-second tick moves alerts along with time alone, and
 //! alert changes are published as [`EngineEvent::AlertsChanged`]. Evaluation time is
 //! always the injected clock's `now`; the tick only decides how often to look.
@@ -20,7 +21,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use crate::alerting::{AlertCommand, AlertRequestError, AlertSetup, Alerting, AlertsState};
+mod alert_setup;
+mod alerts;
+
+pub use alert_setup::{AlertSetup, RulesSaved};
+pub use alerts::{AlertRequestError, AlertsState};
+
 use crate::alerts::{
     Acknowledgement, ActiveAlert, AlertEvent, AlertKey, RuleSpec, RuleView, Severity, Silence,
     SilenceId, SilenceTarget,
@@ -35,6 +41,7 @@ use crate::profiles::Profile;
 use crate::sources::{http, poller, ws};
 use crate::store::{StoreWriter, StreamStateChange, WriterStats};
 use crate::transitions::{BreakerBook, ExpectedChange};
+use alerts::{AlertCommand, Alerting};
 
 /// The state of a configured service before any news.
 pub fn initial_state(service: &ServiceConfig, now: chrono::DateTime<chrono::Utc>) -> ServiceState {
