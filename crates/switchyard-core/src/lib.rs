@@ -1,5 +1,38 @@
 //! Switchyard's core: everything the console does, with no Tauri and no display, so it
-//! compiles and tests anywhere. The desktop shell and the CLI are thin layers over it.
+//! compiles and tests anywhere. The desktop shell and the CLI are thin layers over it:
+//! both start a [`console::Console`] and forward to it.
+//!
+//! # A map of the modules
+//!
+//! The data path, in order:
+//!
+//! - [`config`]: the TOML configuration, strict (unknown keys are errors); [`units`]
+//!   reads its durations and sizes; [`secrets`] resolves its header references.
+//! - [`console`]: the one composition root: opens the [`store`], restores alert state,
+//!   starts the sources and the [`engine`], and runs actions and snapshot exports.
+//! - [`sources`]: where news comes from: HTTP polls ([`sources::poller`], on a
+//!   [`backoff`] schedule), profile detection, WebSocket streams ([`sources::ws`]).
+//! - [`profiles`]: one reader per contract: an HTTP answer becomes [`model`] values.
+//! - [`ingress`]: the one channel every source sends its news on.
+//! - [`engine`]: owns the live state ([`model::ServiceState`]), applies each piece of
+//!   news in one function, asks [`transitions`] which breaker changes it makes, feeds
+//!   the alert [`alerts`] evaluator and the [`store`] writer.
+//! - [`feed`]: the fleet as a subscription (the whole state once, then what changed);
+//!   the window, `watch` and action verification read it.
+//! - [`store`]: the SQLite history: one writer, roll-ups, retention, range reads.
+//! - [`alerts`]: rules, the evaluator, acknowledge and silence (pure);
+//!   [`alert_notices`]: what the desktop shows of them (panel news, notification
+//!   wording, tray colour).
+//! - [`actions`]: breaker resets and cache clears: plan, execute once, verify.
+//! - [`views`]: the dashboard's charts and timelines assembled from the history;
+//!   [`charts`] draws them (SVG, plotters); [`snapshot`] exports an incident file.
+//!
+//! Around them: [`clock`] (injected time), [`operator`] (who is at the keyboard),
+//! [`dirs`] (where files live), [`preferences`] (theme and range), [`session`] (what the
+//! header shows), [`summary`] (the fleet in one line), [`bindings`] (the TypeScript twins
+//! of the types the window receives).
+//!
+//! No module imports another in a cycle: `scripts/check-module-cycles.py` checks it.
 
 pub mod actions;
 pub mod alert_notices;
