@@ -14,6 +14,9 @@ import {
   naturalCompare,
   sortForList,
   summarize,
+  estimateTileHeight,
+  TILE_MAX,
+  TILE_MIN,
 } from "./overview-model";
 
 const NOW = Date.parse("2026-11-23T10:00:05Z");
@@ -152,5 +155,16 @@ describe("the order held under the pointer", () => {
     expect(groupOpen(groupA, new Map(), held)).toBe(false);
     expect(groupOpen(groupA, new Map(), null)).toBe(true);
     expect(holdGroups(after.groups, null).map((g) => g.name)).toEqual(["a", "b"]);
+  });
+});
+
+describe("tile heights in the windowed overview", () => {
+  it("grows with what the tile shows, within bounds", () => {
+    const plain = service("a", "ok");
+    const breakers = Array.from({ length: 30 }, (_, i) => ({ name: `cb${i}`, state: "closed" as const }));
+    const busy = service("b", "ok", [], { last_good: observation({ health: { status: "ok" }, breakers }) });
+    expect(estimateTileHeight(plain, false)).toBe(TILE_MIN);
+    expect(estimateTileHeight(plain, true)).toBeGreaterThanOrEqual(estimateTileHeight(plain, false));
+    expect(estimateTileHeight(busy, true)).toBe(TILE_MAX);
   });
 });

@@ -236,3 +236,31 @@ export function holdGroups(groups: readonly Group[], held: Held | null): Group[]
     return fa === fb ? 0 : fa < fb ? -1 : 1;
   });
 }
+
+/** Tallest and shortest a tile row may be in the windowed overview. */
+export const TILE_MIN = 120;
+export const TILE_MAX = 320;
+
+/**
+ * About how tall a service's tile is (px), from what it shows: header and meta lines,
+ * the problem and last-good lines, figures, cache buttons, sparkline, and wrapped rows of
+ * dependencies, breakers, streams and problems (about three chips a row). The windowed
+ * overview sizes each row of tiles by its tallest member, within [TILE_MIN, TILE_MAX];
+ * a tile that holds more scrolls inside itself.
+ */
+export function estimateTileHeight(state: ServiceState, hasSparkline: boolean): number {
+  const chipRows = (n: number) => Math.ceil(n / 3) * 26;
+  const good = state.last_good;
+  const latest = state.latest;
+  let height = 24 + 28 + 22; // padding and borders, header, meta line
+  if (latest && latest.reachability.kind !== "reachable") height += 20 + (good ? 20 : 0);
+  if ((good?.breakers?.length ?? 0) > 0 || (good?.samples?.length ?? 0) > 0) height += 22;
+  if ((good?.actions ?? []).some((k) => k === "clear_cache" || k === "invalidate_cache_pattern")) height += 28;
+  if (hasSparkline) height += 32;
+  const health = latest?.health ?? good?.health;
+  height += chipRows(health?.dependencies?.length ?? 0);
+  height += chipRows(good?.breakers?.length ?? 0);
+  height += chipRows(state.streams?.length ?? 0);
+  height += (latest?.problems?.length ?? 0) * 18;
+  return Math.min(TILE_MAX, Math.max(TILE_MIN, height));
+}

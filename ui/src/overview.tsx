@@ -14,6 +14,7 @@ import {
   type Held,
   holdGroups,
   inHeldOrder,
+  estimateTileHeight,
   latencyOf,
   LIST_SORTS,
   type ListSort,
@@ -30,16 +31,16 @@ export type Layout = "tiles" | "list";
 /** Above this many services the overview is windowed (and tiles get a fixed height). */
 export const WINDOW_ABOVE = 40;
 const TILE_WIDTH = 392;
-const TILE_ROW = 286;
+const TILE_GAP = 12;
 const GROUP_ROW = 40;
 const LIST_ROW = 30;
 
 type Item =
   | { kind: "group"; key: string; group: Group; open: boolean }
-  | { kind: "tiles"; key: string; services: ServiceState[] }
+  | { kind: "tiles"; key: string; services: ServiceState[]; height: number }
   | { kind: "row"; key: string; service: ServiceState };
 
-const heightOf = (item: Item) => (item.kind === "group" ? GROUP_ROW : item.kind === "tiles" ? TILE_ROW : LIST_ROW);
+const heightOf = (item: Item) => (item.kind === "group" ? GROUP_ROW : item.kind === "tiles" ? item.height + TILE_GAP : LIST_ROW);
 const keyOf = (item: Item) => item.key;
 
 function GroupHeader({ group, open, onToggle }: { group: Group; open: boolean; onToggle: (name: string, open: boolean) => void }) {
@@ -122,13 +123,17 @@ export function Overview({
       if (layout === "list") {
         for (const service of members) out.push({ kind: "row", key: `row:${service.name}`, service });
       } else if (windowed) {
-        for (let i = 0; i < members.length; i += columns) out.push({ kind: "tiles", key: `tiles:${group.name}:${members[i]?.name}`, services: members.slice(i, i + columns) });
+        for (let i = 0; i < members.length; i += columns) {
+          const row = members.slice(i, i + columns);
+          const height = Math.max(...row.map((m) => estimateTileHeight(m, sparklines.has(m.name))));
+          out.push({ kind: "tiles", key: `tiles:${group.name}:${members[i]?.name}`, services: row, height });
+        }
       } else {
-        out.push({ kind: "tiles", key: `tiles:${group.name}`, services: members });
+        out.push({ kind: "tiles", key: `tiles:${group.name}`, services: members, height: 0 });
       }
     }
     return out;
-  }, [data, grouped, held, choices, layout, listSort, columns, windowed]);
+  }, [data, grouped, held, choices, layout, listSort, columns, windowed, sparklines]);
 
   const toggle = useCallback((name: string, open: boolean) => setChoices((c) => new Map(c).set(name, open)), []);
   const hold = () => {
@@ -149,7 +154,11 @@ export function Overview({
     if (item.kind === "group") return <GroupHeader group={item.group} open={item.open} onToggle={toggle} />;
     if (item.kind === "row") return <ListRow state={item.service} now={now} onSelect={onSelect} />;
     return (
-      <div class={`tiles${windowed ? " fixed" : ""}`} data-testid="tiles" style={windowed ? { gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` } : undefined}>
+      <div
+        class={`tiles${windowed ? " fixed" : ""}`}
+        data-testid="tiles"
+        style={windowed ? { gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`, gridAutoRows: `${item.height}px` } : undefined}
+      >
         {item.services.map((s) => (
           <ServiceTile state={s} now={now} key={s.name} sparkline={sparklines.get(s.name)} onSelect={onSelect} onReset={onReset} />
         ))}
