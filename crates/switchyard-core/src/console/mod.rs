@@ -4,8 +4,10 @@
 //! last state), starts the sources, the engine and the maintenance, and
 //! [`Console::shutdown`] stops them in order. The window's shell and every CLI command
 //! start one and forward to it; neither assembles its own. Operations that chain steps
-//! are its methods: an action (plan, execute, verify; `actions.rs`) and a snapshot export
-//! (`export.rs`).
+//! are its methods: an action (plan, execute, verify; `actions.rs`, which announces each
+//! new audit row on [`Console::action_log`]) and a snapshot export (`export.rs`). The
+//! history's health and the action log are subscriptions, so the window is told of a
+//! change instead of asking on a timer.
 
 mod actions;
 mod export;
@@ -13,7 +15,7 @@ mod export;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::actions::InFlight;
 use crate::clock::Clock;
@@ -26,7 +28,7 @@ use crate::store::{
 };
 use crate::transitions::BreakerBook;
 
-pub use actions::ActionRun;
+pub use actions::{ActionLogged, ActionRun};
 pub use export::{ExportError, ExportFiles, ExportRequest};
 
 /// Which services a console polls and streams.
@@ -77,6 +79,8 @@ pub struct Console {
     client: reqwest::Client,
     /// Actions on their way, so a double click sends one request.
     in_flight: InFlight,
+    /// Told each time an action's audit row is written or completed.
+    action_log: broadcast::Sender<ActionLogged>,
     notes: StartNotes,
     operator: String,
 }
@@ -126,10 +130,19 @@ impl Console {
         let mut store_health = None;
         let mut audit = None;
         let mut maintenance_task = None;
+        // A console that watches only part of the fleet (a CLI action) or none of it (an
+        // export) evaluates no alerts: it would resolve, or fire again, what the console
+        // watching the whole fleet owns in the same history.
+        let evaluates_alerts = watch == Watch::All;
+        if !evaluates_alerts {
+            start.alerts = AlertSetup::default();
+        }
         if let Some(store) = &store {
             match restore(store, &config, clock.now()).await {
                 Ok((alerts, breakers)) => {
-                    start.alerts = alerts;
+                    if evaluates_alerts {
+                        start.alerts = alerts;
+                    }
                     start.breakers = breakers;
                 }
                 Err(e) => {
@@ -160,6 +173,7 @@ impl Console {
             maintenance: Mutex::new(maintenance_task),
             client: crate::sources::http::build_client(),
             in_flight: InFlight::default(),
+            action_log: broadcast::channel(ACTION_LOG_BACKLOG).0,
             notes,
             operator,
         }
@@ -194,12 +208,14 @@ impl Console {
 
     /// Why the history is not being written right now, if it is not.
     pub fn history_problem(&self) -> Option<String> {
-        match &*self.store_health.as_ref()?.borrow() {
-            StoreHealth::Writing => None,
-            StoreHealth::Failing { message, .. } => Some(format!(
-                "The history cannot be written: {message}. Live values go on; writing resumes by itself when it can."
-            )),
-        }
+        problem_of(&self.store_health.as_ref()?.borrow())
+    }
+
+    /// News of the audit log: one [`ActionLogged`] each time an action's row is written
+    /// (the intent and first outcome) and completed (its verification), after which a
+    /// read of the log shows it.
+    pub fn action_log(&self) -> broadcast::Receiver<ActionLogged> {
+        self.action_log.subscribe()
     }
 
     /// Stops maintenance, then the sources and the engine (which flushes the history),
@@ -225,6 +241,19 @@ impl Console {
             store.close().await;
         }
         stats
+    }
+}
+
+/// How many audit-log notices a slow subscriber may fall behind by; it then re-reads.
+const ACTION_LOG_BACKLOG: usize = 64;
+
+/// The history's health in the words the window shows; `None` while it is written.
+pub fn problem_of(health: &StoreHealth) -> Option<String> {
+    match health {
+        StoreHealth::Writing => None,
+        StoreHealth::Failing { message, .. } => Some(format!(
+            "The history cannot be written: {message}. Live values go on; writing resumes by itself when it can."
+        )),
     }
 }
 
