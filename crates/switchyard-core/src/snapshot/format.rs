@@ -208,8 +208,29 @@ pub struct LastObservation {
     pub status: Option<String>,
     pub latency_ms: Option<f64>,
     pub message: Option<String>,
+    /// The version the service reported in that round, when it reports one.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Each dependency as the service reported it in that round: which one was down
+    /// and what it said.
+    #[serde(default)]
+    pub dependencies: Vec<DependencyDetail>,
     /// Each series' last sample in the window.
     pub values: Vec<SeriesValue>,
+}
+
+/// One dependency of a service's last observation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DependencyDetail {
+    pub name: String,
+    /// `ok`, `degraded`, `down` or `unknown`.
+    pub status: String,
+    pub latency_ms: Option<f64>,
+    /// Latency above the slow threshold for its kind (docs/contracts.md).
+    pub slow: bool,
+    /// What the service said about it, when it said anything.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -114,6 +114,10 @@ fn opt(value: Option<&str>) -> String {
     value.map(escape).unwrap_or_else(|| "—".to_string())
 }
 
+fn milliseconds(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_string(), |l| format!("{l:.1} ms"))
+}
+
 fn number(value: Option<f64>) -> String {
     match value {
         Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
@@ -322,15 +326,32 @@ fn service_section(h: &mut String, service: &super::ServiceSnapshot) {
                  <tr><th>Reachability</th><td>{}</td></tr>\
                  <tr><th>Health</th><td class=\"state-{}\">{}</td></tr>\
                  <tr><th>Latency</th><td>{}</td></tr>\
-                 <tr><th>Message</th><td>{}</td></tr></tbody></table>",
+                 <tr><th>Message</th><td>{}</td></tr>\
+                 <tr><th>Version</th><td>{}</td></tr></tbody></table>",
                 escape(&short(&o.observed_at)),
                 escape(&o.reachability),
                 class(o.status.as_deref().unwrap_or_default()),
                 opt(o.status.as_deref()),
-                o.latency_ms
-                    .map_or_else(|| "—".to_string(), |l| format!("{l:.1} ms")),
-                opt(o.message.as_deref())
+                milliseconds(o.latency_ms),
+                opt(o.message.as_deref()),
+                opt(o.version.as_deref())
             );
+            if !o.dependencies.is_empty() {
+                h.push_str("<table class=\"sortable dependencies\"><thead><tr><th>Dependency</th><th>Status</th><th>Latency</th><th>Error</th></tr></thead><tbody>\n");
+                for d in &o.dependencies {
+                    let _ = writeln!(
+                        h,
+                        "<tr><td>{}</td><td class=\"state-{}\">{}{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                        escape(&d.name),
+                        class(&d.status),
+                        escape(&d.status),
+                        if d.slow { ", slow" } else { "" },
+                        milliseconds(d.latency_ms),
+                        opt(d.error.as_deref())
+                    );
+                }
+                h.push_str("</tbody></table>\n");
+            }
             if !o.values.is_empty() {
                 h.push_str("<table class=\"sortable\"><thead><tr><th>Series</th><th>Last value</th><th>At (UTC)</th></tr></thead><tbody>\n");
                 for v in &o.values {

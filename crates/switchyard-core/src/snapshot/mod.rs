@@ -37,9 +37,9 @@ use crate::store::{Store, StoreError, TimeRange};
 
 pub use archive::{png_of_svg, write_zip, ZipReport};
 pub use format::{
-    BreakerHistory, ConfigSummary, EventKind, HeaderSummary, LastObservation, SeriesChart,
-    SeriesValue, ServiceConfigSummary, ServiceSnapshot, Snapshot, StateInterval, Summary,
-    ThresholdLine, TimelineEvent, Window, WorstState,
+    BreakerHistory, ConfigSummary, DependencyDetail, EventKind, HeaderSummary, LastObservation,
+    SeriesChart, SeriesValue, ServiceConfigSummary, ServiceSnapshot, Snapshot, StateInterval,
+    Summary, ThresholdLine, TimelineEvent, Window, WorstState,
 };
 pub use html::render_html;
 pub use redact::{Redactor, REDACTED};

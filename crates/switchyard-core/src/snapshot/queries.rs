@@ -36,6 +36,8 @@ pub(crate) struct LastHealthRow {
     pub message: Option<String>,
     pub latency_ms: Option<f64>,
     pub status: Option<String>,
+    /// The health document as JSON: version, uptime and dependencies.
+    pub detail: Option<String>,
 }
 
 /// The moment of the first firing alert in a range, of the given services or of all.
@@ -120,7 +122,7 @@ pub(crate) async fn last_health(
     range: TimeRange,
 ) -> Result<Option<LastHealthRow>, StoreError> {
     let row = sqlx::query_as::<_, LastHealthRow>(
-        "SELECT h.observed_at_ms, h.reachability, h.message, h.latency_ms, h.status
+        "SELECT h.observed_at_ms, h.reachability, h.message, h.latency_ms, h.status, h.detail
            FROM health_observations h JOIN services s ON s.id = h.service_id
           WHERE s.name = ? AND h.observed_at_ms BETWEEN ? AND ?
           ORDER BY h.observed_at_ms DESC, h.id DESC LIMIT 1",

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use super::charts::{series_chart, thresholds};
 use super::{
-    queries, time, BreakerHistory, EventKind, LastObservation, SeriesValue, ServiceSnapshot,
-    SnapshotError, StateInterval, TimelineEvent, WorstState,
+    queries, time, BreakerHistory, DependencyDetail, EventKind, LastObservation, SeriesValue,
+    ServiceSnapshot, SnapshotError, StateInterval, TimelineEvent, WorstState,
 };
 use crate::alerts::Rule;
 use crate::charts::{Marker, MarkerKind};
+use crate::model::{Dependency, Health};
 use crate::profiles::words::breaker_state;
 use crate::store::{Store, StoreError, TimeRange};
 
@@ -107,17 +108,24 @@ pub(super) async fn service_snapshot(
         .map(|(name, intervals)| BreakerHistory { name, intervals })
         .collect();
 
-    let last_observation =
-        queries::last_health(store, name, range)
-            .await?
-            .map(|h| LastObservation {
-                observed_at: time(h.observed_at_ms),
-                reachability: h.reachability,
-                status: h.status,
-                latency_ms: h.latency_ms.filter(|v| v.is_finite()),
-                message: h.message,
-                values,
-            });
+    let last_observation = queries::last_health(store, name, range).await?.map(|h| {
+        let health = h
+            .detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<Health>(d).ok());
+        LastObservation {
+            observed_at: time(h.observed_at_ms),
+            reachability: h.reachability,
+            status: h.status,
+            latency_ms: h.latency_ms.filter(|v| v.is_finite()),
+            message: h.message,
+            version: health.as_ref().and_then(|h| h.version.clone()),
+            dependencies: health
+                .map(|h| h.dependencies.into_iter().map(dependency_detail).collect())
+                .unwrap_or_default(),
+            values,
+        }
+    });
 
     let health = queries::health_counts(store, name, range).await?;
     let rounds: i64 = health.iter().map(|(_, _, n)| *n).sum();
@@ -175,6 +183,16 @@ async fn last_value(
     match store.series_id(service, series).await? {
         Some(id) => queries::last_sample(store, id, range).await,
         None => Ok(None),
+    }
+}
+
+fn dependency_detail(d: Dependency) -> DependencyDetail {
+    DependencyDetail {
+        name: d.name,
+        status: d.status.as_str().to_string(),
+        latency_ms: d.latency_ms.filter(|v| v.is_finite()),
+        slow: d.slow,
+        error: d.error,
     }
 }
 

@@ -8,7 +8,9 @@ use std::io::Read;
 
 use chrono::{DateTime, Duration, Utc};
 use switchyard_core::config::Config;
-use switchyard_core::model::{BreakerState, Transition, TransitionSource};
+use switchyard_core::model::{
+    BreakerState, Dependency, Health, HealthStatus, Transition, TransitionSource,
+};
 use switchyard_core::secrets::HeaderSource;
 use switchyard_core::snapshot::{
     self, EventKind, Redactor, Snapshot, SnapshotRequest, JSON_SCHEMA, REDACTED,
@@ -317,6 +319,85 @@ async fn json_validates_against_its_schema_and_round_trips() {
     let worst = &snapshot.summary.worst[0];
     assert_eq!(worst.breaker.as_deref(), Some("open"));
     assert_eq!(worst.alert_severity.as_deref(), Some("critical"));
+}
+
+/// What an incident review asks first: which dependency was down and what it said. The
+/// last observation carries the version and every dependency's status, latency and
+/// error, in the JSON (valid against the schema) and in the HTML.
+#[tokio::test]
+async fn the_last_observation_carries_the_version_and_each_dependency() {
+    let db = TestDb::new().await;
+    let writer = db.store.start_writer();
+    let handle = writer.handle();
+    for (i, kafka_error) in [
+        (1, None),
+        (2, Some("broker kafka-2:9092 refused the connection")),
+    ] {
+        let mut o = observation("orders", at(i * 60_000), &[("queue.depth", 10.0)]);
+        o.health = Some(Health {
+            status: HealthStatus::Degraded,
+            version: Some(format!("2.4.{i}")),
+            uptime_seconds: Some(3600.0),
+            dependencies: vec![
+                Dependency {
+                    name: "kafka".into(),
+                    status: if kafka_error.is_some() {
+                        HealthStatus::Down
+                    } else {
+                        HealthStatus::Ok
+                    },
+                    latency_ms: None,
+                    slow: false,
+                    error: kafka_error.map(str::to_string),
+                },
+                Dependency {
+                    name: "postgres".into(),
+                    status: HealthStatus::Degraded,
+                    latency_ms: Some(250.5),
+                    slow: true,
+                    error: None,
+                },
+            ],
+        });
+        handle.record(o);
+    }
+    writer.finish().await;
+    let snapshot = gathered(&db, &config()).await;
+    let json = snapshot::render_json(&snapshot).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(JSON_SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    assert!(validator.is_valid(&value), "{json}");
+
+    let orders = value["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "orders")
+        .expect("orders");
+    let last = &orders["last_observation"];
+    assert_eq!(last["status"], "degraded");
+    assert_eq!(last["version"], "2.4.2");
+    assert_eq!(
+        last["dependencies"],
+        serde_json::json!([
+            { "name": "kafka", "status": "down", "latency_ms": null, "slow": false,
+              "error": "broker kafka-2:9092 refused the connection" },
+            { "name": "postgres", "status": "degraded", "latency_ms": 250.5, "slow": true,
+              "error": null },
+        ])
+    );
+
+    let html = snapshot::render_html(&snapshot);
+    for shown in [
+        "2.4.2",
+        "kafka",
+        "broker kafka-2:9092 refused the connection",
+        "postgres",
+        "250.5 ms",
+    ] {
+        assert!(html.contains(shown), "{shown} is in the HTML");
+    }
 }
 
 #[tokio::test]
