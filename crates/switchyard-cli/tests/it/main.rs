@@ -10,11 +10,17 @@ use switchyard_fleet::{Fleet, FleetSpec, Script, ServiceSpec};
 mod saved_rules;
 
 fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchyard-cli"))
-        .args(args)
-        .env_remove("SWITCHYARD_CONFIG")
-        .output()
-        .expect("the CLI runs")
+    cli_without(args, &[])
+}
+
+/// The CLI with `unset` (and `SWITCHYARD_CONFIG`) removed from its environment.
+fn cli_without(args: &[&str], unset: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard-cli"));
+    command.args(args).env_remove("SWITCHYARD_CONFIG");
+    for key in unset {
+        command.env_remove(key);
+    }
+    command.output().expect("the CLI runs")
 }
 
 async fn one_service_fleet() -> Fleet {
@@ -544,7 +550,7 @@ mod actions {
     use switchyard_core::store::{Store, TimeRange};
     use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
 
-    use super::cli;
+    use super::{cli, cli_without};
 
     struct Setup {
         fleet: Fleet,
@@ -605,6 +611,16 @@ mod actions {
 
         /// Runs the CLI with `--config` and `--db` after the subcommand.
         async fn run(&self, command: &str, rest: &[&str]) -> (Option<i32>, String, String) {
+            self.run_without(command, rest, &[]).await
+        }
+
+        /// [`Setup::run`] with the variables `unset` removed from the CLI's environment.
+        async fn run_without(
+            &self,
+            command: &str,
+            rest: &[&str],
+            unset: &'static [&'static str],
+        ) -> (Option<i32>, String, String) {
             let mut args: Vec<String> = vec![
                 command.into(),
                 "--config".into(),
@@ -615,7 +631,7 @@ mod actions {
             args.extend(rest.iter().map(|a| a.to_string()));
             let output = tokio::task::spawn_blocking(move || {
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                cli(&args)
+                cli_without(&args, unset)
             })
             .await
             .expect("the CLI ran");
@@ -688,6 +704,54 @@ mod actions {
         assert!(stderr.contains("already closed"), "{stderr}");
         assert!(stderr.contains("--override"), "{stderr}");
         assert_eq!(setup.received("trading-api").await.len(), 1);
+        setup.fleet.shutdown().await;
+    }
+
+    /// A session started without `$USER` (a systemd unit, `env -i`): the audit row still
+    /// names the account, from the password database, never "unknown".
+    #[tokio::test]
+    async fn without_user_in_the_environment_the_audit_names_the_account() {
+        let setup = Setup::start(&[(Profile::BreakerRegistry, "trading-api")], |t| t).await;
+        setup
+            .set(
+                "trading-api",
+                json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+            )
+            .await;
+        let (code, stdout, stderr) = setup
+            .run_without(
+                "reset",
+                &["trading-api", "exchange_api", "--reason", "no USER here"],
+                &["USER", "LOGNAME", "USERNAME"],
+            )
+            .await;
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        let rows = setup.audit("trading-api").await;
+        assert_eq!(rows.len(), 1);
+        let operator = &rows[0].operator;
+        assert!(
+            !operator.is_empty() && operator != "unknown",
+            "operator {operator:?}"
+        );
+        // The account running the tests, as the password database names it.
+        let uid = std::fs::read_to_string("/proc/self/status")
+            .expect("status")
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Uid:")
+                    .map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+            })
+            .expect("a uid");
+        let passwd = std::fs::read_to_string("/etc/passwd").expect("passwd");
+        let account = passwd
+            .lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.len() > 2 && f[2] == uid)
+            .map(|f| f[0].to_string());
+        assert_eq!(
+            Some(operator.clone()),
+            account.or(Some(format!("uid {uid}")))
+        );
         setup.fleet.shutdown().await;
     }
 
