@@ -7,34 +7,13 @@ use std::sync::Mutex;
 
 use switchyard_core::alert_notices::{tray_summary, AlertNotice, TraySummary};
 use switchyard_core::engine::{EngineEvent, EngineHandle};
-use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::tray::AlertTray;
 
 /// The window's alerts channel, once its page has subscribed.
-#[derive(Default)]
-pub struct AlertWindow {
-    channel: Mutex<Option<Channel<AlertNotice>>>,
-}
-
-impl AlertWindow {
-    /// A page subscribed (again, after a reload): it replaces the previous one.
-    pub fn attach(&self, channel: Channel<AlertNotice>) {
-        *self.channel.lock().unwrap_or_else(|e| e.into_inner()) = Some(channel);
-    }
-
-    /// Sends to the page, forgetting a channel whose page is gone.
-    pub fn send(&self, notice: AlertNotice) {
-        let mut slot = self.channel.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(channel) = slot.as_ref() {
-            if channel.send(notice).is_err() {
-                *slot = None;
-            }
-        }
-    }
-}
+pub type AlertWindow = crate::pushes::PageChannel<AlertNotice>;
 
 /// What the tray was last told to show, for `tray_state` (on Linux the tray itself
 /// cannot be read back: the appindicator has no tooltip and no query).

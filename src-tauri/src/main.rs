@@ -8,6 +8,7 @@ mod bridge;
 mod commands;
 mod logging;
 mod notify;
+mod pushes;
 mod session;
 mod single_instance;
 mod tray;
@@ -62,19 +63,21 @@ fn main() {
             app.manage(single_instance::LaunchWatchers::default());
             app.manage(preferences);
             alert_watch::start(app.handle(), engine);
+            pushes::start(app.handle(), app.state::<session::Session>().console());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::fleet::session_info,
             commands::fleet::fleet_state,
             commands::fleet::watch_fleet,
-            commands::fleet::history_problem,
+            commands::fleet::watch_store_health,
             commands::charts::series_chart,
             commands::charts::breaker_timeline,
             commands::charts::sparklines,
             commands::actions::plan_action,
             commands::actions::run_action,
             commands::actions::recent_actions,
+            commands::actions::watch_actions,
             commands::snapshot::export_snapshot,
             commands::snapshot::open_last_export,
             commands::snapshot::reveal_last_export,

@@ -10,6 +10,7 @@ use switchyard_core::config::{self, Config, ConfigSource};
 use switchyard_core::console::{Console, ConsoleOptions, Watch};
 use switchyard_core::dirs::AppDirs;
 use switchyard_core::engine::EngineHandle;
+use switchyard_core::ipc_error::Unavailable;
 use switchyard_core::secrets::{HeaderSource, SecretRef};
 use switchyard_core::session::SessionInfo;
 use switchyard_core::store::Store;
@@ -144,11 +145,12 @@ impl Session {
         *self.last_export.lock().unwrap_or_else(|e| e.into_inner()) = Some(path);
     }
 
-    pub fn last_export(&self) -> Option<PathBuf> {
+    pub fn last_export(&self) -> Result<PathBuf, Unavailable> {
         self.last_export
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+            .ok_or(Unavailable::NoExport)
     }
 
     pub fn info(&self) -> &SessionInfo {
@@ -167,15 +169,18 @@ impl Session {
         }
     }
 
-    /// The history database and the engine feeding it, when both run.
-    pub fn history(&self) -> Option<(&Store, &EngineHandle)> {
-        let console = self.console.as_ref()?;
-        Some((console.store()?, console.engine()))
+    /// The running console, or why there is none, for a command to forward to.
+    pub fn running(&self) -> Result<&Console, Unavailable> {
+        self.console.as_ref().ok_or(Unavailable::NoEngine)
     }
 
-    /// Why the history is not being written right now, if it is not.
-    pub fn history_problem(&self) -> Option<String> {
-        self.console.as_ref()?.history_problem()
+    /// The history database and the engine feeding it, when both run.
+    pub fn history(&self) -> Result<(&Store, &EngineHandle), Unavailable> {
+        let console = self.running()?;
+        Ok((
+            console.store().ok_or(Unavailable::NoHistory)?,
+            console.engine(),
+        ))
     }
 
     /// Stops polling and flushes the history.

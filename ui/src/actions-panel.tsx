@@ -1,7 +1,7 @@
 // The audit log: every action of the last day, who, why, what the service said, and
 // whether the console saw it take.
 import { useEffect, useState } from "preact/hooks";
-import { errorText, recentActions } from "./backend";
+import { errorText, onActionLogged, recentActions } from "./backend";
 import type { ActionRecord } from "./bindings/ActionRecord";
 import { auditCsv } from "./actions-view";
 import { formatAge } from "./view";
@@ -16,8 +16,8 @@ export function ActionsPanel({ now, service }: { now: number; service?: string }
         .then(setRows)
         .catch((e: unknown) => setProblem(errorText(e)));
     load();
-    const timer = setInterval(load, 3000);
-    return () => clearInterval(timer);
+    // Re-read when the console says a row was written or completed, not on a timer.
+    return onActionLogged(load);
   }, []);
   if (problem) return <p class="problem">Cannot read the audit log: {problem}</p>;
   if (!rows) return <p class="empty">Reading the audit log…</p>;

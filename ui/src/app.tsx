@@ -2,7 +2,7 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { fetchAlerts, fetchFleet, fetchHistoryProblem, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch } from "./backend";
+import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchStoreHealth } from "./backend";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
 import { ExportStatus, useExport } from "./export-button";
 import { ActionsPanel } from "./actions-panel";
@@ -56,7 +56,8 @@ function CustomRange({ onPick }: { onPick: (range: RangeChoice) => void }) {
   );
 }
 
-/** The tiles' sparklines (the last 15 minutes), refreshed every few seconds. */
+/** The tiles' sparklines (the last 15 minutes), refreshed every few seconds: they are
+ * drawn from the history, so a timer re-reads it (the live values are pushed). */
 function useSparklines(enabled: boolean): Map<string, string> {
   const [lines, setLines] = useState(new Map<string, string>());
   useEffect(() => {
@@ -72,18 +73,14 @@ function useSparklines(enabled: boolean): Map<string, string> {
   return lines;
 }
 
-/** Why the history is not being written (disk full, read-only), checked every few seconds. */
+/** Why the history is not being written (disk full, read-only), as the console pushes it. */
 function useHistoryProblem(enabled: boolean): string | null {
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     if (!enabled) return;
-    const check = () =>
-      fetchHistoryProblem()
-        .then(setProblem)
-        .catch(() => setProblem(null));
-    check();
-    const timer = setInterval(check, 5000);
-    return () => clearInterval(timer);
+    watchStoreHealth(setProblem)
+      .then(() => recordWatching("store-health"))
+      .catch(() => setProblem(null));
   }, [enabled]);
   return problem;
 }

@@ -1,5 +1,7 @@
 // The one place the UI talks to the Rust side: typed wrappers over Tauri's IPC.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { Acknowledgement } from "./bindings/Acknowledgement";
+import type { ActionLogged } from "./bindings/ActionLogged";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
 import type { ActionPlan } from "./bindings/ActionPlan";
 import type { ActionRecord } from "./bindings/ActionRecord";
@@ -12,11 +14,13 @@ import type { ChartView } from "./bindings/ChartView";
 import type { ExportProgress } from "./bindings/ExportProgress";
 import type { ExportResult } from "./bindings/ExportResult";
 import type { FleetUpdate } from "./bindings/FleetUpdate";
+import type { IpcError } from "./bindings/IpcError";
 import type { Preferences } from "./bindings/Preferences";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { RuleSpec } from "./bindings/RuleSpec";
 import type { RuleView } from "./bindings/RuleView";
 import type { SessionInfo } from "./bindings/SessionInfo";
+import type { Silence } from "./bindings/Silence";
 import type { SilenceTarget } from "./bindings/SilenceTarget";
 import type { Sparkline } from "./bindings/Sparkline";
 import type { TimelineRequest } from "./bindings/TimelineRequest";
@@ -62,12 +66,22 @@ export function breakerTimeline(request: TimelineRequest): Promise<TimelineView>
   return invoke<TimelineView>("breaker_timeline", { request });
 }
 
-/** An error from a command: `{code, message}`, or whatever else arrived, as text. */
-export function errorText(error: unknown): string {
-  if (typeof error === "object" && error !== null && "message" in error) {
-    return String((error as { message: unknown }).message);
+/** What a command's promise rejects with: the core's `{code, message, details?}`
+ * (`IpcError`, generated), or, when the call itself failed before reaching a command,
+ * `unexpected` with what Tauri said. Branch on `code`, show `message`. */
+export type CommandError = IpcError | { code: "unexpected"; message: string; details?: undefined };
+
+export function commandError(error: unknown): CommandError {
+  if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
+    const { code, message } = error as { code: unknown; message: unknown };
+    if (typeof code === "string" && typeof message === "string") return error as IpcError;
   }
-  return String(error);
+  return { code: "unexpected", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The message to show for a failed command. */
+export function errorText(error: unknown): string {
+  return commandError(error).message;
 }
 
 export function fetchSparklines(minutes: number, width: number, height: number): Promise<Sparkline[]> {
@@ -78,16 +92,16 @@ export function fetchAlerts(): Promise<AlertsState> {
   return invoke<AlertsState>("alerts_state");
 }
 
-export function acknowledgeAlert(key: AlertKey, comment: string): Promise<unknown> {
-  return invoke("acknowledge_alert", { key, comment });
+export function acknowledgeAlert(key: AlertKey, comment: string): Promise<Acknowledgement> {
+  return invoke<Acknowledgement>("acknowledge_alert", { key, comment });
 }
 
-export function silenceAlerts(target: SilenceTarget, duration: string, reason: string): Promise<unknown> {
-  return invoke("silence_alerts", { target, duration, reason });
+export function silenceAlerts(target: SilenceTarget, duration: string, reason: string): Promise<Silence> {
+  return invoke<Silence>("silence_alerts", { target, duration, reason });
 }
 
-export function removeSilence(id: number): Promise<unknown> {
-  return invoke("unsilence", { id });
+export function removeSilence(id: number): Promise<Silence> {
+  return invoke<Silence>("unsilence", { id });
 }
 
 export function fetchAlertRules(): Promise<RuleView[]> {
@@ -101,18 +115,22 @@ export async function watchAlerts(handler: (notice: AlertNotice) => void): Promi
   await invoke("watch_alerts", { onNotice: channel });
 }
 
-/** Saves the rule set; a refusal carries `{details: {errors}}` (see rules-view.ts). */
-export function saveAlertRules(rules: RuleSpec[]): Promise<unknown> {
-  return invoke("save_alert_rules", { rules });
+/** Saves the rule set and returns the rules now in force; a refusal is `invalid_rules`
+ * with `details.errors` (see rules-view.ts). */
+export function saveAlertRules(rules: RuleSpec[]): Promise<RuleView[]> {
+  return invoke<RuleView[]>("save_alert_rules", { rules });
 }
 
 export function exportAlertRules(): Promise<string> {
   return invoke<string>("export_alert_rules");
 }
 
-/** Why the history is not being written, if it is not. */
-export function fetchHistoryProblem(): Promise<string | null> {
-  return invoke<string | null>("history_problem");
+/** Calls `handler` with why the history is not being written (`null`: it is), now and
+ * each time that changes: pushed by the console, not asked for on a timer. */
+export async function watchStoreHealth(handler: (problem: string | null) => void): Promise<void> {
+  const channel = new Channel<string | null>();
+  channel.onmessage = handler;
+  await invoke("watch_store_health", { onChange: channel });
 }
 
 export function planAction(request: ActionRequest): Promise<ActionPlan> {
@@ -127,11 +145,31 @@ export function recentActions(hours: number): Promise<ActionRecord[]> {
   return invoke<ActionRecord[]>("recent_actions", { hours });
 }
 
-/** A refused action's details: whether asking again with override would send it. */
+/** The page's one subscription to the audit log's news, shared by every listener. */
+const actionLogListeners = new Set<(logged: ActionLogged) => void>();
+let actionLogWatched = false;
+
+/** Calls `handler` each time an action's audit row is written or completed (so the
+ * listener re-reads the log then); returns how to stop. The page subscribes once. */
+export function onActionLogged(handler: (logged: ActionLogged) => void): () => void {
+  actionLogListeners.add(handler);
+  if (!actionLogWatched) {
+    actionLogWatched = true;
+    const channel = new Channel<ActionLogged>();
+    channel.onmessage = (logged) => actionLogListeners.forEach((listener) => listener(logged));
+    invoke("watch_actions", { onLogged: channel }).catch(() => {
+      actionLogWatched = false; // not watching: the next listener tries again
+    });
+  }
+  return () => {
+    actionLogListeners.delete(handler);
+  };
+}
+
+/** A refused action: whether asking again with override would send it. */
 export function refusalOverridable(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const details = (error as { details?: { overridable?: boolean } }).details;
-  return details?.overridable === true;
+  const e = commandError(error);
+  return e.code === "refused" && e.details !== undefined && "overridable" in e.details && e.details.overridable;
 }
 
 /** Exports the incident snapshot; `null` when the engineer cancelled the save dialog. */

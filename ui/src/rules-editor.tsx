@@ -2,7 +2,7 @@
 // severity. Saving sends the whole set; the engine checks every rule and the refusal
 // marks each bad field with what to write instead. Export gives the set as TOML.
 import { useEffect, useState } from "preact/hooks";
-import { errorText, exportAlertRules, fetchAlertRules, saveAlertRules } from "./backend";
+import { commandError, errorText, exportAlertRules, fetchAlertRules, saveAlertRules } from "./backend";
 import type { RuleError } from "./bindings/RuleError";
 import type { RuleSpec } from "./bindings/RuleSpec";
 import type { RuleView } from "./bindings/RuleView";
@@ -46,8 +46,9 @@ export function RulesEditor() {
         load();
       })
       .catch((e: unknown) => {
-        setErrors(rejectedErrors(e));
-        setStatus(errorText(e));
+        const error = commandError(e);
+        setErrors(rejectedErrors(error));
+        setStatus(error.message);
       });
   };
   const serviceRules = views.filter((v) => v.origin.kind === "service");

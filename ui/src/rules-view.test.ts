@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { CommandError } from "./backend";
 import type { RuleView } from "./bindings/RuleView";
 import { applyEdit, editableRules, errorFor, rejectedErrors } from "./rules-view";
 
@@ -22,10 +23,11 @@ describe("rule editor", () => {
   });
 
   it("finds the engine's message for a field", () => {
-    const error = { code: "invalid_rules", message: "1 bad rule", details: { errors: [{ rule: "a", field: "recover", message: "must be above 0.7" }] } };
+    const error: CommandError = { code: "invalid_rules", message: "1 bad rule", details: { errors: [{ rule: "a", field: "recover", message: "must be above 0.7" }] } };
     const errors = rejectedErrors(error);
     expect(errorFor(errors, "a", "recover")).toBe("must be above 0.7");
     expect(errorFor(errors, "a", "when")).toBeUndefined();
-    expect(rejectedErrors("boom")).toEqual([]);
+    expect(rejectedErrors({ code: "unexpected", message: "boom" })).toEqual([]);
+    expect(rejectedErrors({ code: "refused", message: "no", details: { refusal: "in_flight", overridable: false } })).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // The rule editor's logic: which rules can be edited, applying an edit, and matching the
 // engine's errors back to the field they are about.
+import type { CommandError } from "./backend";
 import type { RuleError } from "./bindings/RuleError";
 import type { RuleField } from "./bindings/RuleField";
 import type { RuleSpec } from "./bindings/RuleSpec";
@@ -54,9 +55,8 @@ export function errorFor(errors: RuleError[], rule: string, field: RuleField): s
   return errors.find((e) => e.rule === rule && e.field === field)?.message;
 }
 
-/** The refusal's rule errors, from an IPC error `{code: "invalid_rules", details: {errors}}`. */
-export function rejectedErrors(error: unknown): RuleError[] {
-  if (typeof error !== "object" || error === null) return [];
-  const details = (error as { details?: { errors?: RuleError[] } }).details;
-  return details?.errors ?? [];
+/** The refused rules of an `invalid_rules` error (`details.errors`); none for any other code. */
+export function rejectedErrors(error: CommandError): RuleError[] {
+  if (error.code !== "invalid_rules" || error.details === undefined) return [];
+  return "errors" in error.details ? error.details.errors : [];
 }

@@ -10,9 +10,11 @@ use crate::actions::{ActionOutcome, ActionPlan, ActionRequest, Refusal, Verifica
 use crate::alert_notices::AlertNotice;
 use crate::alerts::RulesRejected;
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
+use crate::console::ActionLogged;
 use crate::engine::AlertsState;
 use crate::engine::EngineEvent;
 use crate::feed::FleetUpdate;
+use crate::ipc_error::{ErrorCode, IpcError};
 use crate::model::ServiceState;
 use crate::preferences::Preferences;
 use crate::session::SessionInfo;
@@ -56,6 +58,10 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     ActionOutcome::export_all(&config)?;
     Verification::export_all(&config)?;
     Refusal::export_all(&config)?;
+    ActionLogged::export_all(&config)?;
+    // What every command's promise rejects with, and the codes the UI branches on.
+    IpcError::export_all(&config)?;
+    ErrorCode::export_all(&config)?;
     Ok(())
 }
 

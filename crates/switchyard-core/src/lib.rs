@@ -30,7 +30,8 @@
 //! Around them: [`clock`] (injected time), [`operator`] (who is at the keyboard),
 //! [`dirs`] (where files live), [`preferences`] (theme and range), [`session`] (what the
 //! header shows), [`summary`] (the fleet in one line), [`bindings`] (the TypeScript twins
-//! of the types the window receives).
+//! of the types the window receives), [`ipc_error`] (every error the window may see, with
+//! the stable code it branches on).
 //!
 //! No module imports another in a cycle: `scripts/check-module-cycles.py` checks it.
 
@@ -47,6 +48,7 @@ pub mod dirs;
 pub mod engine;
 pub mod feed;
 pub mod ingress;
+pub mod ipc_error;
 pub mod model;
 pub mod operator;
 pub mod preferences;

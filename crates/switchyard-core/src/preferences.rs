@@ -58,23 +58,36 @@ impl Preferences {
     }
 
     /// Writes the preferences to `path` (a temporary file renamed over it).
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+    pub fn save(&self, path: &Path) -> Result<(), PreferencesNotSaved> {
+        let not_saved = |source: std::io::Error| PreferencesNotSaved {
+            path: path.to_path_buf(),
+            source,
+        };
         if !RANGE_MINUTES.contains(&self.range_minutes) {
-            return Err(std::io::Error::new(
+            return Err(not_saved(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!(
                     "{} minutes is not a range the window offers",
                     self.range_minutes
                 ),
-            ));
+            )));
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent).map_err(not_saved)?;
         }
         let temporary = path.with_extension("json.tmp");
-        std::fs::write(&temporary, serde_json::to_vec_pretty(self)?)?;
-        std::fs::rename(&temporary, path)
+        let text = serde_json::to_vec_pretty(self).map_err(|e| not_saved(e.into()))?;
+        std::fs::write(&temporary, text).map_err(not_saved)?;
+        std::fs::rename(&temporary, path).map_err(not_saved)
     }
+}
+
+/// The preferences could not be written; the window goes on with them in memory.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot save the preferences in {}: {source}", path.display())]
+pub struct PreferencesNotSaved {
+    pub path: PathBuf,
+    pub source: std::io::Error,
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! live state, so the console never sends a request a web view composed.
 
 use chrono::Utc;
-use switchyard_core::actions::{ActionOutcome, ActionPlan, ActionRequest, Refusal, VerifyOptions};
-use switchyard_core::console::Console;
+use switchyard_core::actions::{ActionOutcome, ActionPlan, ActionRequest, VerifyOptions};
+use switchyard_core::console::ActionLogged;
 use switchyard_core::store::{ActionRecord, TimeRange};
+use tauri::ipc::Channel;
 use tauri::State;
 
 use super::IpcError;
+use crate::pushes::ActionLogWindow;
 use crate::session::Session;
 
 /// What the action would do, for the confirmation dialog; or why it will not be sent.
@@ -18,7 +20,7 @@ pub async fn plan_action(
     session: State<'_, Session>,
     request: ActionRequest,
 ) -> Result<ActionPlan, IpcError> {
-    console(&session)?.plan_action(&request).map_err(refusal)
+    Ok(session.running()?.plan_action(&request)?)
 }
 
 /// Records the intent, sends the one request, records the outcome, then watches the
@@ -29,47 +31,30 @@ pub async fn run_action(
     session: State<'_, Session>,
     request: ActionRequest,
 ) -> Result<ActionOutcome, IpcError> {
-    console(&session)?
+    let console = session.running()?;
+    Ok(console
         .run_action(&request, VerifyOptions::default())
-        .await
-        .map_err(refusal)
+        .await?)
 }
 
 /// The audit log of the last `hours`, newest first.
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn recent_actions(
     session: State<'_, Session>,
     hours: u32,
 ) -> Result<Vec<ActionRecord>, IpcError> {
-    let (store, _) = session
-        .history()
-        .ok_or_else(|| IpcError::new("no_history", "no history database is open"))?;
+    let (store, _) = session.history()?;
     let now = Utc::now();
     let range = TimeRange::new(now - chrono::Duration::hours(i64::from(hours.max(1))), now);
-    let mut rows = store
-        .actions_between(None, range)
-        .await
-        .map_err(|e| IpcError::new("history_failed", e))?;
+    let mut rows = store.actions_between(None, range).await?;
     rows.reverse();
     Ok(rows)
 }
 
-fn console(session: &Session) -> Result<&Console, IpcError> {
-    session.console().ok_or_else(|| {
-        IpcError::new(
-            "no_engine",
-            "the console is not watching anything, so there is nothing to act on",
-        )
-    })
-}
-
-fn refusal(refusal: Refusal) -> IpcError {
-    let code = serde_json::to_value(refusal.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "refused".into());
-    IpcError::new("refused", refusal.message.clone()).with_details(serde_json::json!({
-        "refusal": code,
-        "overridable": refusal.overridable,
-    }))
+/// Tells the page, on `on_logged`, each time an action's audit row is written or
+/// completed, so it re-reads the log then. A page that subscribes again replaces the old.
+#[tauri::command]
+pub fn watch_actions(window: State<'_, ActionLogWindow>, on_logged: Channel<ActionLogged>) {
+    window.attach(on_logged);
 }

@@ -14,10 +14,10 @@ use chrono::Utc;
 use switchyard_core::alert_notices::AlertNotice;
 use switchyard_core::alerts::silence_until;
 use switchyard_core::alerts::{
-    Acknowledgement, AlertError, AlertKey, RuleSpec, RuleView, Silence, SilenceId, SilenceTarget,
+    Acknowledgement, AlertKey, RuleSpec, RuleView, Silence, SilenceId, SilenceTarget,
 };
-use switchyard_core::engine::EngineHandle;
-use switchyard_core::engine::{AlertRequestError, AlertsState};
+use switchyard_core::engine::{AlertsState, EngineHandle};
+use switchyard_core::ipc_error::ErrorCode;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -26,55 +26,32 @@ use crate::alert_watch::AlertWindow;
 use crate::session::Session;
 
 fn engine<'a>(session: &'a State<'_, Session>) -> Result<&'a EngineHandle, IpcError> {
-    session.engine().ok_or_else(|| {
-        IpcError::new(
-            "no_engine",
-            "the console is not watching anything, so there are no alerts",
-        )
-    })
-}
-
-/// A refused request as the UI receives it; the codes are the ones it may branch on.
-fn refused(error: AlertRequestError) -> IpcError {
-    let code = match &error {
-        AlertRequestError::Refused(AlertError::NotActive(_)) => "alert_not_active",
-        AlertRequestError::Refused(AlertError::EmptyTarget) => "silence_without_target",
-        AlertRequestError::Refused(AlertError::EndsInThePast) => "silence_in_the_past",
-        AlertRequestError::Refused(AlertError::NoReason) => "silence_without_reason",
-        AlertRequestError::InvalidRules(_) => "invalid_rules",
-        AlertRequestError::NoSuchSilence(_) => "no_such_silence",
-        AlertRequestError::Export(_) => "export_failed",
-        AlertRequestError::EngineStopped => "engine_stopped",
-    };
-    let message = error.to_string();
-    match error {
-        AlertRequestError::InvalidRules(rejected) => {
-            IpcError::new(code, message).with_details(rejected)
-        }
-        _ => IpcError::new(code, message),
-    }
+    Ok(session.running()?.engine())
 }
 
 /// Everything the panel shows: active alerts, silences, recent resolutions.
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn alerts_state(session: State<'_, Session>) -> Result<AlertsState, IpcError> {
     Ok(engine(&session)?.alerts().await)
 }
 
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn acknowledge_alert(
     session: State<'_, Session>,
     key: AlertKey,
     comment: String,
 ) -> Result<Acknowledgement, IpcError> {
-    engine(&session)?
+    let engine = engine(&session)?;
+    Ok(engine
         .acknowledge(key, &session.operator(), &comment)
-        .await
-        .map_err(refused)
+        .await?)
 }
 
 /// Silences a rule, a service, or a rule on a service for `duration` (`30m`, `2h`).
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn silence_alerts(
     session: State<'_, Session>,
     target: SilenceTarget,
@@ -82,24 +59,23 @@ pub async fn silence_alerts(
     reason: String,
 ) -> Result<Silence, IpcError> {
     let engine = engine(&session)?;
-    let until =
-        silence_until(Utc::now(), &duration).map_err(|m| IpcError::new("invalid_duration", m))?;
-    engine
+    let until = silence_until(Utc::now(), &duration)
+        .map_err(|m| IpcError::new(ErrorCode::InvalidDuration, m))?;
+    Ok(engine
         .silence(target, until, &reason, &session.operator())
-        .await
-        .map_err(refused)
+        .await?)
 }
 
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn unsilence(session: State<'_, Session>, id: u64) -> Result<Silence, IpcError> {
-    engine(&session)?
-        .unsilence(SilenceId(id), &session.operator())
-        .await
-        .map_err(refused)
+    let engine = engine(&session)?;
+    Ok(engine.unsilence(SilenceId(id), &session.operator()).await?)
 }
 
 /// Every rule in force, imported ones included (their origin says so).
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn alert_rules(session: State<'_, Session>) -> Result<Vec<RuleView>, IpcError> {
     Ok(engine(&session)?.alert_rules().await)
 }
@@ -107,23 +83,20 @@ pub async fn alert_rules(session: State<'_, Session>) -> Result<Vec<RuleView>, I
 /// Validates every rule, then replaces the configured and default ones; saved in the
 /// history. A bad rule set changes nothing and comes back as `invalid_rules`.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
 pub async fn save_alert_rules(
     session: State<'_, Session>,
     rules: Vec<RuleSpec>,
 ) -> Result<Vec<RuleView>, IpcError> {
-    engine(&session)?
-        .set_alert_rules(rules, &session.operator())
-        .await
-        .map_err(refused)
+    let engine = engine(&session)?;
+    Ok(engine.set_alert_rules(rules, &session.operator()).await?)
 }
 
 /// The configured and default rules as `[[alert]]` TOML, for the configuration file.
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn export_alert_rules(session: State<'_, Session>) -> Result<String, IpcError> {
-    engine(&session)?
-        .export_alert_rules()
-        .await
-        .map_err(refused)
+    Ok(engine(&session)?.export_alert_rules().await?)
 }
 
 /// Sends the panel every change of the alerts, and the service to open when a desktop

@@ -10,52 +10,43 @@ use super::IpcError;
 use crate::session::Session;
 
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn series_chart(
     session: State<'_, Session>,
     request: ChartRequest,
 ) -> Result<ChartView, IpcError> {
-    let (store, engine) = session.history().ok_or_else(no_history)?;
+    let (store, engine) = session.history()?;
     let states = engine.snapshot().await;
     let state = states.iter().find(|s| s.name == request.service);
     // Alert thresholds on this series come from the rules the engine evaluates.
     let thresholds = engine
         .chart_thresholds(&request.service, &request.series)
         .await;
-    views::series_chart(store, Utc::now(), state, &request, thresholds)
-        .await
-        .map_err(|e| IpcError::new("chart_failed", e))
+    Ok(views::series_chart(store, Utc::now(), state, &request, thresholds).await?)
 }
 
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn breaker_timeline(
     session: State<'_, Session>,
     request: TimelineRequest,
 ) -> Result<TimelineView, IpcError> {
-    let (store, engine) = session.history().ok_or_else(no_history)?;
+    let (store, engine) = session.history()?;
     let states = engine.snapshot().await;
-    views::breaker_timeline(store, Utc::now(), &states, &request)
-        .await
-        .map_err(|e| IpcError::new("chart_failed", e))
+    Ok(views::breaker_timeline(store, Utc::now(), &states, &request).await?)
 }
 
 /// Every service's sparkline over the last `minutes`, `width`×`height` pixels.
 #[tauri::command]
+#[tracing::instrument(skip(session), err(Debug))]
 pub async fn sparklines(
     session: State<'_, Session>,
     minutes: u32,
     width: u32,
     height: u32,
 ) -> Result<Vec<Sparkline>, IpcError> {
-    let (store, engine) = session.history().ok_or_else(no_history)?;
+    let (store, engine) = session.history()?;
     let states = engine.snapshot().await;
-    views::sparklines(store, Utc::now(), &states, minutes, (width, height))
-        .await
-        .map_err(|e| IpcError::new("chart_failed", e))
-}
-
-fn no_history() -> IpcError {
-    IpcError::new(
-        "no_history",
-        "no history database is open, so there is nothing to chart",
-    )
+    let size = (width, height);
+    Ok(views::sparklines(store, Utc::now(), &states, minutes, size).await?)
 }

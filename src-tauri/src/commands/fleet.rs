@@ -3,8 +3,10 @@
 use switchyard_core::feed::FleetUpdate;
 use switchyard_core::model::ServiceState;
 use switchyard_core::session::SessionInfo;
+use tauri::ipc::Channel;
 use tauri::State;
 
+use crate::pushes::StoreHealthWindow;
 use crate::session::Session;
 
 #[tauri::command]
@@ -25,15 +27,23 @@ pub async fn fleet_state(session: State<'_, Session>) -> Result<Vec<ServiceState
 pub fn watch_fleet(
     app: tauri::AppHandle,
     session: State<'_, Session>,
-    on_update: tauri::ipc::Channel<FleetUpdate>,
+    on_update: Channel<FleetUpdate>,
 ) {
     if let Some(engine) = session.engine() {
         crate::bridge::stream_updates(app, engine.clone(), on_update);
     }
 }
 
-/// Why the history is not being written right now (disk full, read-only), if it is not.
+/// Tells the page, on `on_change`, why the history is not being written (disk full,
+/// read-only; `null` when it is): now, then each time that changes. A page that
+/// subscribes again replaces the old one.
 #[tauri::command]
-pub fn history_problem(session: State<'_, Session>) -> Option<String> {
-    session.history_problem()
+pub fn watch_store_health(
+    session: State<'_, Session>,
+    window: State<'_, StoreHealthWindow>,
+    on_change: Channel<Option<String>>,
+) {
+    // Attached first, read second: whatever the task sends meanwhile, this is newer.
+    window.attach(on_change);
+    window.send(session.console().and_then(|c| c.history_problem()));
 }

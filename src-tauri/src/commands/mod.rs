@@ -1,4 +1,7 @@
-//! The commands the window may call, by domain. Each is a thin call into the core.
+//! The commands the window may call, by domain. Each forwards to the core in a few
+//! lines; a core error becomes the window's `{code, message, details?}` through `?`
+//! (`switchyard_core::ipc_error`), and each call runs in a `tracing` span that logs its
+//! error.
 
 pub mod actions;
 pub mod alerts;
@@ -7,30 +10,4 @@ pub mod fleet;
 pub mod preferences;
 pub mod snapshot;
 
-use serde::Serialize;
-
-/// An error as the UI receives it: a stable code to branch on, and a message to show.
-#[derive(Debug, Serialize)]
-pub struct IpcError {
-    pub code: &'static str,
-    pub message: String,
-    /// What the UI needs to point at the problem, for the codes that have it (for
-    /// `invalid_rules`: `{ errors: RuleError[] }`, each naming a rule and a field).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<serde_json::Value>,
-}
-
-impl IpcError {
-    pub fn new(code: &'static str, message: impl ToString) -> IpcError {
-        IpcError {
-            code,
-            message: message.to_string(),
-            details: None,
-        }
-    }
-
-    pub fn with_details(mut self, details: impl Serialize) -> IpcError {
-        self.details = serde_json::to_value(details).ok();
-        self
-    }
-}
+pub use switchyard_core::ipc_error::IpcError;

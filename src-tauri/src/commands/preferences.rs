@@ -16,18 +16,13 @@ pub fn preferences(file: State<'_, PreferencesFile>) -> Preferences {
 }
 
 #[tauri::command]
+#[tracing::instrument(skip(file), err(Debug))]
 pub fn save_preferences(
     preferences: Preferences,
     file: State<'_, PreferencesFile>,
 ) -> Result<(), IpcError> {
-    let Some(path) = file.0.as_deref() else {
-        return Ok(());
-    };
-    preferences.save(path).map_err(|e| {
-        tracing::warn!(error = %e, path = %path.display(), "cannot save the preferences");
-        IpcError::new(
-            "preferences_not_saved",
-            format!("cannot save the preferences in {}: {e}", path.display()),
-        )
-    })
+    match file.0.as_deref() {
+        Some(path) => Ok(preferences.save(path)?),
+        None => Ok(()),
+    }
 }

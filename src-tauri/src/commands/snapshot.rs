@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use switchyard_core::console::{ExportError, ExportRequest};
+use switchyard_core::ipc_error::ErrorCode;
 use switchyard_core::snapshot::{ExportProgress, ExportResult};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -28,11 +29,8 @@ pub async fn export_snapshot(
     since_ms: Option<f64>,
     until_ms: Option<f64>,
 ) -> Result<Option<ExportResult>, IpcError> {
-    let console = session
-        .console()
-        .ok_or_else(|| export_failed(ExportError::NoHistory))?;
-    if console.store().is_none() {
-        return Err(export_failed(ExportError::NoHistory));
+    if session.running()?.store().is_none() {
+        return Err(ExportError::NoHistory.into());
     }
     let now = Utc::now();
     let file_name = format!("switchyard-incident-{}.html", now.format("%Y%m%d-%H%M%S"));
@@ -60,9 +58,7 @@ pub async fn export_snapshot(
     let (handle, runtime) = (app.clone(), tokio::runtime::Handle::current());
     let files = tauri::async_runtime::spawn_blocking(move || {
         let session = handle.state::<Session>();
-        let console = session
-            .console()
-            .ok_or_else(|| export_failed(ExportError::NoHistory))?;
+        let console = session.running()?;
         let report: &(dyn Fn(switchyard_core::snapshot::Progress<'_>) + Sync) = &|p| {
             let _ = on_progress.send(ExportProgress {
                 done: u32::try_from(p.done).unwrap_or(u32::MAX),
@@ -70,12 +66,10 @@ pub async fn export_snapshot(
                 service: p.service.to_string(),
             });
         };
-        runtime
-            .block_on(console.export_snapshot(request, report))
-            .map_err(export_failed)
+        Ok::<_, IpcError>(runtime.block_on(console.export_snapshot(request, report))?)
     })
     .await
-    .map_err(|e| IpcError::new("export_failed", e))??;
+    .map_err(|e| IpcError::new(ErrorCode::ExportFailed, e))??;
     let snapshot = &files.snapshot;
     tracing::info!(html = %html_path.display(), events = snapshot.timeline.len(), "snapshot exported");
     session.remember_export(html_path.clone());
@@ -87,34 +81,23 @@ pub async fn export_snapshot(
     }))
 }
 
-fn export_failed(error: ExportError) -> IpcError {
-    match error {
-        ExportError::NoHistory => IpcError::new("no_history", error),
-        _ => IpcError::new("export_failed", error),
-    }
-}
-
 #[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
 pub fn open_last_export(app: AppHandle, session: State<'_, Session>) -> Result<(), IpcError> {
-    let path = last_export(&session)?;
+    let path = session.last_export()?;
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
-        .map_err(|e| IpcError::new("open_failed", e))
+        .map_err(|e| IpcError::new(ErrorCode::OpenFailed, e))
 }
 
 /// Shows the last export in its folder.
 #[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
 pub fn reveal_last_export(app: AppHandle, session: State<'_, Session>) -> Result<(), IpcError> {
-    let path = last_export(&session)?;
+    let path = session.last_export()?;
     app.opener()
         .reveal_item_in_dir(&path)
-        .map_err(|e| IpcError::new("open_failed", e))
-}
-
-fn last_export(session: &Session) -> Result<PathBuf, IpcError> {
-    session
-        .last_export()
-        .ok_or_else(|| IpcError::new("no_export", "nothing has been exported yet"))
+        .map_err(|e| IpcError::new(ErrorCode::OpenFailed, e))
 }
 
 /// The file to write: from `$SWITCHYARD_SNAPSHOT_DIR`, or a save dialog (off the async
@@ -130,8 +113,11 @@ async fn choose_path(app: &AppHandle, file_name: &str) -> Result<Option<PathBuf>
         .add_filter("HTML", &["html"]);
     let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
         .await
-        .map_err(|e| IpcError::new("export_failed", e))?;
+        .map_err(|e| IpcError::new(ErrorCode::ExportFailed, e))?;
     picked
-        .map(|p| p.into_path().map_err(|e| IpcError::new("export_failed", e)))
+        .map(|p| {
+            p.into_path()
+                .map_err(|e| IpcError::new(ErrorCode::ExportFailed, e))
+        })
         .transpose()
 }

@@ -2,9 +2,14 @@
 //! configuration and the engine's live state, claim it (a second identical request while
 //! the first is on its way is refused), tell the engine which breaker change to expect
 //! (so the transition is recorded as the action's), send the one request with its audit
-//! rows, and watch the engine's state until the breaker shows the expected state.
+//! rows, and watch the engine's state until the breaker shows the expected state. Each
+//! time the audit row changes, subscribers of [`Console::action_log`] are told, once the
+//! row is in the history.
 
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Console;
 use crate::actions::{
@@ -15,6 +20,18 @@ use crate::transitions::ExpectedChange;
 
 /// What [`Console::run_action`] did: the outcome, its verification inside.
 pub type ActionRun = ActionOutcome;
+
+/// An action's audit row was written or completed: the audit log has news.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ActionLogged {
+    pub service: String,
+    /// The row's id in the history.
+    pub audit_id: i64,
+}
+
+/// How long a notice waits for the history to take the row; a failing disk shows as the
+/// store's health, not as a stuck action.
+const LOG_PATIENCE: Duration = Duration::from_secs(2);
 
 impl Console {
     /// What the action would do, for the confirmation dialog; or why it will not be sent.
@@ -111,7 +128,24 @@ impl Console {
             &self.operator,
         )
         .await;
+        self.announce_logged(&outcome).await;
         actions::verify(plan, &mut outcome, &self.engine, writer, options).await;
+        self.announce_logged(&outcome).await;
         Ok(outcome)
+    }
+
+    /// Tells the action log's subscribers about `outcome`'s row, once it is written.
+    async fn announce_logged(&self, outcome: &ActionOutcome) {
+        let (Some(writer), Some(audit_id)) = (self.audit.as_ref(), outcome.audit_id) else {
+            return;
+        };
+        if self.action_log.receiver_count() == 0 {
+            return;
+        }
+        let _ = tokio::time::timeout(LOG_PATIENCE, writer.flush()).await;
+        let _ = self.action_log.send(ActionLogged {
+            service: outcome.request.service.clone(),
+            audit_id,
+        });
     }
 }

@@ -1011,3 +1011,78 @@ mod canary {
         files
     }
 }
+
+/// The window's audit log is pushed, not polled: the console tells its subscribers when
+/// an action's row is written and again when its verification is recorded, and a read
+/// of the history at that moment shows what the notice announced.
+#[tokio::test]
+async fn the_console_announces_each_audit_row_once_it_is_in_the_history() {
+    use switchyard_core::console::{Console, ConsoleOptions, Watch};
+
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![ServiceSpec::quiet(
+            SimProfile::BreakerRegistry,
+            "trading-api",
+        )],
+    })
+    .await
+    .expect("fleet starts");
+    set(
+        &fleet,
+        "trading-api",
+        json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config::parse(&fleet.config_toml("2s", "1s")).expect("config parses");
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(dir.path().join("history.db")),
+            clock: Arc::new(SystemClock),
+            watch: Watch::All,
+            maintenance: false,
+        },
+    )
+    .await;
+    let mut log = console.action_log();
+    console
+        .first_read("trading-api", Duration::from_secs(10))
+        .await
+        .expect("the service is read");
+    let request = ask(
+        "trading-api",
+        ActionKind::ResetBreaker,
+        Some("exchange_api"),
+        "exchange back (INC-4712)",
+    );
+    let store = console.store().expect("history open");
+    let rows = || store.actions_between(Some("trading-api"), TimeRange::all());
+    // The log is read while the action runs, as the window does.
+    let watch_log = async {
+        let written = tokio::time::timeout(Duration::from_secs(5), log.recv())
+            .await
+            .expect("a notice for the row")
+            .expect("the log is open");
+        let at_written = rows().await.expect("audit query");
+        let verified = tokio::time::timeout(Duration::from_secs(10), log.recv())
+            .await
+            .expect("a notice for the verification")
+            .expect("the log is open");
+        let at_verified = rows().await.expect("audit query");
+        (written, at_written, verified, at_verified)
+    };
+    let (outcome, (written, at_written, verified, at_verified)) =
+        tokio::join!(console.run_action(&request, QUICK), watch_log);
+    let outcome = outcome.expect("the reset is sent");
+
+    assert_eq!(written.service, "trading-api");
+    assert_eq!(Some(written.audit_id), outcome.audit_id);
+    assert_eq!(at_written.len(), 1);
+    assert_eq!(at_written[0].http_status, Some(200));
+    assert_eq!(verified.audit_id, written.audit_id);
+    assert_eq!(at_verified[0].verified_state.as_deref(), Some("closed"));
+
+    console.shutdown().await;
+    fleet.shutdown().await;
+}
