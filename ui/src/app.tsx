@@ -310,11 +310,11 @@ export function App() {
         </nav>
         <span class="counts" data-testid="counts">
           <span class={`count ${summary.down > 0 ? "bad" : "quiet"}`} data-count="down">{summary.down} down</span>
-          <span class={`count ${summary.openBreakers > 0 ? "bad" : "quiet"}`} data-count="open-breakers">{summary.openBreakers} open breakers</span>
+          <span class={`count ${summary.openBreakers > 0 ? "bad" : "quiet"}`} data-count="open-breakers">{summary.openBreakers} open breaker{summary.openBreakers === 1 ? "" : "s"}</span>
           <span class={`count ${summary.degraded > 0 ? "warn" : "quiet"}`} data-count="degraded">{summary.degraded} degraded</span>
           <span class={`count ${summary.stale > 0 ? "warn" : "quiet"}`} data-count="stale">{summary.stale} stale</span>
           <span class={`count ${summary.firing > 0 ? "bad" : "quiet"}`} data-count="firing">{summary.firing} firing</span>
-          <span class="count ok" data-count="total">{summary.total} services</span>
+          <span class="count ok" data-count="total">{summary.total} service{summary.total === 1 ? "" : "s"}</span>
         </span>
       </header>
       <div class="toolbar">
