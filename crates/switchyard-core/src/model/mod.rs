@@ -5,12 +5,14 @@
 //! These types cross the IPC boundary: `ts-rs` generates their TypeScript twins in
 //! `ui/src/bindings/`, and a test fails when that generated file is stale.
 
+mod natural;
 mod service_state;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use natural::natural_cmp;
 pub use service_state::ServiceState;
 
 /// One round of polls of one service, normalised.

@@ -2,8 +2,6 @@
 //! marked, its breakers' state intervals, its last observation, and the worst it was
 //! seen (health, reachability, breaker, alert severity) for the summary.
 
-use std::collections::BTreeMap;
-
 use super::charts::{series_chart, thresholds};
 use super::{
     queries, time, BreakerHistory, DependencyDetail, EventKind, LastObservation, SeriesValue,
@@ -92,21 +90,22 @@ pub(super) async fn service_snapshot(
     }
 
     let intervals = store.breaker_intervals(name, range).await?;
-    let mut breakers: BTreeMap<String, Vec<StateInterval>> = BTreeMap::new();
+    // By breaker in natural order, then time, as the store gives them.
+    let mut breakers: Vec<BreakerHistory> = Vec::new();
     for i in intervals {
-        breakers
-            .entry(i.breaker.clone())
-            .or_default()
-            .push(StateInterval {
-                state: i.state,
-                from: time(i.start_ms),
-                until: time(i.end_ms),
-            });
+        let interval = StateInterval {
+            state: i.state,
+            from: time(i.start_ms),
+            until: time(i.end_ms),
+        };
+        match breakers.last_mut() {
+            Some(last) if last.name == i.breaker => last.intervals.push(interval),
+            _ => breakers.push(BreakerHistory {
+                name: i.breaker,
+                intervals: vec![interval],
+            }),
+        }
     }
-    let breakers: Vec<BreakerHistory> = breakers
-        .into_iter()
-        .map(|(name, intervals)| BreakerHistory { name, intervals })
-        .collect();
 
     let last_observation = queries::last_health(store, name, range).await?.map(|h| {
         let health = h

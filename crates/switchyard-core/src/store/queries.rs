@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Store, StoreError};
+use crate::model::natural_cmp;
 
 /// One stored poll round of one service.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -251,13 +252,15 @@ impl Store {
 
     /// Every breaker's last stored state, by service and breaker name.
     pub async fn breaker_states(&self) -> Result<Vec<BreakerStateRecord>, StoreError> {
-        let rows = sqlx::query_as::<_, BreakerStateRecord>(
+        let mut rows = sqlx::query_as::<_, BreakerStateRecord>(
             "SELECT s.name AS service, b.breaker, b.state, b.since_ms
-               FROM breaker_states b JOIN services s ON s.id = b.service_id
-              ORDER BY s.name, b.breaker",
+               FROM breaker_states b JOIN services s ON s.id = b.service_id",
         )
         .fetch_all(self.pool())
         .await?;
+        rows.sort_by(|a, b| {
+            natural_cmp(&a.service, &b.service).then_with(|| natural_cmp(&a.breaker, &b.breaker))
+        });
         Ok(rows)
     }
 
@@ -471,21 +474,23 @@ pub fn time_from_ms(t_ms: i64) -> Option<DateTime<Utc>> {
 impl Store {
     /// Every service the history knows, by name.
     pub async fn service_names(&self) -> Result<Vec<String>, StoreError> {
-        let names = sqlx::query_scalar("SELECT name FROM services ORDER BY name")
+        let mut names: Vec<String> = sqlx::query_scalar("SELECT name FROM services")
             .fetch_all(self.pool())
             .await?;
+        names.sort_by(|a, b| natural_cmp(a, b));
         Ok(names)
     }
 
     /// A service's series names.
     pub async fn series_names(&self, service: &str) -> Result<Vec<String>, StoreError> {
-        let names = sqlx::query_scalar(
+        let mut names: Vec<String> = sqlx::query_scalar(
             "SELECT r.name FROM series r JOIN services s ON s.id = r.service_id
-              WHERE s.name = ? ORDER BY r.name",
+              WHERE s.name = ?",
         )
         .bind(service)
         .fetch_all(self.pool())
         .await?;
+        names.sort_by(|a, b| natural_cmp(a, b));
         Ok(names)
     }
 }

@@ -11,6 +11,7 @@ use super::lttb;
 use super::queries::TimeRange;
 use super::rollup::{self, Rollup};
 use super::{Store, StoreError};
+use crate::model::natural_cmp;
 
 /// Where the points came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -366,7 +367,9 @@ impl Store {
                 end_ms: range.to_ms,
             });
         }
-        intervals.sort_by(|a, b| (&a.breaker, a.start_ms).cmp(&(&b.breaker, b.start_ms)));
+        intervals.sort_by(|a, b| {
+            natural_cmp(&a.breaker, &b.breaker).then_with(|| a.start_ms.cmp(&b.start_ms))
+        });
         Ok(intervals)
     }
 }

@@ -254,6 +254,55 @@ async fn a_range_longer_than_the_series_age_uses_the_raw_samples_that_hold_it_al
     db.store.close().await;
 }
 
+/// Names come back in natural order (svc2 before svc10): services, series, breaker
+/// intervals and breaker states, which the CLI, the snapshot and the board print as is.
+#[tokio::test]
+async fn names_come_back_in_natural_order() {
+    let db = TestDb::new().await;
+    let writer = db.store.start_writer();
+    for service in ["svc10", "svc2", "svc1"] {
+        writer.record(observation(
+            service,
+            at(0),
+            &[("queue10.depth", 1.0), ("queue2.depth", 2.0)],
+        ));
+    }
+    let change = |breaker: &str, s: i64| Transition {
+        breaker: breaker.into(),
+        from: Some(BreakerState::Closed),
+        to: BreakerState::Open,
+        at: at(s * 1000),
+        source: TransitionSource::Poll,
+        reason: None,
+    };
+    writer.record_transitions(
+        "svc2",
+        "breaker-registry",
+        vec![change("pool10", 1), change("pool2", 2), change("pool1", 3)],
+    );
+    writer.finish().await;
+    assert_eq!(
+        db.store.service_names().await.unwrap(),
+        ["svc1", "svc2", "svc10"]
+    );
+    assert_eq!(
+        db.store.series_names("svc2").await.unwrap(),
+        ["queue2.depth", "queue10.depth"]
+    );
+    let intervals = db
+        .store
+        .breaker_intervals("svc2", TimeRange::all())
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = intervals.iter().map(|i| i.breaker.as_str()).collect();
+    names.dedup();
+    assert_eq!(names, ["pool1", "pool2", "pool10"]);
+    let states = db.store.breaker_states().await.unwrap();
+    let names: Vec<&str> = states.iter().map(|b| b.breaker.as_str()).collect();
+    assert_eq!(names, ["pool1", "pool2", "pool10"]);
+    db.store.close().await;
+}
+
 #[tokio::test]
 async fn breaker_intervals_cover_the_range_from_the_state_before_it() {
     let db = TestDb::new().await;
