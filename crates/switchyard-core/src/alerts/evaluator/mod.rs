@@ -28,10 +28,10 @@
 //!   silenced; recording is never suppressed. An acknowledgement lasts until the alert
 //!   resolves, so the next firing pages again.
 //!
-//! The parts, by job: [`track`] is the state machine of one alert and the pass that
-//! applies a reading to it; [`readings`] reads a service's observation into readings;
-//! [`rules`] changes the rules (the UI's edits, thresholds a service declares);
-//! [`ack_silence`] acknowledges and silences; [`active`] lists what is active and the
+//! The parts, by job: `track` is the state machine of one alert and the pass that
+//! applies a reading to it; `readings` reads a service's observation into readings;
+//! `rules` changes the rules (the UI's edits, thresholds a service declares);
+//! `ack_silence` acknowledges and silences; `active` lists what is active and the
 //! worst severity for the tray. This file holds the evaluator itself, its restart
 //! seeding and the evaluation and tick passes.
 

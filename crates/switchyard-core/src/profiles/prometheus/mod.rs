@@ -2,7 +2,7 @@
 //! OpenMetrics, read into Resilience4j breakers, bulkhead queue samples and the series
 //! the configuration maps onto normalised names.
 //!
-//! The parts, by job: [`exposition`] reads the text format into samples; [`interpret`]
+//! The parts, by job: `exposition` reads the text format into samples; `interpret`
 //! maps the samples onto the model (breakers, queue, configured series). This file
 //! holds the settings, the endpoint and the reader that chains the two.
 

@@ -15,8 +15,8 @@
 //!   becomes a transition to closed, because Resilience4j's reset closes the breaker
 //!   without writing a `STATE_TRANSITION`. Other event kinds are ignored.
 //!
-//! The parts, by job: [`health`] reads `/actuator/health` into dependencies;
-//! [`breakers`] reads `/actuator/circuitbreakers`; [`events`] turns the event log into
+//! The parts, by job: `health` reads `/actuator/health` into dependencies;
+//! `breakers` reads `/actuator/circuitbreakers`; `events` turns the event log into
 //! transitions, each once. This file holds the endpoints and the reader that routes
 //! each answer to its part.
 

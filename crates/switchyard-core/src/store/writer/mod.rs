@@ -13,9 +13,9 @@
 //! the queue, [`StoreHealth`] says why, and the writer retries with a growing delay:
 //! nothing the engine does waits for it, and the events survive until the disk does.
 //!
-//! The parts, by job: [`queue`] holds what waits to be written and the handle that
-//! fills it; [`task`] gathers batches, retries and checkpoints; [`connection`] owns the
-//! writer's connection and writes one batch in one transaction; [`sql`] is the SQL of
+//! The parts, by job: `queue` holds what waits to be written and the handle that
+//! fills it; `task` gathers batches, retries and checkpoints; `connection` owns the
+//! writer's connection and writes one batch in one transaction; `sql` is the SQL of
 //! each kind of row.
 
 mod connection;
