@@ -28,6 +28,7 @@ mod rate_limit;
 mod script;
 mod server;
 mod state;
+mod static_targets;
 mod streams;
 mod words;
 
@@ -46,6 +47,7 @@ pub use faults::Fault;
 pub use internal_key::INTERNAL_KEY_ENV;
 pub use profile::Profile;
 pub use script::{Phase, Script};
+pub use static_targets::StaticTargets;
 
 use profiles::breaker_registry::BreakerRegistry;
 use profiles::emergency_controls::EmergencyControls;

@@ -46,6 +46,11 @@ struct Args {
     /// `[defaults] timeout` in the printed configuration.
     #[arg(long, default_value = "1s", value_name = "DURATION")]
     timeout: String,
+    /// Instead of a fleet: serve the file FILE (a Prometheus text document) at N
+    /// loopback ports, print each `127.0.0.1:PORT` on a line of its own, and count
+    /// the scrapes at `GET /_bench/requests` (scripts/bench-scrape.sh).
+    #[arg(long, num_args = 2, value_names = ["N", "FILE"], conflicts_with_all = ["demo", "print_config"])]
+    serve_static: Option<Vec<String>>,
 }
 
 #[tokio::main]
@@ -60,6 +65,10 @@ async fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+
+    if let Some(static_args) = &args.serve_static {
+        return serve_static(static_args).await;
+    }
 
     let (which, started) = if args.demo {
         ("demo", Fleet::start_demo().await)
@@ -103,6 +112,52 @@ async fn main() -> ExitCode {
         Err(error) => tracing::error!(%error, "cannot listen for stop signals; stopping"),
     }
     fleet.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// `--serve-static N FILE`: the bench's targets, until a stop signal.
+async fn serve_static(args: &[String]) -> ExitCode {
+    let [count, file] = args else {
+        tracing::error!("--serve-static takes N and FILE");
+        return ExitCode::FAILURE;
+    };
+    let Ok(count) = count.parse::<usize>() else {
+        tracing::error!(%count, "--serve-static: N must be a whole number");
+        return ExitCode::FAILURE;
+    };
+    let body = match std::fs::read(file) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, %file, "cannot read the document to serve");
+            return ExitCode::FAILURE;
+        }
+    };
+    let targets = match switchyard_fleet::StaticTargets::start(count, body).await {
+        Ok(targets) => targets,
+        Err(error) => {
+            tracing::error!(%error, count, "could not bind the targets");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listing: String = targets
+        .addresses
+        .iter()
+        .map(|address| format!("{address}\n"))
+        .collect();
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(listing.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        tracing::error!(%error, "could not print the targets");
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    tracing::info!(count, "serving");
+    match wait_for_stop_signal().await {
+        Ok(signal) => tracing::info!(signal, "stopping"),
+        Err(error) => tracing::error!(%error, "cannot listen for stop signals; stopping"),
+    }
     ExitCode::SUCCESS
 }
 
