@@ -576,6 +576,18 @@ mod actions {
             Setup { fleet, dir }
         }
 
+        /// A `breaker-registry` "trading-api" whose `exchange_api` breaker is open.
+        async fn exchange_api_open() -> Setup {
+            let setup = Setup::start(&[(Profile::BreakerRegistry, "trading-api")], |t| t).await;
+            setup
+                .set(
+                    "trading-api",
+                    json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+                )
+                .await;
+            setup
+        }
+
         fn url(&self, name: &str) -> String {
             self.fleet
                 .services()
@@ -657,13 +669,7 @@ mod actions {
 
     #[tokio::test]
     async fn reset_prints_the_plan_sends_once_audits_and_verifies() {
-        let setup = Setup::start(&[(Profile::BreakerRegistry, "trading-api")], |t| t).await;
-        setup
-            .set(
-                "trading-api",
-                json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
-            )
-            .await;
+        let setup = Setup::exchange_api_open().await;
         let (code, stdout, stderr) = setup
             .run(
                 "reset",
@@ -711,13 +717,7 @@ mod actions {
     /// names the account, from the password database, never "unknown".
     #[tokio::test]
     async fn without_user_in_the_environment_the_audit_names_the_account() {
-        let setup = Setup::start(&[(Profile::BreakerRegistry, "trading-api")], |t| t).await;
-        setup
-            .set(
-                "trading-api",
-                json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
-            )
-            .await;
+        let setup = Setup::exchange_api_open().await;
         let (code, stdout, stderr) = setup
             .run_without(
                 "reset",

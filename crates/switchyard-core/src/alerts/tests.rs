@@ -567,6 +567,17 @@ fn a_breaker_that_disappears_resolves() {
     assert_eq!(Fixture::phases(&gone), vec![AlertPhase::Resolved]);
 }
 
+/// A healthy Redis, the dependency beside the one a test is about.
+fn redis_ok() -> Dependency {
+    Dependency {
+        name: "redis".into(),
+        status: HealthStatus::Ok,
+        latency_ms: Some(1.5),
+        slow: false,
+        error: None,
+    }
+}
+
 #[test]
 fn health_and_dependencies_are_watched() {
     let mut rules = default_rules();
@@ -588,13 +599,7 @@ fn health_and_dependencies_are_watched() {
                         slow: postgres_ms > 200.0,
                         error: None,
                     },
-                    Dependency {
-                        name: "redis".into(),
-                        status: HealthStatus::Ok,
-                        latency_ms: Some(1.5),
-                        slow: false,
-                        error: None,
-                    },
+                    redis_ok(),
                 ],
             });
         }
@@ -651,13 +656,7 @@ fn a_dependency_reported_down_fires_an_alert_naming_it() {
                     slow: false,
                     error: Some("connection refused".into()),
                 },
-                Dependency {
-                    name: "redis".into(),
-                    status: HealthStatus::Ok,
-                    latency_ms: Some(1.5),
-                    slow: false,
-                    error: None,
-                },
+                redis_ok(),
             ],
         });
     };

@@ -41,6 +41,15 @@ async fn write_walk(store: &Store, start: i64, end: i64, step: i64, seed: u64) -
     points
 }
 
+/// The "latency" series of "orders" over `range`, which the tests wrote.
+async fn latency_range(store: &Store, range: TimeRange, max_points: usize) -> RangeResult {
+    store
+        .range("orders", "latency", range, max_points)
+        .await
+        .unwrap()
+        .expect("the series was written")
+}
+
 fn extremes(points: &[(i64, f64)]) -> ((i64, f64), (i64, f64)) {
     let lo = *points.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
     let hi = *points.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
@@ -103,12 +112,7 @@ async fn a_raw_range_is_downsampled_to_n_points_and_keeps_the_extremes() {
         from_ms: start,
         to_ms: start + 3 * HOUR,
     };
-    let result = db
-        .store
-        .range("orders", "latency", range, 1_500)
-        .await
-        .unwrap()
-        .unwrap();
+    let result = latency_range(&db.store, range, 1_500).await;
     assert_eq!(result.resolution, Resolution::Raw);
     assert!(result.points.len() <= 1_500 && result.points.len() > 1_000);
     let got: Vec<(i64, f64)> = result.points.iter().map(|p| (p.t_ms, p.value)).collect();
@@ -126,12 +130,7 @@ async fn a_raw_range_is_downsampled_to_n_points_and_keeps_the_extremes() {
         from_ms: start + HOUR,
         to_ms: start + HOUR + 59_000,
     };
-    let result = db
-        .store
-        .range("orders", "latency", short, 1_500)
-        .await
-        .unwrap()
-        .unwrap();
+    let result = latency_range(&db.store, short, 1_500).await;
     assert_eq!(result.points.len(), 60);
     assert!(db
         .store
@@ -162,12 +161,7 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
         from_ms: start,
         to_ms: now,
     };
-    let result = db
-        .store
-        .range("orders", "latency", range, 500)
-        .await
-        .unwrap()
-        .unwrap();
+    let result = latency_range(&db.store, range, 500).await;
     assert_eq!(result.resolution, Resolution::Minute);
     assert!(
         result.points.len() <= 500 && result.points.len() > 400,
@@ -192,12 +186,7 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
         from_ms: now - 30 * MIN,
         to_ms: now,
     };
-    let result = db
-        .store
-        .range("orders", "latency", recent, 1_500)
-        .await
-        .unwrap()
-        .unwrap();
+    let result = latency_range(&db.store, recent, 1_500).await;
     assert_eq!(result.resolution, Resolution::Raw);
     assert_eq!(result.points.len(), 180);
     assert!(result.envelope().is_empty(), "raw samples have no spread");
@@ -208,12 +197,7 @@ async fn older_ranges_come_from_rollups_with_exact_groups_and_extremes() {
         .run_maintenance(DateTime::from_timestamp_millis(now).unwrap(), &policy)
         .await
         .unwrap();
-    let result = db
-        .store
-        .range("orders", "latency", range, 500)
-        .await
-        .unwrap()
-        .unwrap();
+    let result = latency_range(&db.store, range, 500).await;
     assert_eq!(result.resolution, Resolution::Hour);
     assert_eq!(result.group_ms, Some(HOUR));
     assert_eq!(result.points.len(), 72);
@@ -243,12 +227,7 @@ async fn a_range_longer_than_the_series_age_uses_the_raw_samples_that_hold_it_al
         from_ms: now - 15 * MIN,
         to_ms: now,
     };
-    let result = db
-        .store
-        .range("orders", "latency", range, 500)
-        .await
-        .unwrap()
-        .unwrap();
+    let result = latency_range(&db.store, range, 500).await;
     assert_eq!(result.resolution, Resolution::Raw);
     assert_eq!(result.points.len(), raw.len());
     db.store.close().await;
