@@ -43,19 +43,25 @@ tauri-driver:
 tauri-cli:
 	@command -v cargo-tauri >/dev/null || $(CARGO) install tauri-cli --locked --version "^2"
 
-ui: ui-deps
+# Rebuilt only when a UI source changes: the shell embeds ui/dist, and rewriting it would
+# make cargo recompile the (release) app on every `make run`.
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json -type f)
+ui: ui/dist/index.html
+ui/dist/index.html: ui/node_modules/.installed $(UI_SOURCES)
 	cd ui && npm run build
+	touch $@
 
 # One optimized build of the app, shared by `make run`, the end-to-end tests and the
 # package, so CI compiles the app once. Release rather than an optimized dev profile: the
 # package must be a release build anyway, and a second optimized profile would compile
-# every dependency a second time (README, "Two commands", has the figures).
+# every dependency a second time (README, "Two commands", has the figures). The CLI is
+# built in the same invocation: built alone, the dependencies it shares with the app get
+# other features and compile a second time.
 app: check-tools system-deps ui
-	$(CARGO) build --release -p switchyard-app
+	$(CARGO) build --release -p switchyard-app -p switchyard-cli
 
 # The .deb, from the release build (scripts/package.sh says what it adds to the bundler's).
 package: app tauri-cli
-	$(CARGO) build --release -p switchyard-cli
 	./scripts/package.sh
 
 # Installs the package on this machine, runs it under Xvfb and removes it again.
