@@ -6,7 +6,9 @@
 # what depends on the build: `switchyard-cli`, Debian's copyright file and changelog,
 # and `Depends` computed by dpkg-shlibdeps from the libraries both binaries link.
 #
-# Writes $CARGO_TARGET_DIR/package/switchyard_<version>_<arch>.deb and prints its path.
+# Writes $CARGO_TARGET_DIR/package/switchyard_<version>_<arch>.deb, and an .rpm beside it
+# (the bundler makes one without downloads too; it requires the same three libraries),
+# and prints their paths.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,6 +74,12 @@ cat >"$staging/bundle.json" <<EOF
           "/usr/share/doc/switchyard/copyright": "$staging/copyright",
           "/usr/share/doc/switchyard/changelog.gz": "$staging/changelog.gz"
         }
+      },
+      "rpm": {
+        "files": {
+          "/usr/bin/switchyard-cli": "$release/switchyard-cli",
+          "/usr/share/licenses/switchyard/LICENSE": "$PWD/LICENSE"
+        }
       }
     }
   }
@@ -80,9 +88,15 @@ EOF
 
 # --no-binary-patching: leave target/release/switchyard as built; it is the binary
 # `make run` and the tests use, and the patch only serves Tauri's updater.
-(cd src-tauri && cargo tauri bundle --ci --bundles deb --no-binary-patching --config "$staging/bundle.json")
+rm -rf "$release/bundle"
+(cd src-tauri && cargo tauri bundle --ci --bundles deb,rpm --no-binary-patching --config "$staging/bundle.json")
 
-built="$release/bundle/deb/Switchyard_${version}_${arch}.deb"
+# Debian's and Fedora's lower-case names for the packages.
 deb="$out/switchyard_${version}_${arch}.deb"
-mv "$built" "$deb"
+mv "$release/bundle/deb/Switchyard_${version}_${arch}.deb" "$deb"
 echo "package: $deb"
+for built in "$release/bundle/rpm/Switchyard-${version}-"*.rpm; do
+  rpm="$out/switchyard${built#"$release/bundle/rpm/Switchyard"}"
+  mv "$built" "$rpm"
+  echo "package: $rpm"
+done

@@ -92,6 +92,17 @@ entry() { sed -n "s/^$1=//p" <<<"$desktop"; }
 wm_class="$(entry StartupWMClass)"
 [ -n "$wm_class" ] || fail "the desktop entry has no StartupWMClass"
 
+# The .rpm beside it: both binaries, and the libraries it requires.
+rpm="$(ls "$target/package/switchyard-${version}-"*.rpm)"
+rpm_files="$(rpm -qpl "$rpm")"
+for path in /usr/bin/switchyard /usr/bin/switchyard-cli /usr/share/applications/Switchyard.desktop; do
+  grep -qxF "$path" <<<"$rpm_files" || fail "the rpm lacks $path"
+done
+rpm_requires="$(rpm -qp --requires "$rpm")"
+for lib in libwebkit2gtk-4.1.so.0 libgtk-3.so.0 libayatana-appindicator3.so.1; do
+  grep -qF "$lib" <<<"$rpm_requires" || fail "the rpm does not require $lib: $rpm_requires"
+done
+
 # lintian: errors fail the test; warnings are printed for the record.
 step "lintian"
 lintian --tag-display-limit 0 "$deb" | tee "$work/lintian.txt" || true
