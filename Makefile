@@ -1,6 +1,7 @@
 # Switchyard: two commands on a fresh Debian 12 machine.
-#   make run    installs what is missing, builds, and opens the app (demo fleet without a config)
-#   make test   installs what is missing and runs every check and test, end-to-end included
+#   make run      installs what is missing, builds, and opens the app (demo fleet without a config)
+#   make test     installs what is missing and runs every check and test, end-to-end included
+#   make package  the .deb (switchyard, switchyard-cli, desktop entry, icons) from the same build
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
@@ -11,12 +12,15 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 XVFB := dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: run test check-tools system-deps ui-deps tauri-driver ui app lint ui-check rust-test bindings fmt
+.PHONY: run test check-tools system-deps ui-deps tauri-driver tauri-cli ui app lint ui-check rust-test package test-package bindings fmt
+
+# The release build: see `app`.
+APP := $(CARGO_TARGET_DIR)/release/switchyard
 
 run: app
-	"$(CARGO_TARGET_DIR)/debug/switchyard" $(ARGS)
+	"$(APP)" $(ARGS)
 
-test: ui-check lint app tauri-driver rust-test
+test: ui-check lint app tauri-driver rust-test test-package
 
 check-tools:
 	@command -v $(CARGO) >/dev/null || { echo "cargo is missing: install Rust with rustup first"; exit 2; }
@@ -35,11 +39,34 @@ ui/node_modules/.installed: ui/package-lock.json
 tauri-driver:
 	@command -v tauri-driver >/dev/null || $(CARGO) install tauri-driver --locked
 
-ui: ui-deps
-	cd ui && npm run build
+# Tauri's bundler, for `make package` (major version 2, like the tauri crate).
+tauri-cli:
+	@command -v cargo-tauri >/dev/null || $(CARGO) install tauri-cli --locked --version "^2"
 
+# Rebuilt only when a UI source changes: the shell embeds ui/dist, and rewriting it would
+# make cargo recompile the (release) app on every `make run`.
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json -type f)
+ui: ui/dist/index.html
+ui/dist/index.html: ui/node_modules/.installed $(UI_SOURCES)
+	cd ui && npm run build
+	touch $@
+
+# One optimized build of the app, shared by `make run`, the end-to-end tests and the
+# package, so CI compiles the app once. Release rather than an optimized dev profile: the
+# package must be a release build anyway, and a second optimized profile would compile
+# every dependency a second time (README, "Two commands", has the figures). The CLI is
+# built in the same invocation: built alone, the dependencies it shares with the app get
+# other features and compile a second time.
 app: check-tools system-deps ui
-	$(CARGO) build -p switchyard-app
+	$(CARGO) build --release -p switchyard-app -p switchyard-cli
+
+# The .deb, from the release build (scripts/package.sh says what it adds to the bundler's).
+package: app tauri-cli
+	./scripts/package.sh
+
+# Installs the package on this machine, runs it under Xvfb and removes it again.
+test-package: package
+	$(XVFB) ./scripts/test-package.sh
 
 lint: check-tools system-deps ui
 	./scripts/check-references.sh
@@ -56,7 +83,7 @@ ui-check: ui-deps
 # Unit, integration and end-to-end tests: the window needs a display, so all of them
 # run under Xvfb, in a private D-Bus session that ends with them.
 rust-test:
-	RUST_BACKTRACE=1 $(XVFB) $(CARGO) test --workspace
+	RUST_BACKTRACE=1 SWITCHYARD_BIN="$(APP)" $(XVFB) $(CARGO) test --workspace
 
 # Regenerate ui/src/bindings from the Rust model (a test fails while they are stale).
 bindings:

@@ -10,6 +10,7 @@ packages=(
   libdbus-1-dev
   xvfb xauth webkit2gtk-driver dbus-x11 imagemagick x11-apps x11-utils
   chromium fonts-dejavu-core   # the snapshot tests: headless rendering of the HTML; PNG chart labels
+  dpkg-dev lintian rpm         # make package: Depends from dpkg-shlibdeps; the package test's checks
 )
 
 missing=()

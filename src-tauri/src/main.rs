@@ -21,7 +21,8 @@ use tauri::{Manager, RunEvent};
 /// Switchyard: a desktop console for on-call engineers.
 #[derive(Debug, Parser)]
 #[command(
-    version,
+    name = "switchyard",
+    version = env!("SWITCHYARD_VERSION"),
     about,
     after_help = "Example:\n  switchyard --config ~/.config/switchyard/switchyard.toml\n  switchyard --demo"
 )]

@@ -58,7 +58,7 @@ impl Session {
             database: None,
             error: None,
             warning: None,
-            version: env!("CARGO_PKG_VERSION").to_string(),
+            version: env!("SWITCHYARD_VERSION").to_string(),
         };
         let mut session = Session {
             info: info.clone(),

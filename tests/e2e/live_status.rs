@@ -10,7 +10,7 @@ use switchyard_tests::webdriver::Session;
 use switchyard_tests::{docs_dir, x_window_names, Window};
 
 use crate::fleet_control::set;
-use crate::page::{every_demo_service_read, row, READ_ROWS};
+use crate::page::{every_demo_service_read, press, row, READ_ROWS};
 use crate::ONE_WINDOW;
 
 #[tokio::test]
@@ -84,6 +84,27 @@ async fn the_demo_window_shows_live_status_changes() -> Result<()> {
                 .map(|_| ())
         })
         .await?;
+
+    // The help names the version and the commit the app was built from.
+    press(session, "?").await?;
+    let (shown, _) = session
+        .wait_for(
+            "the help's version line",
+            Duration::from_secs(5),
+            "const v = document.querySelector('[data-testid=version]'); return v && v.textContent;",
+            |text| text.as_str().map(str::to_string),
+        )
+        .await?;
+    let prefix = format!("Switchyard {} (commit ", env!("CARGO_PKG_VERSION"));
+    let commit = shown
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_default();
+    anyhow::ensure!(
+        commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+        "the help shows {shown:?}, not the version and a commit"
+    );
+    press(session, "Escape").await?;
 
     report_update_path(session).await?;
     window.close().await?;

@@ -420,6 +420,7 @@ export function App() {
                 </div>
               ))}
             </dl>
+            {session && <p class="version" data-testid="version">Switchyard {session.version}</p>}
           </div>
         </div>
       )}

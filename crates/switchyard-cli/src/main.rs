@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "switchyard-cli",
-    version,
+    version = env!("SWITCHYARD_VERSION"),
     about = "Switchyard without a window: probe services, collect history headless, reset breakers and clear caches"
 )]
 struct Cli {
