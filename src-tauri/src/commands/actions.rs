@@ -15,7 +15,7 @@ use crate::session::Session;
 
 /// What the action would do, for the confirmation dialog; or why it will not be sent.
 #[tauri::command]
-#[tracing::instrument(skip(session), fields(service = %request.service), err(Debug))]
+#[tracing::instrument(skip(session), fields(service = %request.service), err(level = "warn", Debug))]
 pub async fn plan_action(
     session: State<'_, Session>,
     request: ActionRequest,
@@ -26,7 +26,7 @@ pub async fn plan_action(
 /// Records the intent, sends the one request, records the outcome, then watches the
 /// breaker until it shows the expected state (or says it did not).
 #[tauri::command]
-#[tracing::instrument(skip(session), fields(service = %request.service), err(Debug))]
+#[tracing::instrument(skip(session), fields(service = %request.service), err(level = "warn", Debug))]
 pub async fn run_action(
     session: State<'_, Session>,
     request: ActionRequest,

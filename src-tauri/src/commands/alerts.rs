@@ -37,7 +37,7 @@ pub async fn alerts_state(session: State<'_, Session>) -> Result<AlertsState, Ip
 }
 
 #[tauri::command]
-#[tracing::instrument(skip(session), err(Debug))]
+#[tracing::instrument(skip(session), err(level = "warn", Debug))]
 pub async fn acknowledge_alert(
     session: State<'_, Session>,
     key: AlertKey,
@@ -51,7 +51,7 @@ pub async fn acknowledge_alert(
 
 /// Silences a rule, a service, or a rule on a service for `duration` (`30m`, `2h`).
 #[tauri::command]
-#[tracing::instrument(skip(session), err(Debug))]
+#[tracing::instrument(skip(session), err(level = "warn", Debug))]
 pub async fn silence_alerts(
     session: State<'_, Session>,
     target: SilenceTarget,
@@ -67,7 +67,7 @@ pub async fn silence_alerts(
 }
 
 #[tauri::command]
-#[tracing::instrument(skip(session), err(Debug))]
+#[tracing::instrument(skip(session), err(level = "warn", Debug))]
 pub async fn unsilence(session: State<'_, Session>, id: u64) -> Result<Silence, IpcError> {
     let engine = engine(&session)?;
     Ok(engine.unsilence(SilenceId(id), &session.operator()).await?)
@@ -83,7 +83,7 @@ pub async fn alert_rules(session: State<'_, Session>) -> Result<Vec<RuleView>, I
 /// Validates every rule, then replaces the configured and default ones; saved in the
 /// history. A bad rule set changes nothing and comes back as `invalid_rules`.
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "warn", Debug))]
 pub async fn save_alert_rules(
     session: State<'_, Session>,
     rules: Vec<RuleSpec>,

@@ -1,7 +1,7 @@
 //! The commands the window may call, by domain. Each forwards to the core in a few
 //! lines; a core error becomes the window's `{code, message, details?}` through `?`
 //! (`switchyard_core::ipc_error`), and each call runs in a `tracing` span that logs its
-//! error.
+//! error (a warning where the error is the engineer's request refused, not a fault).
 
 pub mod actions;
 pub mod alerts;
