@@ -1,6 +1,7 @@
 // How the alerts panel groups and words alerts: pure, so it is unit-tested.
 import type { ActiveAlert } from "./bindings/ActiveAlert";
 import type { Severity } from "./bindings/Severity";
+import { naturalCompare } from "./natural";
 import type { Tone } from "./view";
 
 export interface AlertGroups {
@@ -48,7 +49,6 @@ export interface RuleGroup {
   services: string[];
 }
 
-const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 
 /** Alerts grouped by rule: worst severity first, then the most alerts, then the rule's
  * name; within a group, the alerts in the order given (worst severity, oldest first). */
@@ -66,9 +66,9 @@ export function groupByRule(alerts: ActiveAlert[]): RuleGroup[] {
     services.get(alert.rule)?.add(alert.service);
     if (SEVERITY_RANK[alert.severity] < SEVERITY_RANK[group.severity]) group.severity = alert.severity;
   }
-  for (const group of byRule.values()) group.services = [...(services.get(group.rule) ?? [])].sort(NATURAL.compare);
+  for (const group of byRule.values()) group.services = [...(services.get(group.rule) ?? [])].sort(naturalCompare);
   return [...byRule.values()].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.alerts.length - a.alerts.length || NATURAL.compare(a.rule, b.rule),
+    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.alerts.length - a.alerts.length || naturalCompare(a.rule, b.rule),
   );
 }
 

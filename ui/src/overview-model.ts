@@ -4,6 +4,7 @@
 // order held while the pointer rests on a tile. Pure, so every rule is unit-tested.
 import type { ServiceState } from "./bindings/ServiceState";
 import { filterServices, isStale, severityRank, statusView } from "./view";
+import { naturalCompare } from "./natural";
 
 /** The fleet as the window holds it: one entry per service name. */
 export type Fleet = ReadonlyMap<string, ServiceState>;
@@ -28,12 +29,7 @@ export function mergeSnapshot(fleet: Fleet, snapshot: ServiceState[]): Fleet {
   return next;
 }
 
-const COLLATOR = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
-
-/** Natural order: `svc2` before `svc10`, case-insensitive. */
-export function naturalCompare(a: string, b: string): number {
-  return COLLATOR.compare(a, b);
-}
+export { naturalCompare };
 
 /** The summary bar: what needs a look, across the whole fleet. */
 export interface Summary {

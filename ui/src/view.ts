@@ -4,6 +4,7 @@ import type { Breaker } from "./bindings/Breaker";
 import type { HealthStatus } from "./bindings/HealthStatus";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
+import { naturalCompare } from "./natural";
 
 /** The colour family of a status badge. */
 export type Tone = "ok" | "warn" | "bad" | "unknown";
@@ -196,13 +197,13 @@ export type BoardSort = "state" | "failure_rate" | "name";
 
 const STATE_RANK: Record<string, number> = { open: 0, forced_open: 0, half_open: 1, unknown: 2, disabled: 3, metrics_only: 3, closed: 4 };
 
-const BY_NAME = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
 
 /** Every breaker of every service, sorted for the board: by state is worst first, by
  * failure rate highest first, ties and by name in natural order (service, then breaker). */
 export function boardRows(states: ServiceState[], sort: BoardSort): BoardRow[] {
   const rows = states.flatMap((s) => (s.last_good?.breakers ?? []).map((breaker) => ({ service: s.name, breaker })));
-  const byName = (a: BoardRow, b: BoardRow) => BY_NAME.compare(a.service, b.service) || BY_NAME.compare(a.breaker.name, b.breaker.name);
+  const byName = (a: BoardRow, b: BoardRow) => naturalCompare(a.service, b.service) || naturalCompare(a.breaker.name, b.breaker.name);
   return rows.sort((a, b) => {
     if (sort === "name") return byName(a, b);
     if (sort === "failure_rate") {
@@ -240,7 +241,7 @@ export function chartedSeries(state: ServiceState): string[] {
   const names = [...new Set((state.last_good?.samples ?? []).map((s) => s.series))];
   const skip = new Set(["queue.capacity", "queue.backpressure"]);
   const leading = first.filter((n) => names.includes(n));
-  const rest = names.filter((n) => !first.includes(n) && !skip.has(n)).sort();
+  const rest = names.filter((n) => !first.includes(n) && !skip.has(n)).sort(naturalCompare);
   return [...leading, ...rest];
 }
 
