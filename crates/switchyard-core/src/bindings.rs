@@ -11,6 +11,7 @@ use crate::alert_notices::AlertNotice;
 use crate::alerts::RulesRejected;
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
 use crate::console::ActionLogged;
+use crate::dashboard::{ChartRequest, ChartView, Sparkline, TimelineRequest, TimelineView};
 use crate::engine::AlertsState;
 use crate::engine::EngineEvent;
 use crate::feed::FleetUpdate;
@@ -20,7 +21,6 @@ use crate::preferences::Preferences;
 use crate::session::SessionInfo;
 use crate::snapshot::{ExportProgress, ExportResult};
 use crate::store::ActionRecord;
-use crate::views::{ChartRequest, ChartView, Sparkline, TimelineRequest, TimelineView};
 
 /// Where the generated files live in the repository.
 pub fn ui_bindings_dir() -> PathBuf {

@@ -12,10 +12,10 @@ use crate::actions::{Refusal, RefusalCode};
 use crate::alerts::{AlertError, RulesRejected};
 use crate::charts::ChartError;
 use crate::console::ExportError;
+use crate::dashboard::ViewError;
 use crate::engine::AlertRequestError;
 use crate::preferences::PreferencesNotSaved;
 use crate::store::StoreError;
-use crate::views::ViewError;
 
 /// What went wrong, as the UI branches on it. The wire form is the snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]

@@ -24,7 +24,7 @@
 //!   [`alert_notices`]: what the desktop shows of them (panel news, notification
 //!   wording, tray colour).
 //! - [`actions`]: breaker resets and cache clears: plan, execute once, verify.
-//! - [`views`]: the dashboard's charts and timelines assembled from the history;
+//! - [`dashboard`]: the dashboard's charts and timelines assembled from the history;
 //!   [`charts`] draws them (SVG, plotters); [`snapshot`] exports an incident file.
 //!
 //! Around them: [`clock`] (injected time), [`operator`] (who is at the keyboard),
@@ -44,6 +44,7 @@ pub mod charts;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod dashboard;
 pub mod dirs;
 pub mod engine;
 pub mod feed;
@@ -61,4 +62,3 @@ pub mod store;
 pub mod summary;
 pub mod transitions;
 pub mod units;
-pub mod views;

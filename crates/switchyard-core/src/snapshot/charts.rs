@@ -9,9 +9,9 @@ use super::{
 };
 use crate::alerts::Rule;
 use crate::charts::{self, ChartSpec, Line, Marker, Theme, Threshold};
+use crate::dashboard::unit_of;
 use crate::profiles::words::breaker_state;
 use crate::store::{Store, TimeRange};
-use crate::views::unit_of;
 
 /// Chart size in the snapshot: the width of a printed A4 page at 96 dpi, less margins.
 const CHART_WIDTH: u32 = 960;
@@ -29,7 +29,11 @@ pub(super) fn thresholds(
 ) -> Vec<Threshold> {
     let mut lines = crate::alerts::rule_thresholds(rules, service, tags, series);
     if series == "queue.depth" {
-        lines.extend(capacity.map(crate::views::queue_lines).unwrap_or_default());
+        lines.extend(
+            capacity
+                .map(crate::dashboard::queue_lines)
+                .unwrap_or_default(),
+        );
     }
     lines
 }

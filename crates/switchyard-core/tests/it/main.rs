@@ -3,6 +3,7 @@
 
 mod actions;
 mod alerts_fleet;
+mod dashboard;
 mod engine_store;
 mod fault_matrix;
 mod faults;
@@ -17,4 +18,3 @@ mod store_support;
 mod store_writer;
 mod streams;
 mod support;
-mod views;

@@ -8,10 +8,10 @@ use serde_json::json;
 use switchyard_core::charts::Theme;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::Config;
+use switchyard_core::dashboard::{self, Canvas, ChartRequest, RangeRequest, TimelineRequest};
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::secrets::HeaderSource;
 use switchyard_core::store::Store;
-use switchyard_core::views::{self, Canvas, ChartRequest, RangeRequest, TimelineRequest};
 use switchyard_fleet::{Fleet, FleetSpec, Profile as SimProfile, ServiceSpec};
 
 use crate::support::{set, wait_for};
@@ -85,7 +85,7 @@ async fn queue_and_breaker_views_come_from_the_store() {
         },
         canvas: CANVAS,
     };
-    let chart = views::series_chart(
+    let chart = dashboard::series_chart(
         &store,
         Utc::now(),
         states.iter().find(|s| s.name == "events"),
@@ -107,7 +107,7 @@ async fn queue_and_breaker_views_come_from_the_store() {
         "the queue over backpressure is shaded"
     );
 
-    let timeline = views::breaker_timeline(
+    let timeline = dashboard::breaker_timeline(
         &store,
         Utc::now(),
         &states,
