@@ -299,3 +299,16 @@ fn unknown_alert_keys_are_errors_with_their_line() {
     assert!(err.message.contains("when"), "{err}");
     assert!(err.line.is_some(), "{err}");
 }
+
+#[test]
+fn the_fuzz_seed_with_every_key_is_accepted() {
+    // The `config` fuzz target starts from this file: were it refused, the fuzzer would
+    // mostly explore the first error instead of every key.
+    let config = Config::parse(include_str!("../../../../fuzz/every-key.toml")).unwrap();
+    assert_eq!(config.services.len(), 3);
+    assert_eq!(config.alerts.len(), 8);
+    let orders = &config.services[0];
+    assert_eq!((orders.headers.len(), orders.streams.len()), (3, 1));
+    assert!(config.services[1].prometheus.is_some());
+    assert!(config.services[2].mapping.is_some());
+}
