@@ -12,7 +12,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 XVFB := dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: run test check-tools system-deps ui-deps tauri-driver tauri-cli ui app lint ui-check rust-test package test-package bindings fmt
+.PHONY: run test check-tools system-deps ui-deps tauri-driver tauri-cli ui app lint ui-check rust-test package test-package bindings fmt fuzz-tools fuzz-build fuzz-smoke fuzz
 
 # The release build: see `app`.
 APP := $(CARGO_TARGET_DIR)/release/switchyard
@@ -20,6 +20,9 @@ APP := $(CARGO_TARGET_DIR)/release/switchyard
 run: app
 	"$(APP)" $(ARGS)
 
+# The fuzz smoke run (`make fuzz-smoke`) joins `test` once CI's build cache holds the
+# release build and the bundler: a cold CI machine would build the fuzz targets (about
+# 20 minutes of the 2 cores), the release app and tauri-cli in one run.
 test: ui-check lint app tauri-driver rust-test test-package
 
 check-tools:
@@ -91,3 +94,41 @@ bindings:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Fuzzing (fuzz/, cargo fuzz with libFuzzer): one target per reader of outside input.
+# cargo fuzz needs nightly-only flags; RUSTC_BOOTSTRAP lets the stable toolchain take
+# them, with the address sanitizer whose runtime stable ships. Inputs are bounded:
+# an allocation over 64 MiB (fuzz/src/lib.rs) or an RSS over 2 GiB is a finding.
+FUZZ_TARGETS := prometheus health_contract health_levels breaker_registry single_breaker \
+	emergency_controls spring_actuator json_mapping ws_messages config
+FUZZ_SECONDS ?= 20
+FUZZ := RUSTC_BOOTSTRAP=1 $(CARGO) fuzz
+FUZZ_LIMITS := -rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10
+
+fuzz-tools:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+
+fuzz-build: fuzz-tools
+	$(FUZZ) build
+
+# A short run of every target from the committed corpus (new inputs go to a temporary
+# directory, so the checkout stays clean): a reader that regressed fails here.
+fuzz-smoke: fuzz-build
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p "$$scratch/$$target"; \
+		if ! $(FUZZ) run $$target "$$scratch/$$target" fuzz/corpus/$$target -- \
+			$(FUZZ_LIMITS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			> "$$scratch/$$target.log" 2>&1; then \
+			tail -n 40 "$$scratch/$$target.log"; \
+			echo "fuzz target $$target failed; the input is in fuzz/artifacts/$$target"; \
+			exit 1; \
+		fi; \
+		echo "fuzz $$target: $(FUZZ_SECONDS) s clean," \
+			"$$(grep -o 'number_of_executed_units: [0-9]*' "$$scratch/$$target.log" | grep -o '[0-9]*') runs"; \
+	done
+
+# One target for longer, growing the committed corpus: make fuzz TARGET=config FUZZ_SECONDS=600
+fuzz: fuzz-build
+	RUSTC_BOOTSTRAP=1 nice -n 19 $(CARGO) fuzz run $(TARGET) fuzz/corpus/$(TARGET) -- $(FUZZ_LIMITS) \
+		-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1

@@ -325,3 +325,16 @@ fn every_example_in_the_configuration_doc_parses() {
     }
     assert!(examples >= 6, "only {examples} toml examples found");
 }
+
+#[test]
+fn the_fuzz_seed_with_every_key_is_accepted() {
+    // The `config` fuzz target starts from this file: were it refused, the fuzzer would
+    // mostly explore the first error instead of every key.
+    let config = Config::parse(include_str!("../../../../fuzz/every-key.toml")).unwrap();
+    assert_eq!(config.services.len(), 3);
+    assert_eq!(config.alerts.len(), 8);
+    let orders = &config.services[0];
+    assert_eq!((orders.headers.len(), orders.streams.len()), (3, 1));
+    assert!(config.services[1].settings.prometheus().is_some());
+    assert!(config.services[2].settings.mapping().is_some());
+}
