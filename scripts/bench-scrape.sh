@@ -30,8 +30,10 @@ if ! command -v prometheus >/dev/null; then
     $SUDO apt-get install -y --no-install-recommends prometheus >&2
 fi
 
-echo "building switchyard-fleet and switchyard-cli (release)…" >&2
-(cd "$ROOT" && cargo build --release --quiet -p switchyard-fleet -p switchyard-cli)
+PACKAGES=(-p switchyard-fleet)
+[ "$ONLY" = prometheus ] || PACKAGES+=(-p switchyard-cli)
+echo "building ${PACKAGES[*]} (release)…" >&2
+(cd "$ROOT" && cargo build --release --quiet "${PACKAGES[@]}")
 BIN=$CARGO_TARGET_DIR/release
 
 WORK=$(mktemp -d)
