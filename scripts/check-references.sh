@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The product cites only documents it contains: docs/contracts.md, docs/configuration.md
-# and docs/architecture.md. The design notes it was built from (CONTRACTS.md,
-# INTERFACES.md, DESIGN.md) are not part of it, so a citation of one of them, in a comment,
+# and docs/architecture.md. The design notes it was built from (the contracts,
+# interfaces and design notes kept outside the repository) are not part of it, so a citation of one of them, in a comment,
 # `--help` text or generated binding, points a user at nothing. Fails listing each one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ files() {
 }
 found=$(files \
   | while IFS= read -r -d '' file; do [[ -f $file ]] && printf '%s\0' "$file"; done \
-  | xargs -0 -r grep -n -I -E 'CONTRACTS\.md|INTERFACES\.md|DESIGN\.md' -- || true)
+  | xargs -0 -r grep -n -I -E '(CONTRACTS|INTERFACES|DESIGN)[.]md' -- || true)
 if [[ -n $found ]]; then
   echo "$found"
   echo "These cite documents the product does not contain; cite docs/contracts.md,"

@@ -73,7 +73,7 @@ describe("alerts grouped by rule", () => {
     expect(servicesLine(["a", "b", "c", "d", "e"], 3)).toBe("a, b, c and 2 more");
   });
 
-  it("acknowledges only what fires unacknowledged", () => {
+  it("acknowledges just what fires unacknowledged", () => {
     const [group] = groupByRule([
       alert({ service: "a" }),
       alert({ service: "b", phase: "pending" }),

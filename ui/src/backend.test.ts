@@ -10,7 +10,7 @@ describe("command errors", () => {
     expect(errorText(refused)).toBe("exchange_api is already closed");
   });
 
-  it("offers an override only for an overridable refusal", () => {
+  it("offers an override just for an overridable refusal", () => {
     expect(refusalOverridable({ code: "refused", message: "busy", details: { refusal: "in_flight", overridable: false } })).toBe(false);
     expect(refusalOverridable({ code: "no_engine", message: "nothing runs" })).toBe(false);
   });

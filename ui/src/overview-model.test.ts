@@ -41,7 +41,7 @@ describe("natural order", () => {
 });
 
 describe("the fleet keyed by name", () => {
-  it("replaces only the services in a batch, keeping the others' objects", () => {
+  it("replaces just the services in a batch, keeping the others' objects", () => {
     const a = service("a", "ok");
     const b = service("b", "ok");
     const fleet = fleetOf(a, b);

@@ -44,7 +44,7 @@ function show(fleet: Fleet, groupBy: GroupBy = "none", layout: Layout = "tiles")
 const tiles = () => Array.from(host.querySelectorAll("article[data-service]")).map((a) => (a as HTMLElement).dataset.service);
 
 describe("the overview at 5,000 services", () => {
-  it("puts only a screenful of tiles in the DOM, in natural order", () => {
+  it("puts just a screenful of tiles in the DOM, in natural order", () => {
     show(fleetOf(5000));
     const shown = tiles();
     expect(shown.length).toBeGreaterThan(0);
@@ -52,7 +52,7 @@ describe("the overview at 5,000 services", () => {
     expect(shown.slice(0, 3)).toEqual(["svc0", "svc1", "svc2"]);
   });
 
-  it("puts only a screenful of rows in the compact list", () => {
+  it("puts just a screenful of rows in the compact list", () => {
     show(fleetOf(5000), "none", "list");
     const rows = host.querySelectorAll("[data-list-service]");
     expect(rows.length).toBeGreaterThan(10);

@@ -113,13 +113,8 @@ fn usage_errors_exit_2_and_say_what_to_do() {
     assert!(stderr.contains("did you mean `timeout`"), "{stderr}");
 }
 
-#[tokio::test]
-async fn watch_collects_into_the_database() {
-    let fleet = one_service_fleet().await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("fleet.toml");
-    std::fs::write(&config, fleet.config_toml("200ms", "150ms")).unwrap();
-    let db = dir.path().join("history.db");
+/// Runs `switchyard-cli watch` for 1.5 s and expects a clean exit; returns its stderr.
+async fn watch_for_1500ms(config: &std::path::Path, db: &std::path::Path) -> String {
     let (config_arg, db_arg) = (config.display().to_string(), db.display().to_string());
     let output = tokio::task::spawn_blocking(move || {
         cli(&[
@@ -136,6 +131,17 @@ async fn watch_collects_into_the_database() {
     .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
+    stderr.into_owned()
+}
+
+#[tokio::test]
+async fn watch_collects_into_the_database() {
+    let fleet = one_service_fleet().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("fleet.toml");
+    std::fs::write(&config, fleet.config_toml("200ms", "150ms")).unwrap();
+    let db = dir.path().join("history.db");
+    let stderr = watch_for_1500ms(&config, &db).await;
     assert!(stderr.contains("observations written"), "{stderr}");
 
     let store = Store::open(&db).await.unwrap();

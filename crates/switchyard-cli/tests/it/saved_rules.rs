@@ -12,7 +12,7 @@ use switchyard_core::config::Config;
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::store::{Store, TimeRange};
 
-use super::{cli, one_service_fleet};
+use super::{one_service_fleet, watch_for_1500ms};
 
 fn health_rule(name: &str) -> RuleSpec {
     RuleSpec {
@@ -63,22 +63,7 @@ async fn watch_evaluates_the_rules_saved_from_the_window_and_honours_their_silen
     window.shutdown().await;
     store.close().await;
 
-    let (config_arg, db_arg) = (config_path.display().to_string(), db.display().to_string());
-    let output = tokio::task::spawn_blocking(move || {
-        cli(&[
-            "watch",
-            "--config",
-            &config_arg,
-            "--db",
-            &db_arg,
-            "--duration",
-            "1500ms",
-        ])
-    })
-    .await
-    .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    watch_for_1500ms(&config_path, &db).await;
 
     let store = Store::open(&db).await.unwrap();
     let rows = store

@@ -75,12 +75,13 @@ pub fn rules_from_toml(text: &str) -> Result<Vec<Rule>, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     use crate::alerts::{rules_to_toml, SelectSpec, Target};
 
-    fn spec(name: &str, when: &str) -> RuleSpec {
+    /// A CPU rule in its text form, as the editor sends one.
+    pub(in crate::alerts) fn spec(name: &str, when: &str) -> RuleSpec {
         RuleSpec {
             name: name.into(),
             select: SelectSpec {

@@ -43,21 +43,8 @@ pub fn rule_thresholds(
 mod tests {
     use super::*;
 
-    use crate::alerts::{rules_from_specs, RuleSpec, SelectSpec};
-
-    fn spec(name: &str, when: &str) -> RuleSpec {
-        RuleSpec {
-            name: name.into(),
-            select: SelectSpec {
-                series: Some("system.cpu_percent".into()),
-                ..SelectSpec::default()
-            },
-            when: when.into(),
-            for_duration: Some("2m".into()),
-            severity: Some("high".into()),
-            ..RuleSpec::default()
-        }
-    }
+    use crate::alerts::rule_set::tests::spec;
+    use crate::alerts::rules_from_specs;
 
     fn state(name: &str, tags: &[&str]) -> ServiceState {
         ServiceState {

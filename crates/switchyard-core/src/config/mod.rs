@@ -3,6 +3,7 @@
 //! line and the key that was probably meant, because a silently ignored typo in an
 //! on-call tool means a service that is never watched.
 
+mod profile_sections;
 mod raw;
 mod suggest;
 

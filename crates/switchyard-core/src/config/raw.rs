@@ -8,11 +8,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::profile_sections::{validate_mapping, validate_prometheus, RawMapping, RawPrometheus};
 use super::suggest::closest;
 use super::{Config, ConfigError, ServiceConfig, StorageConfig, StreamConfig};
 use crate::alerts::{Rule, RuleField, RuleOrigin, RuleSpec, SelectSpec};
-use crate::profiles::json_mapping::{self, MappingSettings};
-use crate::profiles::prometheus::{PrometheusSettings, SeriesMapping};
 use crate::profiles::Profile;
 use crate::profiles::ProfileSettings;
 use crate::secrets::HeaderSource;
@@ -104,43 +103,8 @@ struct RawStream {
     reconnect_max: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPrometheus {
-    path: Option<String>,
-    #[serde(default)]
-    series: Vec<RawSeries>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSeries {
-    metric: String,
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
-    #[serde(rename = "as")]
-    as_series: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMapping {
-    endpoint: String,
-    status: Option<String>,
-    #[serde(default)]
-    status_words: BTreeMap<String, Vec<String>>,
-    breakers: Option<String>,
-    breaker_name: Option<String>,
-    breaker_state: Option<String>,
-    queue_depth: Option<String>,
-    queue_capacity: Option<String>,
-    cache_hit_rate: Option<String>,
-    cache_hits: Option<String>,
-    cache_misses: Option<String>,
-}
-
 /// Turns byte offsets into line numbers for error messages.
-struct Source<'a> {
+pub(super) struct Source<'a> {
     text: &'a str,
 }
 
@@ -153,7 +117,7 @@ impl Source<'_> {
             + 1
     }
 
-    fn error_at<T>(&self, spanned: &Spanned<T>, message: String) -> ConfigError {
+    pub(super) fn error_at<T>(&self, spanned: &Spanned<T>, message: String) -> ConfigError {
         ConfigError {
             file: None,
             line: Some(self.line_of(spanned.span().start)),
@@ -486,81 +450,6 @@ fn validate_stream(
         ));
     }
     Ok(stream)
-}
-
-fn validate_prometheus(
-    source: &Source,
-    raw: Option<&Spanned<RawPrometheus>>,
-    profile: Option<Profile>,
-    name: &str,
-) -> Result<Option<PrometheusSettings>, ConfigError> {
-    let Some(spanned) = raw else { return Ok(None) };
-    if profile != Some(Profile::Prometheus) {
-        return Err(source.error_at(
-            spanned,
-            format!("service `{name}`: [service.prometheus] is only for profile = \"prometheus\""),
-        ));
-    }
-    let raw = spanned.get_ref();
-    let path = raw.path.clone().unwrap_or_else(|| "/metrics".to_string());
-    if !path.starts_with('/') {
-        return Err(source.error_at(
-            spanned,
-            format!("service `{name}`: prometheus.path must start with /"),
-        ));
-    }
-    Ok(Some(PrometheusSettings {
-        path,
-        series: raw
-            .series
-            .iter()
-            .map(|s| SeriesMapping {
-                metric: s.metric.clone(),
-                labels: s.labels.clone(),
-                as_series: s.as_series.clone(),
-            })
-            .collect(),
-    }))
-}
-
-fn validate_mapping(
-    source: &Source,
-    raw: Option<&Spanned<RawMapping>>,
-    profile: Option<Profile>,
-    name: &str,
-) -> Result<Option<MappingSettings>, ConfigError> {
-    let Some(spanned) = raw else { return Ok(None) };
-    if profile != Some(Profile::JsonMapping) {
-        return Err(source.error_at(
-            spanned,
-            format!("service `{name}`: [service.mapping] is only for profile = \"json-mapping\""),
-        ));
-    }
-    let raw = spanned.get_ref();
-    for word in raw.status_words.keys() {
-        if !matches!(word.as_str(), "ok" | "degraded" | "down") {
-            return Err(source.error_at(
-                spanned,
-                format!("service `{name}`: status_words takes ok, degraded and down, not `{word}`"),
-            ));
-        }
-    }
-    let settings = MappingSettings {
-        endpoint: raw.endpoint.clone(),
-        status: raw.status.clone(),
-        status_words: raw.status_words.clone(),
-        breakers: raw.breakers.clone(),
-        breaker_name: raw.breaker_name.clone(),
-        breaker_state: raw.breaker_state.clone(),
-        queue_depth: raw.queue_depth.clone(),
-        queue_capacity: raw.queue_capacity.clone(),
-        cache_hit_rate: raw.cache_hit_rate.clone(),
-        cache_hits: raw.cache_hits.clone(),
-        cache_misses: raw.cache_misses.clone(),
-    };
-    json_mapping::validate(&settings)
-        .map_err(|e| source.error_at(spanned, format!("service `{name}`: mapping: {e}")))?;
-    Ok(Some(settings))
 }
 
 fn validate_base_url(
