@@ -5,6 +5,7 @@
 
 mod profile_sections;
 mod raw;
+mod source;
 mod suggest;
 
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::raw::Source;
+use super::source::Source;
 use super::ConfigError;
 use crate::profiles::json_mapping::{self, MappingSettings};
 use crate::profiles::prometheus::{PrometheusSettings, SeriesMapping};

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::profile_sections::{validate_mapping, validate_prometheus, RawMapping, RawPrometheus};
+use super::source::Source;
 use super::suggest::closest;
 use super::{Config, ConfigError, ServiceConfig, StorageConfig, StreamConfig};
 use crate::alerts::{Rule, RuleField, RuleOrigin, RuleSpec, SelectSpec};
@@ -101,51 +102,6 @@ struct RawStream {
     max_rate: Option<u32>,
     reconnect_min: Option<String>,
     reconnect_max: Option<String>,
-}
-
-/// Turns byte offsets into line numbers for error messages.
-pub(super) struct Source<'a> {
-    text: &'a str,
-}
-
-impl Source<'_> {
-    fn line_of(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
-            .bytes()
-            .filter(|b| *b == b'\n')
-            .count()
-            + 1
-    }
-
-    pub(super) fn error_at<T>(&self, spanned: &Spanned<T>, message: String) -> ConfigError {
-        ConfigError {
-            file: None,
-            line: Some(self.line_of(spanned.span().start)),
-            message,
-        }
-    }
-
-    fn duration(&self, value: &Spanned<String>, key: &str) -> Result<Duration, ConfigError> {
-        parse_duration(value.get_ref()).map_err(|e| self.error_at(value, format!("{key}: {e}")))
-    }
-
-    fn optional_duration(
-        &self,
-        value: Option<&Spanned<String>>,
-        key: &str,
-    ) -> Result<Option<Duration>, ConfigError> {
-        value.map(|v| self.duration(v, key)).transpose()
-    }
-
-    fn optional_size(
-        &self,
-        value: Option<&Spanned<String>>,
-        key: &str,
-    ) -> Result<Option<u64>, ConfigError> {
-        value
-            .map(|v| parse_size(v.get_ref()).map_err(|e| self.error_at(v, format!("{key}: {e}"))))
-            .transpose()
-    }
 }
 
 pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
