@@ -11,6 +11,8 @@ packages=(
   xvfb xauth webkit2gtk-driver dbus-x11 imagemagick x11-apps x11-utils
   chromium fonts-dejavu-core   # the snapshot tests: headless rendering of the HTML; PNG chart labels
   dpkg-dev lintian rpm         # make package: Depends from dpkg-shlibdeps; the package test's checks
+  prometheus prometheus-alertmanager victoria-metrics   # the engines' tests run the real ones on loopback
+  dnsmasq                      # a real DNS server on loopback for the discovery tests
 )
 
 missing=()

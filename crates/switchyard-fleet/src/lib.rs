@@ -19,6 +19,7 @@ mod config_toml;
 mod control;
 mod demo;
 mod dynamics;
+pub mod engines_on_loopback;
 mod faults;
 mod gate;
 mod internal_key;

@@ -8,6 +8,7 @@ mod config;
 mod control;
 mod emergency_controls;
 mod endpoint_faults;
+mod engines_on_loopback;
 mod faults;
 mod health;
 mod health_levels;
