@@ -129,6 +129,10 @@ export function App() {
   const [help, setHelp] = useState(false);
   const filterInput = useRef<HTMLInputElement>(null);
   const pendingRender = useRef<(string | undefined)[]>([]);
+  // The observation each service was last measured with: a batch that carries a
+  // service for another reason (its stream's status changed) repeats an observation
+  // already on screen, whose age is not the update path's latency.
+  const measuredObservation = useRef(new Map<string, string>());
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
   const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
   // The export takes what is on screen: the filtered services, and a paused or custom range.
@@ -174,7 +178,12 @@ export function App() {
   useEffect(() => {
     // Subscribe before the first read so no update falls between the two.
     watchFleet((update) => {
-      pendingRender.current.push(...update.services.map((s) => s.latest?.observed_at));
+      for (const service of update.services) {
+        const observedAt = service.latest?.observed_at;
+        if (!observedAt || measuredObservation.current.get(service.name) === observedAt) continue;
+        measuredObservation.current.set(service.name, observedAt);
+        pendingRender.current.push(observedAt);
+      }
       setFleet((current) => applyBatch(current, update.services));
     })
       .then(() => Promise.all([fetchSession(), fetchFleet()]))

@@ -1,0 +1,260 @@
+//! The soak (issue 17): the release app in a real window under Xvfb for a long run, the
+//! window switched between the overview, the breaker board, a service's charts and the
+//! alerts panel on a schedule, and the proportional set size (PSS) of the app and its
+//! WebKit processes sampled every minute. After the first ten minutes (start-up, caches
+//! filling) memory may grow by at most 10 % over the rest of the run; the example exits
+//! 1 when it grew more, so whatever grows gets found.
+//!
+//! Run through `scripts/soak.sh` (which builds the app and sets `SWITCHYARD_BIN`):
+//! `scripts/soak.sh --minutes 120 --services 300 --poll-interval 2s`. With `--services 0`
+//! (the default) it watches the demo fleet. It writes one CSV row per sample to `--out` and prints each as it goes.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
+use switchyard_tests::webdriver::Session;
+use switchyard_tests::{app_binary, Window};
+
+/// Memory may grow this much after the warm-up.
+const ALLOWED_GROWTH: f64 = 0.10;
+/// The samples before this are the warm-up.
+const WARM_UP: Duration = Duration::from_secs(600);
+/// How often the window changes view.
+const VIEW_EVERY: Duration = Duration::from_secs(15);
+
+struct Options {
+    minutes: u64,
+    services: usize,
+    sample_every: Duration,
+    /// How often each service is polled, as the configuration writes it.
+    poll_interval: String,
+    out: PathBuf,
+}
+
+fn options() -> Result<Options> {
+    let mut options = Options {
+        minutes: 120,
+        services: 0,
+        sample_every: Duration::from_secs(60),
+        poll_interval: "2s".to_owned(),
+        out: PathBuf::from("soak.csv"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--minutes" => options.minutes = value.parse()?,
+            "--services" => options.services = value.parse()?,
+            "--sample-seconds" => options.sample_every = Duration::from_secs(value.parse()?),
+            "--poll-interval" => options.poll_interval = value,
+            "--out" => options.out = PathBuf::from(value),
+            other => bail!(
+                "unknown option {other} (--minutes, --services, --sample-seconds, --poll-interval, --out)"
+            ),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let options = options()?;
+    // A fleet of the given size: breaker registries among health documents, so the
+    // board and the charts have something to draw.
+    let fleet = if options.services > 0 {
+        Some(
+            Fleet::start(FleetSpec {
+                services: (1..=options.services)
+                    .map(|i| {
+                        let profile = if i % 10 == 0 {
+                            Profile::BreakerRegistry
+                        } else {
+                            Profile::HealthContract
+                        };
+                        ServiceSpec::quiet(profile, format!("svc{i}"))
+                    })
+                    .collect(),
+            })
+            .await?,
+        )
+    } else {
+        None
+    };
+    let window = match &fleet {
+        Some(fleet) => Window::with_config(&config(fleet, &options.poll_interval)).await?,
+        None => Window::demo().await?,
+    };
+    let session = &window.session;
+    let app = app_binary()?;
+
+    let mut csv = String::from("minute,app_pss_mib,webkit_pss_mib,total_pss_mib,processes\n");
+    let started = Instant::now();
+    let end = started + Duration::from_secs(options.minutes * 60);
+    let mut next_sample = started;
+    let mut next_view = started;
+    let mut view = 0usize;
+    let mut samples: Vec<(Duration, f64)> = Vec::new();
+    while Instant::now() < end {
+        let now = Instant::now();
+        if now >= next_view {
+            show_view(session, view).await?;
+            view += 1;
+            next_view += VIEW_EVERY;
+        }
+        if now >= next_sample {
+            let (app_kib, webkit_kib, processes) = pss_of(&app)?;
+            let minute = now.duration_since(started).as_secs_f64() / 60.0;
+            let total = (app_kib + webkit_kib) as f64 / 1024.0;
+            let line = format!(
+                "{minute:.1},{:.1},{:.1},{total:.1},{processes}",
+                app_kib as f64 / 1024.0,
+                webkit_kib as f64 / 1024.0
+            );
+            println!("{line}");
+            let _ = writeln!(csv, "{line}");
+            std::fs::write(&options.out, &csv)?;
+            samples.push((now.duration_since(started), total));
+            next_sample += options.sample_every;
+        }
+        let wake = next_sample.min(next_view).min(end);
+        tokio::time::sleep(wake.saturating_duration_since(Instant::now())).await;
+    }
+    window.close().await?;
+    drop(fleet);
+    judge(&samples)
+}
+
+/// Whether memory after the warm-up stayed within the allowed growth.
+fn judge(samples: &[(Duration, f64)]) -> Result<()> {
+    let after: Vec<f64> = samples
+        .iter()
+        .filter(|(at, _)| *at >= WARM_UP)
+        .map(|(_, mib)| *mib)
+        .collect();
+    let (Some(first), Some(last)) = (after.first(), after.last()) else {
+        println!("the run ended within the warm-up: no verdict");
+        return Ok(());
+    };
+    let peak = after.iter().copied().fold(f64::MIN, f64::max);
+    let growth = (last - first) / first;
+    println!(
+        "after the warm-up: {first:.1} MiB → {last:.1} MiB at the end ({:+.1} %), peak {peak:.1} MiB",
+        growth * 100.0
+    );
+    if growth > ALLOWED_GROWTH {
+        bail!(
+            "memory grew {:.1} % after the warm-up (allowed {:.0} %)",
+            growth * 100.0,
+            ALLOWED_GROWTH * 100.0
+        );
+    }
+    Ok(())
+}
+
+/// Overview, breaker board, one service's charts, alerts: the views an engineer moves
+/// between, in turn.
+async fn show_view(session: &Session, turn: usize) -> Result<()> {
+    let script = match turn % 4 {
+        0 => keys(&["Escape", "g", "o"]),
+        1 => keys(&["g", "b"]),
+        2 => format!(
+            "{} const tiles = document.querySelectorAll('article[data-service]');
+             if (tiles.length) tiles[{}% tiles.length].click();",
+            keys(&["Escape", "g", "o"]),
+            turn / 4
+        ),
+        _ => keys(&["Escape", "g", "a"]),
+    };
+    session.execute(&format!("{script} return null;")).await?;
+    Ok(())
+}
+
+fn keys(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|key| {
+            format!("window.dispatchEvent(new KeyboardEvent('keydown', {{ key: '{key}' }}));")
+        })
+        .collect()
+}
+
+/// The PSS, in KiB, of every process running `app` and of their descendants (WebKit's
+/// web and network processes), and how many processes that was.
+fn pss_of(app: &Path) -> Result<(u64, u64, usize)> {
+    let mut parents: Vec<(u32, u32, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The parent is the second field after the parenthesised command name.
+        let Some(ppid) = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok())
+        else {
+            continue;
+        };
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        parents.push((pid, ppid, exe));
+    }
+    let roots: HashSet<u32> = parents
+        .iter()
+        .filter(|(_, _, exe)| exe == app)
+        .map(|(pid, _, _)| *pid)
+        .collect();
+    if roots.is_empty() {
+        bail!("no process runs {}", app.display());
+    }
+    // Descendants, to any depth.
+    let mut family = roots.clone();
+    loop {
+        let before = family.len();
+        for (pid, ppid, _) in &parents {
+            if family.contains(ppid) {
+                family.insert(*pid);
+            }
+        }
+        if family.len() == before {
+            break;
+        }
+    }
+    let (mut app_kib, mut webkit_kib) = (0, 0);
+    for pid in &family {
+        let pss = pss_kib(*pid).unwrap_or(0);
+        if roots.contains(pid) {
+            app_kib += pss;
+        } else {
+            webkit_kib += pss;
+        }
+    }
+    Ok((app_kib, webkit_kib, family.len()))
+}
+
+fn pss_kib(pid: u32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    rollup
+        .lines()
+        .find_map(|line| line.strip_prefix("Pss:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn config(fleet: &Fleet, poll_interval: &str) -> String {
+    fleet
+        .services()
+        .iter()
+        .map(|s| {
+            format!(
+                "[[service]]\nname = \"{}\"\nbase_url = \"{}\"\nprofile = \"{}\"\npoll_interval = \"{poll_interval}\"\n\n",
+                s.name, s.base_url, s.profile
+            )
+        })
+        .collect()
+}
