@@ -110,6 +110,22 @@ impl Profile {
         }
     }
 
+    /// Where a service of this profile lists the endpoints it has, if it does.
+    pub fn index(self) -> Option<&'static str> {
+        match self {
+            Profile::SpringActuator => Some(spring_actuator::INDEX),
+            _ => None,
+        }
+    }
+
+    /// The paths an index answer lists, or none when it lists nothing readable.
+    pub fn listed_paths(self, body: &[u8]) -> Option<Vec<String>> {
+        match self {
+            Profile::SpringActuator => spring_actuator::listed_paths(body),
+            _ => None,
+        }
+    }
+
     /// The actions a service of this profile offers (the actions issue acts on them).
     pub fn actions(self) -> Vec<ActionKind> {
         match self {

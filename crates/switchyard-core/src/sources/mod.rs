@@ -2,6 +2,7 @@
 //! source ends in the same [`crate::model::Observation`].
 
 pub mod detect;
+pub mod endpoint_index;
 pub mod http;
 pub mod poller;
 pub mod reading;

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::detect;
+use super::endpoint_index::{EndpointIndex, IndexRequest};
 use super::http;
 use super::reading::read_response;
 use crate::backoff::Backoff;
@@ -28,6 +29,8 @@ pub struct ServicePoller {
     /// Secrets that could not be resolved; named when the service refuses us.
     secret_problems: Vec<String>,
     profile: Option<(Profile, Vec<Endpoint>, Box<dyn ProfileReader>)>,
+    /// The endpoints the service says it has, for profiles that publish a list.
+    index: EndpointIndex,
     round: u64,
 }
 
@@ -48,6 +51,7 @@ impl ServicePoller {
             headers,
             secret_problems,
             profile,
+            index: EndpointIndex::default(),
             round: 0,
         }
     }
@@ -112,13 +116,25 @@ impl ServicePoller {
         let profile = *profile;
         let round = self.round;
         self.round += 1;
+        let request = IndexRequest {
+            client,
+            base_url: &self.service.base_url,
+            headers: &self.headers,
+            timeout: self.service.timeout,
+            max_body: self.service.max_body_bytes,
+        };
+        self.index.refresh(profile, round, request).await;
 
         let mut merged = Reading::default();
         let mut latency = Duration::ZERO;
         let mut retry_after = None;
         let mut problems = Vec::new();
         let mut reachability = None;
-        for endpoint in endpoints.iter().filter(|e| full || e.is_due(round)) {
+        let index = &self.index;
+        let due = endpoints
+            .iter()
+            .filter(|e| (full || e.is_due(round)) && index.allows(e));
+        for endpoint in due {
             let url = format!("{}{}", self.service.base_url, endpoint.path);
             let fetched = http::get(
                 client,

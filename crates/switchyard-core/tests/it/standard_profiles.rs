@@ -275,6 +275,95 @@ async fn spring_actuator_health_breakers_and_each_event_once() {
     );
 }
 
+/// The actuator's index of links, listing `endpoints` (as Spring Boot writes it: every
+/// link absolute, a templated one among them).
+fn actuator_index(base_url: &str, endpoints: &[&str]) -> Vec<u8> {
+    let mut links = serde_json::Map::new();
+    links.insert(
+        "self".into(),
+        serde_json::json!({ "href": format!("{base_url}/actuator"), "templated": false }),
+    );
+    for endpoint in endpoints {
+        links.insert(
+            (*endpoint).into(),
+            serde_json::json!({ "href": format!("{base_url}/actuator/{endpoint}"), "templated": false }),
+        );
+        links.insert(
+            format!("{endpoint}-path"),
+            serde_json::json!({ "href": format!("{base_url}/actuator/{endpoint}/{{*path}}"), "templated": true }),
+        );
+    }
+    serde_json::to_vec(&serde_json::json!({ "_links": links })).expect("json")
+}
+
+/// Serves the Spring routes behind an index that lists `listed`: routes it does not list
+/// are not served either (a 404, as Spring answers for an endpoint it does not have).
+async fn serve_spring_with_index(listed: &[&str]) -> String {
+    // The index holds the server's own address, known once it is bound: bind first.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let base_url = format!("http://{}", listener.local_addr().expect("address"));
+    let index = actuator_index(&base_url, listed);
+    let mut router = Router::new().route(
+        "/actuator",
+        get(move || async move { ([(CONTENT_TYPE, ACTUATOR_JSON)], index) }),
+    );
+    for Route {
+        path,
+        content_type,
+        bodies,
+    } in spring_routes()
+    {
+        if listed.iter().any(|l| path.ends_with(&format!("/{l}"))) {
+            let body = bodies.last().expect("a body").clone();
+            router = router.route(
+                path,
+                get(move || async move { ([(CONTENT_TYPE, content_type)], body) }),
+            );
+        }
+    }
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base_url
+}
+
+/// A Spring service without Resilience4j lists no breaker endpoints in `GET /actuator`:
+/// the console polls only what it lists, so the tile shows no permanent problems, in
+/// ordinary rounds and in full ones (verification's) alike.
+#[tokio::test]
+async fn spring_actuator_polls_only_what_the_index_lists() {
+    let client = build_client();
+    let plain = serve_spring_with_index(&["health"]).await;
+    let mut poller = ServicePoller::new(ServiceConfig::new(
+        "plain-spring",
+        &plain,
+        Some(Profile::SpringActuator),
+    ));
+    for _ in 0..3 {
+        let (observation, _) = poller.poll_round(&client, &SystemClock).await;
+        assert_reachable(&observation, "spring-actuator");
+        assert!(observation.health.is_some());
+        assert!(observation.breakers.is_empty());
+    }
+    let (full, _) = poller.poll(&client, &SystemClock, true).await;
+    assert_reachable(&full, "spring-actuator");
+
+    // One that lists its breakers gets them read as before.
+    let resilient =
+        serve_spring_with_index(&["health", "circuitbreakers", "circuitbreakerevents"]).await;
+    let mut poller = ServicePoller::new(ServiceConfig::new(
+        "resilient",
+        &resilient,
+        Some(Profile::SpringActuator),
+    ));
+    let (observation, _) = poller.poll_round(&client, &SystemClock).await;
+    assert_reachable(&observation, "spring-actuator");
+    assert!(
+        !observation.breakers.is_empty(),
+        "the listed breakers are read"
+    );
+}
+
 fn spring_prometheus_settings(path: &str) -> PrometheusSettings {
     let mapping = |result: &str, as_series: &str| SeriesMapping {
         metric: "cache_gets_total".into(),

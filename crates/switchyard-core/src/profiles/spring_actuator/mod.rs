@@ -15,6 +15,9 @@
 //!   becomes a transition to closed, because Resilience4j's reset closes the breaker
 //!   without writing a `STATE_TRANSITION`. Other event kinds are ignored.
 //!
+//! - The actuator's index (`GET /actuator`) says which endpoints the service has; the
+//!   poller polls only those (`index`). A service with no index is polled as before.
+//!
 //! The parts, by job: `health` reads `/actuator/health` into dependencies;
 //! `breakers` reads `/actuator/circuitbreakers`; `events` turns the event log into
 //! transitions, each once. This file holds the endpoints and the reader that routes
@@ -23,6 +26,7 @@
 mod breakers;
 mod events;
 mod health;
+mod index;
 
 use std::collections::HashMap;
 
@@ -34,6 +38,7 @@ use events::SeenEvents;
 pub use events::{parse_creation_time, parse_transition};
 use health::read_health;
 pub use health::spring_status;
+pub use index::{listed_paths, INDEX};
 
 pub const HEALTH: &str = "/actuator/health";
 pub const BREAKERS: &str = "/actuator/circuitbreakers";
