@@ -178,6 +178,56 @@ async fn dropped_connections_reconnect_with_backoff_not_in_a_tight_loop() {
     fleet.shutdown().await;
 }
 
+/// The waits between reconnections grow with the failures, up to the cap: each wait is
+/// at least the floor and at most the doubled ceiling for its attempt (50, 100, 200,
+/// then 400 ms), and later waits do reach past what the early ones could.
+#[tokio::test]
+async fn reconnect_waits_grow_with_failures_up_to_the_cap() {
+    let fleet = fleet_of(SimProfile::BreakerRegistry, "registry").await;
+    let config = streaming(&fleet, "/api/ws/breakers", &["breakers"], |_| {});
+    let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
+    let mut events = crate::support::events_of(&engine);
+    wait_for(&mut events, "registry", "live", |s| {
+        stream_state(s) == Some(StreamState::Live)
+    })
+    .await;
+
+    set(&fleet, "registry", json!({"stream_fault": "drop"})).await;
+    // Each backing-off spell once: (when it began, when the next attempt is due).
+    let mut waits: Vec<(chrono::DateTime<chrono::Utc>, i64)> = Vec::new();
+    while waits.len() < 14 {
+        let state = wait_for(&mut events, "registry", "backing off", |s| {
+            stream_state(s) == Some(StreamState::BackingOff) && s.streams[0].retry_at.is_some()
+        })
+        .await;
+        let status = &state.streams[0];
+        if waits.last().is_some_and(|(since, _)| *since == status.since) {
+            continue;
+        }
+        let wait = (status.retry_at.unwrap() - status.since).num_milliseconds();
+        waits.push((status.since, wait));
+    }
+    let waits: Vec<i64> = waits.into_iter().map(|(_, wait)| wait).collect();
+    for (n, wait) in waits.iter().enumerate() {
+        let ceiling = (50 << n.min(3)).min(400);
+        assert!(
+            (49..=ceiling + 1).contains(wait),
+            "wait {n} was {wait} ms, outside 50..={ceiling}: {waits:?}"
+        );
+    }
+    // Past the fourth attempt the ceiling is the cap: with full jitter, some of ten
+    // waits land above 200 ms, which none of the first three could (a chance of
+    // about 0.43^10 = 0.02 % to miss).
+    assert!(
+        waits[4..].iter().any(|wait| *wait > 200),
+        "the waits never grew past 200 ms: {waits:?}"
+    );
+
+    set(&fleet, "registry", json!({"stream_fault": "none"})).await;
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_full_channel_is_shown_and_retried_on_the_slow_path() {
     let fleet = fleet_of(SimProfile::EmergencyControls, "wallet").await;
