@@ -149,8 +149,10 @@ impl Redactor {
         if out.contains('=') {
             out = self.redact_parameters(&out);
         }
-        for scheme in ["Bearer ", "Basic ", "bearer ", "basic "] {
-            if out.contains(scheme) {
+        // Authorization schemes are case-insensitive (RFC 9110): `BASIC x` is as secret
+        // as `Basic x`.
+        for scheme in ["bearer ", "basic "] {
+            if out.to_ascii_lowercase().contains(scheme) {
                 out = redact_after(&out, scheme);
             }
         }
@@ -252,11 +254,14 @@ fn redact_url_credentials(text: &str) -> String {
     out
 }
 
-/// Replaces the token after every occurrence of `prefix` (`Bearer abc` → `Bearer [redacted]`).
+/// Replaces the token after every occurrence of `prefix`, a lower-case ASCII word, in
+/// any case (`Bearer abc` → `Bearer [redacted]`).
 fn redact_after(text: &str, prefix: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find(prefix) {
+    // ASCII lower-casing keeps every byte offset, so positions found in the lower-case
+    // copy are positions in `rest`.
+    while let Some(i) = rest.to_ascii_lowercase().find(prefix) {
         let (before, after) = rest.split_at(i + prefix.len());
         out.push_str(before);
         let end = after.find(is_value_end).unwrap_or(after.len());
@@ -312,6 +317,10 @@ mod tests {
         assert_eq!(
             r.redact("Authorization: Bearer xyz.abc"),
             "Authorization: Bearer [redacted]"
+        );
+        assert_eq!(
+            r.redact("authorization: BASIC dXNlcg== and bearer t0k"),
+            "authorization: BASIC [redacted] and bearer [redacted]"
         );
         assert_eq!(
             r.redact("<svg xmlns=\"http://www.w3.org/2000/svg\">"),

@@ -27,6 +27,15 @@ const CANARY: &str = "canary-5e1f0c2a9b77";
 /// The password in a base URL, and the configured resolved secret.
 const URL_PASSWORD: &str = "urlpass-81c4d";
 const RESOLVED: &str = "resolved-secret-3f9a";
+/// Credentials a service echoed in an error, known to no configuration: only the
+/// authorization schemes can find them, in any case (RFC 9110: schemes are
+/// case-insensitive).
+const ECHOED: [(&str, &str); 4] = [
+    ("Basic", "YWRtaW46YmFzaWMtY2FuYXJ5"),
+    ("bearer", "lower-bearer-77aa"),
+    ("BASIC", "upper-basic-1b2c"),
+    ("BeArEr", "mixed-bearer-9c1d"),
+];
 
 const WINDOW_MS: i64 = 600_000;
 
@@ -470,6 +479,15 @@ async fn a_canary_secret_appears_nowhere() {
         silenced_until: None,
         ..alert("resolved-leak", "payments", AlertState::Pending, 500_000)
     });
+    let echoed: Vec<String> = ECHOED
+        .iter()
+        .map(|(scheme, token)| format!("authorization: {scheme} {token}"))
+        .collect();
+    writer.handle().record_alert(AlertEvent {
+        detail: Some(format!("upstream echoed {}", echoed.join("; "))),
+        silenced_until: None,
+        ..alert("echoed-credentials", "payments", AlertState::Pending, 510_000)
+    });
     writer.finish().await;
     let config = config();
     let snapshot = gathered(&db, &config).await;
@@ -479,7 +497,10 @@ async fn a_canary_secret_appears_nowhere() {
     let zip_path = dir.path().join("incident.zip");
     let report = snapshot::write_zip(&snapshot, &zip_path).unwrap();
 
-    for secret in [CANARY, URL_PASSWORD, RESOLVED, "tenant=acme"] {
+    let secrets = [CANARY, URL_PASSWORD, RESOLVED, "tenant=acme"]
+        .into_iter()
+        .chain(ECHOED.iter().map(|(_, token)| *token));
+    for secret in secrets {
         assert!(!html.contains(secret), "{secret} in the HTML");
         assert!(!json.contains(secret), "{secret} in the JSON");
         for (name, bytes) in unzip(&zip_path) {
