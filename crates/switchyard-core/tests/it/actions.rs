@@ -1086,3 +1086,91 @@ async fn the_console_announces_each_audit_row_once_it_is_in_the_history() {
     console.shutdown().await;
     fleet.shutdown().await;
 }
+
+/// The console's exactly-once guard, exercised from outside the window (whose dialog
+/// stops a second click before it reaches Rust): two requests for the same reset while
+/// the service is slow to answer the first. One request reaches the service; the other
+/// is refused as in flight, before anything is sent or audited.
+#[tokio::test]
+async fn a_second_request_for_the_same_action_in_flight_is_refused() {
+    use switchyard_core::actions::RefusalCode;
+    use switchyard_core::console::{Console, ConsoleOptions, Watch};
+
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![ServiceSpec::quiet(
+            SimProfile::BreakerRegistry,
+            "trading-api",
+        )],
+    })
+    .await
+    .expect("fleet starts");
+    set(
+        &fleet,
+        "trading-api",
+        json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+    )
+    .await;
+    let reset_path = "/api/circuit-breakers/exchange_api/reset";
+    set(
+        &fleet,
+        "trading-api",
+        json!({"fault": "slow", "delay_ms": 1500, "endpoint": reset_path}),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config::parse(&fleet.config_toml("2s", "3s")).expect("config parses");
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(dir.path().join("history.db")),
+            clock: Arc::new(SystemClock),
+            watch: Watch::All,
+            maintenance: false,
+        },
+    )
+    .await;
+    console
+        .first_read("trading-api", Duration::from_secs(10))
+        .await
+        .expect("the service is read");
+    let request = ask(
+        "trading-api",
+        ActionKind::ResetBreaker,
+        Some("exchange_api"),
+        "exchange back (INC-4713)",
+    );
+    let (first, second) = tokio::join!(
+        console.run_action(&request, QUICK),
+        console.run_action(&request, QUICK)
+    );
+    let (sent, refused) = match (first, second) {
+        (Ok(sent), Err(refused)) | (Err(refused), Ok(sent)) => (sent, refused),
+        (first, second) => panic!("one must be sent and one refused: {first:?} / {second:?}"),
+    };
+    assert_eq!(refused.code, RefusalCode::InFlight, "{refused:?}");
+    assert_eq!(sent.http_status, Some(200), "{sent:?}");
+
+    let state: Value = reqwest::get(format!("{}/_fleet/state", base_url(&fleet, "trading-api")))
+        .await
+        .expect("state answers")
+        .json()
+        .await
+        .expect("json");
+    let resets = state["actions"]
+        .as_array()
+        .map_or(0, |actions| actions.len());
+    assert_eq!(
+        resets, 1,
+        "one request at the service: {}",
+        state["actions"]
+    );
+    let store = console.store().expect("history open");
+    let rows = store
+        .actions_between(Some("trading-api"), TimeRange::all())
+        .await
+        .expect("audit query");
+    assert_eq!(rows.len(), 1, "one audit row: {rows:?}");
+
+    console.shutdown().await;
+    fleet.shutdown().await;
+}

@@ -486,7 +486,12 @@ async fn a_canary_secret_appears_nowhere() {
     writer.handle().record_alert(AlertEvent {
         detail: Some(format!("upstream echoed {}", echoed.join("; "))),
         silenced_until: None,
-        ..alert("echoed-credentials", "payments", AlertState::Pending, 510_000)
+        ..alert(
+            "echoed-credentials",
+            "payments",
+            AlertState::Pending,
+            510_000,
+        )
     });
     writer.finish().await;
     let config = config();

@@ -201,7 +201,10 @@ async fn reconnect_waits_grow_with_failures_up_to_the_cap() {
         })
         .await;
         let status = &state.streams[0];
-        if waits.last().is_some_and(|(since, _)| *since == status.since) {
+        if waits
+            .last()
+            .is_some_and(|(since, _)| *since == status.since)
+        {
             continue;
         }
         let wait = (status.retry_at.unwrap() - status.since).num_milliseconds();
