@@ -1,5 +1,7 @@
 //! Actions: a breaker reset confirmed with a reason is sent once (even on a double
 //! click), verified and audited; an invalidation by pattern; a refused reset overridden.
+//! The dialog's words are read exactly (the request it plans, the breaker's state, the
+//! refusal, the outcome): a dialog that showed the wrong request must fail here.
 
 use std::time::Duration;
 
@@ -9,7 +11,8 @@ use switchyard_tests::Window;
 
 use crate::fleet_control::{fleet_actions, set};
 use crate::page::{
-    action_outcome, breaker_shown, click, element_shown, save_screenshot, type_into, type_reason,
+    action_dialog, action_outcome, breaker_shown, click, element_shown, reads_verified,
+    save_screenshot, type_into, type_reason,
 };
 use crate::ONE_WINDOW;
 
@@ -34,6 +37,8 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
             .map(|s| s.base_url.clone())
             .unwrap_or_default()
     };
+    // Where a plan says the request goes: host and port, as the dialog shows them.
+    let place = |name: &str| url(name).trim_start_matches("http://").to_string();
     let window = Window::with_config(&fleet.config_toml("1s", "800ms")).await?;
     let session = &window.session;
 
@@ -56,15 +61,31 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
     )
     .await?;
     click(session, "button[data-reset=\"registry/exchange_api\"]").await?;
-    let plan = "return document.querySelector('[data-testid=action-plan]')?.textContent ?? null;";
-    session
-        .wait_for(
-            "the plan in the dialog",
-            Duration::from_secs(10),
-            plan,
-            |v| v.as_str().map(|_| ()),
-        )
-        .await?;
+    // The dialog says what, in which state, and exactly which request will go where.
+    let dialog = action_dialog(session, "plan").await?;
+    anyhow::ensure!(
+        dialog["title"] == "Reset exchange_api on registry?",
+        "{dialog}"
+    );
+    // "since" counts from the failure the fleet recorded when it was set, seconds ago.
+    let state_since = dialog["state"]
+        .as_str()
+        .and_then(|s| s.strip_prefix("now open since "))
+        .and_then(|s| s.strip_suffix(" s · failure rate 0 % · 7 failures"));
+    anyhow::ensure!(
+        state_since.is_some_and(|n| n.parse::<u32>().is_ok()),
+        "{dialog}"
+    );
+    anyhow::ensure!(
+        dialog["plan"]
+            == format!(
+                "POST {}/api/circuit-breakers/exchange_api/reset — resets breaker exchange_api \
+                 of registry to CLOSED: calls go through again at once",
+                place("registry")
+            ),
+        "{dialog}"
+    );
+    anyhow::ensure!(dialog["refusal"].is_null(), "{dialog}");
     type_reason(session, "exchange recovered; letting traffic back").await?;
     // A double click: two clicks in the same instant.
     session
@@ -73,7 +94,7 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         )
         .await?;
     let text = action_outcome(session, "the verified outcome").await?;
-    anyhow::ensure!(text.starts_with("verified: closed"), "outcome: {text}");
+    anyhow::ensure!(reads_verified(&text, "closed"), "outcome: {text}");
     let sent = fleet_actions(&url("registry")).await?;
     anyhow::ensure!(
         sent.len() == 1,
@@ -121,28 +142,26 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
         "the invalidation could be confirmed without a pattern"
     );
     type_into(session, "action-pattern", "market_data:*").await?;
+    let invalidation = format!(
+        "POST {}/api/cache/invalidate/pattern {{\"pattern\":\"market_data:*\"}} — evicts the \
+         entries of registry's cache matching `market_data:*`",
+        place("registry")
+    );
     session
         .wait_for(
             "the plan naming the pattern",
             Duration::from_secs(10),
-            plan,
-            |v| {
-                v.as_str()
-                    .filter(|t| t.contains("market_data:*"))
-                    .map(|_| ())
-            },
+            crate::page::READ_ACTION_DIALOG,
+            |d| (d["plan"] == invalidation.as_str()).then_some(()),
         )
         .await?;
     click(session, "[data-testid=action-confirm]").await?;
     let text = action_outcome(session, "the invalidation's outcome").await?;
-    let dropped: u64 = text
-        .split_whitespace()
-        .find_map(|w| w.parse().ok())
-        .unwrap_or(0);
-    anyhow::ensure!(
-        text.contains("entries invalidated") && dropped > 0,
-        "outcome: {text}"
-    );
+    let dropped: Option<u64> = text
+        .strip_prefix("done: ")
+        .and_then(|rest| rest.strip_suffix(" entries invalidated"))
+        .and_then(|n| n.parse().ok());
+    anyhow::ensure!(dropped.is_some_and(|n| n > 0), "outcome: {text}");
     let sent = fleet_actions(&url("registry")).await?;
     anyhow::ensure!(
         sent.len() == 2
@@ -162,20 +181,20 @@ async fn a_reset_is_confirmed_sent_once_verified_and_audited() -> Result<()> {
     )
     .await?;
     click(session, "button[data-reset=\"halt/circuit_breaker\"]").await?;
-    let refusal =
-        "return document.querySelector('[data-testid=action-refusal]')?.textContent ?? null;";
-    session
-        .wait_for("the refusal", Duration::from_secs(10), refusal, |v| {
-            v.as_str().map(|_| ())
-        })
-        .await?;
+    let dialog = action_dialog(session, "refusal").await?;
+    anyhow::ensure!(
+        dialog["title"] == "Reset circuit_breaker on halt?"
+            && dialog["refusal"]
+                == "circuit_breaker is already closed: the service would refuse the reset \
+                    (409, not active); confirm with override to send it anyway"
+            && dialog["plan"].is_null(),
+        "{dialog}"
+    );
+    anyhow::ensure!(dialog["state"] == "now closed · 0 failures", "{dialog}");
     type_reason(session, "testing the guard").await?;
     click(session, "[data-testid=action-override]").await?;
     let text = action_outcome(session, "the override sent").await?;
-    anyhow::ensure!(
-        text.starts_with("verified") || text.starts_with("done"),
-        "outcome: {text}"
-    );
+    anyhow::ensure!(reads_verified(&text, "closed"), "outcome: {text}");
     let halt = fleet_actions(&url("halt")).await?;
     anyhow::ensure!(
         halt.len() == 1

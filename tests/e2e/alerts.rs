@@ -65,7 +65,12 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
              document.querySelector('[data-testid=save-rules]').click(); return null;"
         )
     };
-    let rule_error = "return document.querySelector('tr[data-rule=\"cpu hot\"] [data-testid=rule-error]')?.textContent ?? null;";
+    // Every refusal on the rule's row, with the field whose cell it sits under, and the
+    // fields marked invalid.
+    let rule_errors = "const row = document.querySelector('tr[data-rule=\"cpu hot\"]');
+        return { errors: Array.from(row.querySelectorAll('[data-testid=rule-error]')).map(e => ({
+            field: e.closest('td').querySelector('input').dataset.field, message: e.textContent })),
+            invalid: Array.from(row.querySelectorAll('input.invalid')).map(i => i.dataset.field) };";
     element_shown(
         session,
         "the rule editor",
@@ -74,16 +79,27 @@ async fn an_alert_fires_into_the_panel_and_is_acknowledged_with_a_comment() -> R
     )
     .await?;
     session.execute(&edit(">= 95")).await?;
-    session
+    let refusal = "`>= 95` is on the same side as `> 80`; recovery goes the other way (<= or <)";
+    let (shown, _) = session
         .wait_for(
             "the refusal under the recover field",
             Duration::from_secs(10),
-            rule_error,
-            |v| v.as_str().map(|_| ()),
+            rule_errors,
+            |v| (!v["errors"].as_array()?.is_empty()).then(|| v.clone()),
         )
         .await?;
-    session.execute(&edit("< 75")).await?;
+    anyhow::ensure!(
+        shown
+            == json!({ "errors": [{ "field": "recover", "message": refusal }], "invalid": ["recover"] }),
+        "the rule editor shows {shown}"
+    );
     let status = "return document.querySelector('[data-testid=rules-status]')?.textContent ?? '';";
+    let said = session.execute(status).await?;
+    anyhow::ensure!(
+        said == format!("alert `cpu hot`: recover: {refusal}").as_str(),
+        "the rules' status reads {said}"
+    );
+    session.execute(&edit("< 75")).await?;
     session
         .wait_for("the rules saved", Duration::from_secs(10), status, |v| {
             v.as_str()?.starts_with("Saved").then_some(())

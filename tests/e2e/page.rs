@@ -144,6 +144,45 @@ pub async fn action_outcome(session: &Session, what: &str) -> Result<String> {
     Ok(text)
 }
 
+/// What the open action dialog shows, as `{title, state, plan, refusal}`: its heading,
+/// the breaker's current state line, the plan (method, place, path and effect) and the
+/// refusal; `null` for what it does not show, and `null` with no dialog open.
+pub const READ_ACTION_DIALOG: &str =
+    "const d = document.querySelector('[data-testid=action-dialog]');
+    if (!d) return null;
+    const text = (selector) => d.querySelector(selector)?.textContent ?? null;
+    return { title: text('h2'), state: text('p.meta'), plan: text('[data-testid=action-plan]'),
+        refusal: text('[data-testid=action-refusal]') };";
+
+/// Waits until the action dialog shows its `part` (`plan` or `refusal`); returns all it
+/// shows (see [`READ_ACTION_DIALOG`]).
+pub async fn action_dialog(session: &Session, part: &str) -> Result<Value> {
+    let (dialog, _) = session
+        .wait_for(
+            &format!("the action dialog's {part}"),
+            Duration::from_secs(10),
+            READ_ACTION_DIALOG,
+            |d| d[part].is_string().then(|| d.clone()),
+        )
+        .await?;
+    Ok(dialog)
+}
+
+/// Whether an action's outcome line says the re-read found the breaker in `state`, as
+/// the dialog words it: `verified: closed after 0.6 s`.
+pub fn reads_verified(outcome: &str, state: &str) -> bool {
+    outcome
+        .strip_prefix(&format!("verified: {state} after "))
+        .and_then(|rest| rest.strip_suffix(" s"))
+        .and_then(|seconds| seconds.split_once('.'))
+        .is_some_and(|(whole, tenths)| {
+            !whole.is_empty()
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && tenths.len() == 1
+                && tenths.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
 pub async fn save_screenshot(session: &Session, name: &str) -> Result<()> {
     // WebKit captures the last painted frame: wait for two frames so the picture shows
     // what the DOM already holds.
