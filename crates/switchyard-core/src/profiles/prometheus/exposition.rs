@@ -40,6 +40,19 @@ impl Series {
 
 /// Every sample of a Prometheus or OpenMetrics text body, in document order.
 pub fn parse_exposition(body: &[u8]) -> Result<Vec<Series>, ParseError> {
+    parse_exposition_of(body, |_| true)
+}
+
+/// The samples of the metrics `wanted` accepts (by sample name), in document order.
+/// Every line is still split and its value must be a number, so a body that is not an
+/// exposition at all (an HTML page, a plain-text greeting) fails as before; only the
+/// wanted lines go through the full grammar (labels, escapes) and are copied out, so a
+/// malformed label set in a family nobody reads no longer blinds the profile. A Spring
+/// scrape has some 2,400 samples of which the profile reads a few dozen.
+pub fn parse_exposition_of(
+    body: &[u8],
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<Series>, ParseError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         ParseError::new(
             "not_text",
@@ -63,7 +76,16 @@ pub fn parse_exposition(body: &[u8]) -> Result<Vec<Series>, ParseError> {
             }
             continue;
         }
-        series.push(parse_sample(line, index + 1, &mut normalised)?);
+        let parts = split_sample(line)
+            .map_err(|why| invalid(index + 1, format!("{why}: `{}`", excerpt(line))))?;
+        if wanted(parts.name) {
+            series.push(parse_sample(line, parts, index + 1, &mut normalised)?);
+        } else if infinity(parts.value).is_none() && parts.value.parse::<f64>().is_err() {
+            return Err(invalid(
+                index + 1,
+                format!("expected a number at `{}` in `{}`", parts.value, excerpt(line)),
+            ));
+        }
     }
     Ok(series)
 }
@@ -135,11 +157,10 @@ fn infinity(value: &str) -> Option<f64> {
 
 fn parse_sample(
     line: &str,
+    parts: Parts<'_>,
     line_number: usize,
     normalised: &mut String,
 ) -> Result<Series, ParseError> {
-    let parts = split_sample(line)
-        .map_err(|why| invalid(line_number, format!("{why}: `{}`", excerpt(line))))?;
     let infinite = infinity(parts.value);
     normalised.clear();
     normalised.push_str(parts.name);

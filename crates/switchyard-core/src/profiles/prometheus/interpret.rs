@@ -136,6 +136,17 @@ fn failure_rate(percent: f64) -> Option<f64> {
 }
 
 /// Turns the samples into breakers and samples.
+/// Whether [`interpret`] reads samples called `name`: Resilience4j's breakers and
+/// bulkhead queues, and the configured mappings. The reader parses nothing else.
+pub fn reads_metric(name: &str, settings: &PrometheusSettings) -> bool {
+    name.starts_with("resilience4j_circuitbreaker_")
+        || name.starts_with("resilience4j_bulkhead_queue_")
+        || settings
+            .series
+            .iter()
+            .any(|mapping| same_metric(name, &mapping.metric))
+}
+
 pub fn interpret(series: &[Series], settings: &PrometheusSettings) -> Reading {
     let mut breakers = Breakers::default();
     let mut queue_depth = None;

@@ -12,8 +12,8 @@ mod interpret;
 use std::collections::BTreeMap;
 
 use super::{Endpoint, ParseError, ProfileReader, Reading, Response};
-pub use exposition::{parse_exposition, Series};
-pub use interpret::interpret;
+pub use exposition::{parse_exposition, parse_exposition_of, Series};
+pub use interpret::{interpret, reads_metric};
 
 /// `[service.prometheus]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,9 @@ impl Reader {
 
 impl ProfileReader for Reader {
     fn read(&mut self, _endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseError> {
-        let series = parse_exposition(response.body)?;
+        let series = parse_exposition_of(response.body, |name| {
+            reads_metric(name, &self.settings)
+        })?;
         Ok(interpret(&series, &self.settings))
     }
 }

@@ -221,13 +221,13 @@ fn json_is_not_an_exposition() {
 fn errors_name_the_line_and_what_was_expected() {
     let err = read_text(
         PrometheusSettings::default(),
-        "ok 1\n# HELP x y\nbad{a=b} 1\n",
+        "ok 1\n# HELP x y\nresilience4j_circuitbreaker_state{a=b} 1\n",
     )
     .unwrap_err();
     assert_eq!(err.reason, "invalid_exposition");
     assert_eq!(
         err.message,
-        "line 3: expected a label set of name=\"value\" pairs at `{a=b} 1` in `bad{a=b} 1`"
+        "line 3: expected a label set of name=\"value\" pairs at `{a=b} 1` in `resilience4j_circuitbreaker_state{a=b} 1`"
     );
     let err = read_text(PrometheusSettings::default(), "x{a=\"b\" 1\n").unwrap_err();
     assert_eq!(
@@ -238,6 +238,21 @@ fn errors_name_the_line_and_what_was_expected() {
     assert_eq!(err.message, "line 1: the sample has no value: `x`");
     let err = read_text(PrometheusSettings::default(), "x one\n").unwrap_err();
     assert_eq!(err.message, "line 1: expected a number at `one` in `x one`");
+}
+
+/// Only the families the profile reads go through the full grammar: a bad label set in
+/// another one leaves the breakers readable. A value that is not a number still fails
+/// on any line (a text page is not an exposition).
+#[test]
+fn a_malformed_family_nobody_reads_does_not_blind_the_profile() {
+    let reading = read_text(
+        PrometheusSettings::default(),
+        "jvm_info{version=17} 1\nresilience4j_circuitbreaker_state{name=\"a\",state=\"open\"} 1\n",
+    )
+    .unwrap();
+    assert_eq!(reading.breakers.len(), 1);
+    let err = read_text(PrometheusSettings::default(), "hello world\n").unwrap_err();
+    assert_eq!(err.message, "line 1: expected a number at `world` in `hello world`");
 }
 
 #[test]
