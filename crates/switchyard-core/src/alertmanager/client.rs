@@ -181,10 +181,9 @@ impl AlertmanagerClient {
             return Ok(bytes);
         }
         let mut reason = reason_of(status, &bytes);
-        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            if !self.header_problems.is_empty() {
-                reason = format!("{reason} ({})", self.header_problems.join("; "));
-            }
+        let unauthorized = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+        if unauthorized && !self.header_problems.is_empty() {
+            reason = format!("{reason} ({})", self.header_problems.join("; "));
         }
         Err(AlertmanagerError::Refused {
             status: status.as_u16(),

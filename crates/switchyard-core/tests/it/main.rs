@@ -18,3 +18,4 @@ mod store_support;
 mod store_writer;
 mod streams;
 mod support;
+mod team_alerts;
