@@ -4,9 +4,11 @@
 //! refusals carrying Alertmanager's reason); [`view`] turns its answers into what the
 //! window, the tray and the CLI show (each alert with the silences that cover it, and
 //! whether one of them is an acknowledgement), and decides which acknowledgement is due
-//! for renewal. Pure apart from `client`: the console runs the refresh and the writes.
+//! for renewal; [`notices`] adds them to the tray and notifications. Pure apart from
+//! `client`: the console runs the refresh and the writes.
 
 pub mod client;
+pub mod notices;
 pub mod view;
 
 use std::collections::BTreeMap;
