@@ -98,6 +98,7 @@ fn main() {
             commands::team_alerts::acknowledge_team_alert,
             commands::team_alerts::silence_team_alert,
             commands::team_alerts::expire_team_silence,
+            commands::team_alerts::open_runbook,
             single_instance::watch_second_launch,
             commands::preferences::preferences,
             commands::preferences::save_preferences,

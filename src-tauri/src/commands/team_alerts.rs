@@ -79,3 +79,26 @@ pub async fn expire_team_silence(
     let console = session.running()?;
     Ok(console.expire_team_silence(&silence_id).await?)
 }
+
+/// Opens a team alert's runbook in the desktop's browser: `http` and `https` only (the
+/// annotation is written by whoever writes the team's rules).
+#[tauri::command]
+#[tracing::instrument(skip(app), err(level = "warn", Debug))]
+pub fn open_runbook(app: tauri::AppHandle, url: String) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt;
+    let parsed = web_link(&url).ok_or_else(|| {
+        IpcError::new(ErrorCode::OpenFailed, format!("`{url}` is not a web link"))
+    })?;
+    app.opener()
+        .open_url(parsed, None::<&str>)
+        .map_err(|e| IpcError::new(ErrorCode::OpenFailed, format!("cannot open {url}: {e}")))
+}
+
+/// `url` when it is an `http://` or `https://` link with a host.
+fn web_link(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    (!rest.is_empty() && !rest.starts_with('/') && !url.chars().any(char::is_whitespace))
+        .then_some(url)
+}

@@ -84,10 +84,13 @@ pub struct TeamAlert {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub runbook_url: Option<String>,
     #[ts(type = "string")]
@@ -99,13 +102,16 @@ pub struct TeamAlert {
     /// The active silences over it, acknowledgements included.
     pub silences: Vec<TeamSilence>,
     /// Who acknowledged it (an active `ACK!` silence's `createdBy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub acknowledged_by: Option<String>,
     /// Silenced by a plain silence (not an acknowledgement): by whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub silenced_by: Option<String>,
     /// Held back by another alert.
     pub inhibited: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub generator_url: Option<String>,
 }
@@ -122,9 +128,11 @@ impl TeamAlert {
 pub struct TeamAlerts {
     pub status: TeamStatus,
     /// `host:port` of the Alertmanager, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub place: Option<String>,
     /// When the alerts below were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "string")]
     pub read_at: Option<DateTime<Utc>>,
     /// Oldest first.

@@ -131,6 +131,7 @@ pub struct TeamSilenceDone {
     #[ts(type = "string")]
     pub ends_at: DateTime<Utc>,
     /// The audit row, when a history is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub audit_id: Option<i64>,
 }
