@@ -178,3 +178,71 @@ async fn ack_without_an_alertmanager_is_a_configuration_error_and_help_has_an_ex
     let output = run(vec!["ack".into(), "am:abc".into()]).await;
     assert_eq!(output.status.code(), Some(2), "{}", explain(&output));
 }
+
+#[tokio::test]
+async fn an_alert_of_switchyards_own_is_listed_from_the_history_and_acknowledged_there() {
+    use switchyard_core::store::{AlertEvent, AlertState, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let store = Store::open(&db).await.unwrap();
+    let writer = store.start_writer();
+    writer.handle().record_alert(AlertEvent {
+        rule: "cpu hot".into(),
+        service: "orders".into(),
+        severity: "high".into(),
+        state: AlertState::Firing,
+        value: Some(93.0),
+        at: chrono::Utc::now(),
+        subject: Some("system.cpu_percent".into()),
+        detail: None,
+        silenced_until: None,
+    });
+    writer.finish().await;
+    store.close().await;
+    let config = dir.path().join("fleet.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "operator = \"night-shift\"\n\n[[service]]\nname = \"orders\"\nbase_url = \"http://127.0.0.1:{}\"\n",
+            closed_port()
+        ),
+    )
+    .unwrap();
+    let common = |command: &str| -> Vec<String> {
+        vec![
+            command.into(),
+            "--config".into(),
+            config.display().to_string(),
+            "--db".into(),
+            db.display().to_string(),
+        ]
+    };
+    let mut list = common("alerts");
+    list.push("--json".into());
+    let output = run(list.clone()).await;
+    assert_eq!(output.status.code(), Some(1), "{}", explain(&output));
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let alert = &listed["alerts"][0];
+    assert_eq!(alert["id"], "orders/cpu hot/system.cpu_percent");
+    assert_eq!(alert["source"], "switchyard");
+    assert_eq!(alert["state"], "firing");
+
+    let mut ack = common("ack");
+    ack.extend([
+        "orders/cpu hot/system.cpu_percent".into(),
+        "--comment".into(),
+        "restarting the pool".into(),
+    ]);
+    let output = run(ack).await;
+    assert_eq!(output.status.code(), Some(0), "{}", explain(&output));
+    let output = run(list).await;
+    assert_eq!(output.status.code(), Some(0), "{}", explain(&output));
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed["alerts"][0]["acknowledged_by"], "night-shift");
+
+    // Switchyard's own acknowledgement is not taken back from the command line.
+    let mut unack = common("unack");
+    unack.push("orders/cpu hot/system.cpu_percent".into());
+    let output = run(unack).await;
+    assert_eq!(output.status.code(), Some(1), "{}", explain(&output));
+}
