@@ -309,13 +309,14 @@ async fn an_acknowledgement_is_renewed_before_it_ends_while_the_alert_fires() {
         "the end moved by {moved}"
     );
     assert_eq!(ack.comment, "ACK! on it");
-    // Alertmanager updates in place when it can, else replaces it: one ACK! stays active.
-    let active_acks = silences_in(&am)
+    // Updated in place: the same silence, still the only active one.
+    assert_eq!(ack.id, done.silence_id, "renewed with its id");
+    let active = silences_in(&am)
         .await
         .into_iter()
         .filter(|s| s["status"]["state"] == "active")
         .count();
-    assert_eq!(active_acks, 1);
+    assert_eq!(active, 1);
     ana.shutdown().await;
 }
 
@@ -457,4 +458,115 @@ async fn a_prometheus_rule_on_the_breaker_state_reaches_alertmanager_and_the_con
         "{silence}"
     );
     ana.shutdown().await;
+}
+
+/// The client's refusals: a real Alertmanager's validation error (no matchers), and a
+/// gateway in front of it answering 401, 415, 503, an oversized list and silence.
+#[tokio::test]
+async fn refusals_are_typed_and_carry_the_reason() {
+    use axum::http::StatusCode;
+    use axum::routing::{get, post};
+    use axum::Router;
+    use switchyard_core::alertmanager::{AlertmanagerClient, PostableSilence};
+    use switchyard_core::config::AlertmanagerConfig;
+
+    let am = LoopbackEngine::alertmanager()
+        .await
+        .expect("alertmanager starts");
+    let client =
+        AlertmanagerClient::new(&AlertmanagerConfig::new(am.url()), reqwest::Client::new());
+    let now = Utc::now();
+    let empty = PostableSilence {
+        id: None,
+        matchers: Vec::new(),
+        starts_at: now,
+        ends_at: now + chrono::Duration::hours(1),
+        created_by: "ana".into(),
+        comment: "x".into(),
+    };
+    match client.post_silence(&empty).await {
+        Err(AlertmanagerError::Refused { status, reason }) => {
+            assert!(status == 400 || status == 422, "{status}: {reason}");
+            assert!(reason.contains("matchers"), "{reason}");
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+
+    // A gateway in front of Alertmanager, as teams run it.
+    let app = Router::new()
+        .route(
+            "/401/api/v2/silences",
+            post(|| async { (StatusCode::UNAUTHORIZED, "missing bearer token") }),
+        )
+        .route(
+            "/415/api/v2/silences",
+            post(|| async {
+                (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    r#"{"code":415,"message":"unsupported media type \"text/plain\", only [application/json] are allowed"}"#,
+                )
+            }),
+        )
+        .route(
+            "/503/api/v2/alerts",
+            get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "") }),
+        )
+        .route(
+            "/big/api/v2/alerts",
+            get(|| async { "[".to_string() + &"{},".repeat(200_000) + "{}]" }),
+        )
+        .route(
+            "/slow/api/v2/alerts",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "[]"
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let at = |path: &str| {
+        let mut config = AlertmanagerConfig::new(&format!("{base}/{path}"));
+        config.max_body_bytes = 64 << 10;
+        config.timeout = Duration::from_millis(300);
+        AlertmanagerClient::new(&config, reqwest::Client::new())
+    };
+    let mut one = empty.clone();
+    one.matchers = vec![switchyard_core::alertmanager::Matcher::equal(
+        "alertname",
+        "X",
+    )];
+    assert_eq!(
+        at("401").post_silence(&one).await,
+        Err(AlertmanagerError::Refused {
+            status: 401,
+            reason: "missing bearer token".into()
+        })
+    );
+    assert_eq!(
+        at("415").post_silence(&one).await,
+        Err(AlertmanagerError::Refused {
+            status: 415,
+            reason: "unsupported media type \"text/plain\", only [application/json] are allowed"
+                .into()
+        })
+    );
+    assert_eq!(
+        at("503").alerts().await,
+        Err(AlertmanagerError::Refused {
+            status: 503,
+            reason: "service unavailable".into()
+        })
+    );
+    assert!(matches!(
+        at("big").alerts().await,
+        Err(AlertmanagerError::TooLarge { .. })
+    ));
+    let slow = at("slow").alerts().await.unwrap_err();
+    assert!(
+        slow.is_unreachable() && slow.to_string().contains("no answer within 300ms"),
+        "{slow}"
+    );
 }
