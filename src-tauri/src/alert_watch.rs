@@ -1,11 +1,16 @@
 //! Carries the engine's alert news to the desktop: the tray's colour and counts, a
 //! notification per event that calls for one, and the window's alerts panel (over the
 //! channel it passed to `watch_alerts`). One small task, started with the app, so
-//! alerts notify whether or not the window is open.
+//! alerts notify whether or not the window is open. The team's alerts (Alertmanager)
+//! are carried the same way by a second task (`team_watch.rs`); the tray shows the
+//! worst of both ([`TrayInputs`]).
 
 use std::sync::Mutex;
 
 use switchyard_core::alert_notices::{tray_summary, AlertNotice, TraySummary};
+use switchyard_core::alertmanager::notices::with_team;
+use switchyard_core::alertmanager::TeamAlerts;
+use switchyard_core::alerts::{ActiveAlert, Severity};
 use switchyard_core::engine::{EngineEvent, EngineHandle};
 use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast::error::RecvError;
@@ -30,12 +35,54 @@ impl TrayShown {
     }
 }
 
-/// Shows `summary` in the tray, if there is one, and remembers it.
-fn show_in_tray(app: &AppHandle, tray: Option<&AlertTray>, summary: TraySummary) {
-    if let Some(tray) = tray {
+/// The last of each source the tray is made of: Switchyard's own alerts and the team's.
+pub struct TrayInputs {
+    own: Mutex<(Vec<ActiveAlert>, Option<Severity>)>,
+    team: Mutex<TeamAlerts>,
+}
+
+impl Default for TrayInputs {
+    fn default() -> Self {
+        TrayInputs {
+            own: Mutex::new((Vec::new(), None)),
+            team: Mutex::new(TeamAlerts::off()),
+        }
+    }
+}
+
+/// The tray, when this desktop has one.
+pub struct TraySlot(pub Option<AlertTray>);
+
+/// Shows both sources in the tray, if there is one, and remembers it.
+pub fn refresh_tray(app: &AppHandle) {
+    let inputs = app.state::<TrayInputs>();
+    let summary = {
+        let own = inputs.own.lock().unwrap_or_else(|e| e.into_inner());
+        let team = inputs.team.lock().unwrap_or_else(|e| e.into_inner());
+        with_team(tray_summary(&own.0, own.1), own.1, &team)
+    };
+    if let Some(tray) = &app.state::<TraySlot>().0 {
         tray.show(&summary);
         app.state::<TrayShown>().record(summary);
     }
+}
+
+/// Switchyard's own alerts changed: the tray shows them with the team's.
+fn show_in_tray(app: &AppHandle, active: &[ActiveAlert], worst: Option<Severity>) {
+    *app.state::<TrayInputs>()
+        .own
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = (active.to_vec(), worst);
+    refresh_tray(app);
+}
+
+/// The team's alerts changed: the tray shows them with Switchyard's own.
+pub fn show_team_in_tray(app: &AppHandle, team: &TeamAlerts) {
+    *app.state::<TrayInputs>()
+        .team
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = team.clone();
+    refresh_tray(app);
 }
 
 /// Sets up the tray, notification clicks and the window link, and starts the task.
@@ -43,6 +90,7 @@ fn show_in_tray(app: &AppHandle, tray: Option<&AlertTray>, summary: TraySummary)
 pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
     app.manage(AlertWindow::default());
     app.manage(TrayShown::default());
+    app.manage(TrayInputs::default());
     crate::notify::open_service_on_click(app);
     let tray = match AlertTray::create(app) {
         Ok(tray) => Some(tray),
@@ -51,16 +99,13 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
             None
         }
     };
+    app.manage(TraySlot(tray));
     let Some(engine) = engine else { return };
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let mut events = engine.alert_events();
         let state = engine.alerts().await;
-        show_in_tray(
-            &app,
-            tray.as_ref(),
-            tray_summary(&state.active, state.worst),
-        );
+        show_in_tray(&app, &state.active, state.worst);
         loop {
             match events.recv().await {
                 Ok(EngineEvent::AlertsChanged {
@@ -68,7 +113,7 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
                     worst,
                     events,
                 }) => {
-                    show_in_tray(&app, tray.as_ref(), tray_summary(&active, worst));
+                    show_in_tray(&app, &active, worst);
                     crate::notify::announce(&app, &events);
                     app.state::<AlertWindow>().send(AlertNotice::Changed {
                         active,
@@ -81,9 +126,7 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
                     // notifications of the missed events are lost, and said so.
                     tracing::warn!(missed, "alert news lagged; some notifications were skipped");
                     let state = engine.alerts().await;
-                    if let Some(tray) = &tray {
-                        tray.show(&tray_summary(&state.active, state.worst));
-                    }
+                    show_in_tray(&app, &state.active, state.worst);
                     app.state::<AlertWindow>().send(AlertNotice::Changed {
                         active: state.active,
                         worst: state.worst,

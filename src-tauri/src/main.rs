@@ -11,6 +11,7 @@ mod notify;
 mod pushes;
 mod session;
 mod single_instance;
+mod team_watch;
 mod tray;
 
 use std::path::PathBuf;
@@ -65,6 +66,7 @@ fn main() {
             app.manage(preferences);
             alert_watch::start(app.handle(), engine);
             pushes::start(app.handle(), app.state::<session::Session>().console());
+            team_watch::start(app.handle(), app.state::<session::Session>().console());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -91,6 +93,12 @@ fn main() {
             commands::alerts::save_alert_rules,
             commands::alerts::export_alert_rules,
             commands::alerts::watch_alerts,
+            commands::team_alerts::team_alerts_state,
+            commands::team_alerts::watch_team_alerts,
+            commands::team_alerts::acknowledge_team_alert,
+            commands::team_alerts::silence_team_alert,
+            commands::team_alerts::expire_team_silence,
+            commands::team_alerts::open_runbook,
             single_instance::watch_second_launch,
             commands::preferences::preferences,
             commands::preferences::save_preferences,

@@ -9,7 +9,7 @@
 //! KDE and dunst do; a server without actions shows the notification and reports
 //! nothing). The service travels in the notification's `extra` data.
 
-use switchyard_core::alert_notices::{announcement, AlertNotice};
+use switchyard_core::alert_notices::{announcement, AlertNotice, Announcement};
 use switchyard_core::alerts::AlertEvent;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;
@@ -22,19 +22,23 @@ const SERVICE: &str = "service";
 /// Shows a notification for each event that calls for one.
 pub fn announce(app: &AppHandle, events: &[AlertEvent]) {
     for event in events {
-        let Some(text) = announcement(event) else {
-            continue;
-        };
-        let shown = app
-            .notification()
-            .builder()
-            .title(&text.title)
-            .body(&text.body)
-            .extra(SERVICE, &text.service)
-            .show();
-        if let Err(e) = shown {
-            tracing::warn!(error = %e, title = %text.title, "cannot show a desktop notification");
+        if let Some(text) = announcement(event) {
+            show(app, &text);
         }
+    }
+}
+
+/// Shows one notification (Switchyard's own alert or the team's).
+pub fn show(app: &AppHandle, text: &Announcement) {
+    let shown = app
+        .notification()
+        .builder()
+        .title(&text.title)
+        .body(&text.body)
+        .extra(SERVICE, &text.service)
+        .show();
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, title = %text.title, "cannot show a desktop notification");
     }
 }
 

@@ -13,6 +13,7 @@ mod page;
 mod second_launch;
 mod snapshot_export;
 mod streams;
+mod team_alerts;
 
 /// One window at a time: the tests' timing limits assume the 2 cores are theirs.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

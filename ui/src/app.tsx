@@ -2,13 +2,15 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchStoreHealth } from "./backend";
+import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchStoreHealth, watchTeamAlerts } from "./backend";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
 import { ExportStatus, useExport } from "./export-button";
 import { ActionsPanel } from "./actions-panel";
 import { AlertsPanel } from "./alerts-panel";
 import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
 import type { AlertsState } from "./bindings/AlertsState";
+import type { TeamAlerts } from "./bindings/TeamAlerts";
+import { TeamAlertsSection } from "./team-alerts";
 import { recordUpdateLatency, recordWatching } from "./diagnostics";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
@@ -134,6 +136,7 @@ export function App() {
   // already on screen, whose age is not the update path's latency.
   const measuredObservation = useRef(new Map<string, string>());
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
+  const [teamAlerts, setTeamAlerts] = useState<TeamAlerts | null>(null);
   const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
   // The export takes what is on screen: the filtered services, and a paused or custom range.
   const exporter = useExport(() => ({
@@ -215,6 +218,11 @@ export function App() {
     })
       .then(reloadAlerts)
       .catch(() => undefined);
+  }, []);
+
+  useEffect(() => {
+    // The team's alerts (Alertmanager), when configured: each new read on its channel.
+    watchTeamAlerts(setTeamAlerts).catch(() => undefined);
   }, []);
 
   useEffect(() => {
@@ -397,7 +405,10 @@ export function App() {
         ) : view === "actions" ? (
           <ActionsPanel now={now} />
         ) : view === "alerts" ? (
-          <AlertsPanel state={alerts} now={now} onChanged={reloadAlerts} />
+          <>
+            <TeamAlertsSection view={teamAlerts} now={now} />
+            <AlertsPanel state={alerts} now={now} onChanged={reloadAlerts} />
+          </>
         ) : view === "breakers" ? (
           <BreakerBoard states={services} range={range} theme={theme} now={now} onReset={setResetTarget} />
         ) : overview.ordered.length > 0 ? (

@@ -23,6 +23,8 @@ import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Silence } from "./bindings/Silence";
 import type { SilenceTarget } from "./bindings/SilenceTarget";
 import type { Sparkline } from "./bindings/Sparkline";
+import type { TeamAlerts } from "./bindings/TeamAlerts";
+import type { TeamSilenceDone } from "./bindings/TeamSilenceDone";
 import type { TimelineRequest } from "./bindings/TimelineRequest";
 import type { TimelineView } from "./bindings/TimelineView";
 
@@ -191,3 +193,32 @@ export function revealLastExport(): Promise<void> {
 }
 
 export type { ExportProgress, ExportResult };
+
+// The team's alerts (Alertmanager): the current read, its changes, and the writes.
+export function fetchTeamAlerts(): Promise<TeamAlerts> {
+  return invoke<TeamAlerts>("team_alerts_state");
+}
+
+/** Subscribes to the team's alerts: the current read at once, then each new one. */
+export async function watchTeamAlerts(handler: (view: TeamAlerts) => void): Promise<void> {
+  const channel = new Channel<TeamAlerts>();
+  channel.onmessage = handler;
+  await invoke("watch_team_alerts", { onUpdate: channel });
+}
+
+export function acknowledgeTeamAlert(alertId: string, comment: string): Promise<TeamSilenceDone> {
+  return invoke<TeamSilenceDone>("acknowledge_team_alert", { alertId, comment });
+}
+
+export function silenceTeamAlert(alertId: string, reason: string, duration: string): Promise<TeamSilenceDone> {
+  return invoke<TeamSilenceDone>("silence_team_alert", { alertId, reason, duration });
+}
+
+export function expireTeamSilence(silenceId: string): Promise<TeamSilenceDone> {
+  return invoke<TeamSilenceDone>("expire_team_silence", { silenceId });
+}
+
+/** Opens a runbook in the desktop's browser (http and https only; checked in Rust too). */
+export function openRunbook(url: string): Promise<void> {
+  return invoke("open_runbook", { url });
+}

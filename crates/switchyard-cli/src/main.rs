@@ -27,6 +27,9 @@ enum Command {
     Reset(commands::reset::ResetArgs),
     ClearCache(commands::clear_cache::ClearCacheArgs),
     Snapshot(commands::snapshot::SnapshotArgs),
+    Alerts(commands::alerts::AlertsArgs),
+    Ack(commands::alerts::AckArgs),
+    Unack(commands::alerts::UnackArgs),
     /// Write to a history database at full speed, printing each committed batch's id
     /// (the kill test's child process).
     #[command(hide = true)]
@@ -65,6 +68,9 @@ fn main() -> ExitCode {
             Command::Reset(args) => commands::reset::run(args).await,
             Command::ClearCache(args) => commands::clear_cache::run(args).await,
             Command::Snapshot(args) => commands::snapshot::run(args).await,
+            Command::Alerts(args) => commands::alerts::alerts(args).await,
+            Command::Ack(args) => commands::alerts::ack(args).await,
+            Command::Unack(args) => commands::alerts::unack(args).await,
             Command::DebugIngest(args) => commands::history::debug_ingest(args).await,
         }
     });

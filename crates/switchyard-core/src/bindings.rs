@@ -8,9 +8,10 @@ use ts_rs::{Config, ExportError, TS};
 
 use crate::actions::{ActionOutcome, ActionPlan, ActionRequest, Refusal, Verification};
 use crate::alert_notices::AlertNotice;
+use crate::alertmanager::TeamAlerts;
 use crate::alerts::RulesRejected;
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
-use crate::console::ActionLogged;
+use crate::console::{ActionLogged, TeamSilenceDone};
 use crate::dashboard::{ChartRequest, ChartView, Sparkline, TimelineRequest, TimelineView};
 use crate::engine::AlertsState;
 use crate::engine::EngineEvent;
@@ -52,6 +53,9 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     RulesRejected::export_all(&config)?;
     AlertKey::export_all(&config)?;
     SilenceTarget::export_all(&config)?;
+    // The team's Alertmanager: its alerts and silences, and what a write did.
+    TeamAlerts::export_all(&config)?;
+    TeamSilenceDone::export_all(&config)?;
     // Actions: the confirmation dialog's plan, the outcome and its verification.
     ActionRequest::export_all(&config)?;
     ActionPlan::export_all(&config)?;

@@ -9,9 +9,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::actions::{Refusal, RefusalCode};
+use crate::alertmanager::AlertmanagerError;
 use crate::alerts::{AlertError, RulesRejected};
 use crate::charts::ChartError;
-use crate::console::ExportError;
+use crate::console::{ExportError, TeamRequestError};
 use crate::dashboard::ViewError;
 use crate::engine::AlertRequestError;
 use crate::preferences::PreferencesNotSaved;
@@ -49,6 +50,12 @@ pub enum ErrorCode {
     PreferencesNotSaved,
     /// The engine stopped (the app is closing).
     EngineStopped,
+    /// No `[alertmanager]` is configured.
+    NoAlertmanager,
+    /// Alertmanager refused a silence or an expiry (the message is its reason).
+    AlertmanagerRefused,
+    /// Alertmanager could not be reached or answered nonsense.
+    AlertmanagerUnreachable,
 }
 
 /// What the UI needs to point at the problem, for the codes that have it.
@@ -204,6 +211,24 @@ impl CodedError for ViewError {
 impl CodedError for PreferencesNotSaved {
     fn code(&self) -> ErrorCode {
         ErrorCode::PreferencesNotSaved
+    }
+}
+
+impl CodedError for TeamRequestError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            TeamRequestError::NotConfigured => ErrorCode::NoAlertmanager,
+            TeamRequestError::UnknownAlert(_) => ErrorCode::AlertNotActive,
+            TeamRequestError::UnknownSilence(_) => ErrorCode::NoSuchSilence,
+            TeamRequestError::NoStableLabels { .. } | TeamRequestError::Invalid(_) => {
+                ErrorCode::SilenceWithoutReason
+            }
+            TeamRequestError::Alertmanager(AlertmanagerError::Refused { .. }) => {
+                ErrorCode::AlertmanagerRefused
+            }
+            TeamRequestError::Alertmanager(_) => ErrorCode::AlertmanagerUnreachable,
+            TeamRequestError::NotAudited(_) => ErrorCode::HistoryFailed,
+        }
     }
 }
 

@@ -23,6 +23,8 @@
 //! - [`alerts`]: rules, the evaluator, acknowledge and silence (pure);
 //!   [`alert_notices`]: what the desktop shows of them (panel news, notification
 //!   wording, tray colour).
+//! - [`alertmanager`]: the team's Alertmanager: its alerts and silences read, and
+//!   acknowledgements shared through it as `ACK!` silences.
 //! - [`actions`]: breaker resets and cache clears: plan, execute once, verify.
 //! - [`dashboard`]: the dashboard's charts and timelines assembled from the history;
 //!   [`charts`] draws them (SVG, plotters); [`snapshot`] exports an incident file.
@@ -37,6 +39,7 @@
 
 pub mod actions;
 pub mod alert_notices;
+pub mod alertmanager;
 pub mod alerts;
 pub mod backoff;
 pub mod bindings;

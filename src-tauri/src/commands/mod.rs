@@ -9,5 +9,6 @@ pub mod charts;
 pub mod fleet;
 pub mod preferences;
 pub mod snapshot;
+pub mod team_alerts;
 
 pub use switchyard_core::ipc_error::IpcError;

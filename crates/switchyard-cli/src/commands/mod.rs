@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod alerts;
 pub mod check_config;
 pub mod clear_cache;
 pub mod history;

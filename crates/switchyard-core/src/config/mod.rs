@@ -3,6 +3,7 @@
 //! line and the key that was probably meant, because a silently ignored typo in an
 //! on-call tool means a service that is never watched.
 
+mod alertmanager_section;
 mod profile_sections;
 mod raw;
 mod source;
@@ -54,6 +55,42 @@ pub struct Config {
     /// The `[[alert]]` rules, validated; the built-in ones are not included (see
     /// [`crate::alerts::with_defaults`]): a rule named like a default replaces it.
     pub alerts: Vec<crate::alerts::Rule>,
+    /// `[alertmanager]`: the team's alerts and acknowledgements, when configured.
+    pub alertmanager: Option<AlertmanagerConfig>,
+}
+
+/// `[alertmanager]` (docs/configuration.md): the team's Alertmanager.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertmanagerConfig {
+    /// Without a trailing slash; `/api/v2/...` is appended.
+    pub url: String,
+    /// Headers sent with every request, by reference (see [`crate::secrets`]).
+    pub headers: Vec<(String, HeaderSource)>,
+    /// How long an acknowledgement's silence lasts; renewed while the alert fires.
+    pub ack_for: Duration,
+    /// The labels an acknowledgement matches, of those the alert has.
+    pub ack_labels: Vec<String>,
+    /// How often the alerts and silences are read.
+    pub refresh: Duration,
+    /// The deadline of one request.
+    pub timeout: Duration,
+    /// Larger answers are refused.
+    pub max_body_bytes: u64,
+}
+
+impl AlertmanagerConfig {
+    /// The documented defaults for an Alertmanager at `url`, for tests and tools.
+    pub fn new(url: &str) -> AlertmanagerConfig {
+        AlertmanagerConfig {
+            url: url.trim_end_matches('/').to_string(),
+            headers: Vec::new(),
+            ack_for: Duration::from_secs(3600),
+            ack_labels: alertmanager_section::default_ack_labels(),
+            refresh: Duration::from_secs(15),
+            timeout: Duration::from_secs(5),
+            max_body_bytes: 8 << 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +228,7 @@ impl Config {
             storage: raw::default_storage(),
             services: Vec::new(),
             alerts: Vec::new(),
+            alertmanager: None,
         }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::alertmanager_section::{validate_alertmanager, RawAlertmanager};
 use super::profile_sections::{validate_mapping, validate_prometheus, RawMapping, RawPrometheus};
 use super::source::Source;
 use super::suggest::closest;
@@ -37,6 +38,8 @@ struct RawConfig {
     service: Vec<RawService>,
     #[serde(default)]
     alert: Vec<RawAlert>,
+    /// The team's Alertmanager (`[alertmanager]`), when there is one.
+    alertmanager: Option<Spanned<RawAlertmanager>>,
 }
 
 /// One `[[alert]]`: the text form of a rule ([`RuleSpec`]) with positions.
@@ -151,6 +154,7 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         services.push(service);
     }
     let alerts = validate_alerts(&source, &raw.alert, &services)?;
+    let alertmanager = validate_alertmanager(&source, raw.alertmanager.as_ref())?;
     let operator = match &raw.operator {
         Some(name) if name.get_ref().trim().is_empty() => {
             return Err(source.error_at(
@@ -166,6 +170,7 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         storage,
         services,
         alerts,
+        alertmanager,
     })
 }
 

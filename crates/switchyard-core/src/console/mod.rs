@@ -11,6 +11,8 @@
 
 mod actions;
 mod export;
+mod in_force;
+mod team;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -30,6 +32,8 @@ use crate::transitions::BreakerBook;
 
 pub use actions::{ActionLogged, ActionRun};
 pub use export::{ExportError, ExportFiles, ExportRequest};
+pub use in_force::{AckDone, AlertInForce, AlertsInForce, TEAM_ID_PREFIX};
+pub use team::{TeamRequestError, TeamSilenceDone};
 
 /// Which services a console polls and streams.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -83,6 +87,8 @@ pub struct Console {
     action_log: broadcast::Sender<ActionLogged>,
     notes: StartNotes,
     operator: String,
+    /// The team's Alertmanager, when `[alertmanager]` is configured (`team.rs`).
+    team: Option<Arc<team::TeamLink>>,
 }
 
 impl Console {
@@ -163,7 +169,12 @@ impl Console {
         }
         let engine = EngineHandle::start_with(&config, clock.clone(), start);
         let operator = crate::operator::operator(config.operator.as_deref());
-        Console {
+        let client = crate::sources::http::build_client();
+        let team = config
+            .alertmanager
+            .as_ref()
+            .map(|am| Arc::new(team::TeamLink::new(am, client.clone())));
+        let console = Console {
             config,
             clock,
             engine,
@@ -171,12 +182,19 @@ impl Console {
             audit,
             store_health,
             maintenance: Mutex::new(maintenance_task),
-            client: crate::sources::http::build_client(),
+            client,
             in_flight: InFlight::default(),
             action_log: broadcast::channel(ACTION_LOG_BACKLOG).0,
             notes,
             operator,
+            team,
+        };
+        // The team's alerts are refreshed by a long-running console only; a CLI command
+        // reads them when it needs them.
+        if watch == Watch::All {
+            console.start_team_refresh();
         }
+        console
     }
 
     pub fn config(&self) -> &Config {
@@ -221,6 +239,7 @@ impl Console {
     /// Stops maintenance, then the sources and the engine (which flushes the history),
     /// then closes the database. Returns the writer's statistics when there was one.
     pub async fn shutdown(&self) -> Option<WriterStats> {
+        self.stop_team_refresh().await;
         let maintenance = self
             .maintenance
             .lock()

@@ -441,12 +441,19 @@ async fn run(
     let mut alert_tick = tokio::time::interval(ALERT_TICK);
     // After a stall (a suspended laptop) one tick is enough: it reads the clock anyway.
     alert_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A console with no sources (reading the history, or only the team's Alertmanager)
+    // has its ingress closed at once; it keeps serving commands and the audit log's
+    // writer until shutdown.
+    let mut ingress_open = true;
     loop {
         tokio::select! {
             // News first: a burst of it must not wait behind commands.
             biased;
-            received = ingress.recv() => {
-                let Some(event) = received else { break };
+            received = ingress.recv(), if ingress_open => {
+                let Some(event) = received else {
+                    ingress_open = false;
+                    continue;
+                };
                 let Some(&slot) = fleet.index.get(&event.service) else { continue };
                 let state = &mut fleet.states[slot];
                 apply(state, &mut fleet.book, event.news, outputs.writer.as_ref());

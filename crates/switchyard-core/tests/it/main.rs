@@ -19,3 +19,4 @@ mod store_support;
 mod store_writer;
 mod streams;
 mod support;
+mod team_alerts;
