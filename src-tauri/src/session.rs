@@ -59,6 +59,8 @@ impl Session {
             error: None,
             warning: None,
             version: env!("SWITCHYARD_VERSION").to_string(),
+            config_path: None,
+            config_problem: None,
         };
         let mut session = Session {
             info: info.clone(),

@@ -3,10 +3,12 @@
 //! line and the key that was probably meant, because a silently ignored typo in an
 //! on-call tool means a service that is never watched.
 
+pub mod edit;
 mod profile_sections;
 mod raw;
 mod source;
 mod suggest;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

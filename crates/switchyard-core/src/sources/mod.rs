@@ -4,5 +4,6 @@
 pub mod detect;
 pub mod http;
 pub mod poller;
+pub mod probe;
 pub mod reading;
 pub mod ws;
