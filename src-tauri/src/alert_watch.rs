@@ -38,6 +38,9 @@ fn show_in_tray(app: &AppHandle, tray: Option<&AlertTray>, summary: TraySummary)
     }
 }
 
+/// The tray, when this desktop has one; shared by each console's alert task.
+struct Tray(Option<AlertTray>);
+
 /// Sets up the tray, notification clicks and the window link, and starts the task.
 /// Without a tray (no status notifier on this desktop) the rest still works.
 pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
@@ -51,16 +54,22 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
             None
         }
     };
-    let Some(engine) = engine else { return };
+    app.manage(Tray(tray));
+    if let Some(engine) = engine {
+        follow(app, engine);
+    }
+}
+
+/// Carries `engine`'s alert news to the tray, notifications and window until that
+/// engine stops (a new configuration starts a new one, followed in turn).
+pub fn follow(app: &AppHandle, engine: EngineHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        let tray = app.state::<Tray>();
+        let tray = tray.0.as_ref();
         let mut events = engine.alert_events();
         let state = engine.alerts().await;
-        show_in_tray(
-            &app,
-            tray.as_ref(),
-            tray_summary(&state.active, state.worst),
-        );
+        show_in_tray(&app, tray, tray_summary(&state.active, state.worst));
         loop {
             match events.recv().await {
                 Ok(EngineEvent::AlertsChanged {
@@ -68,7 +77,7 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
                     worst,
                     events,
                 }) => {
-                    show_in_tray(&app, tray.as_ref(), tray_summary(&active, worst));
+                    show_in_tray(&app, tray, tray_summary(&active, worst));
                     crate::notify::announce(&app, &events);
                     app.state::<AlertWindow>().send(AlertNotice::Changed {
                         active,
@@ -81,7 +90,7 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
                     // notifications of the missed events are lost, and said so.
                     tracing::warn!(missed, "alert news lagged; some notifications were skipped");
                     let state = engine.alerts().await;
-                    if let Some(tray) = &tray {
+                    if let Some(tray) = tray {
                         tray.show(&tray_summary(&state.active, state.worst));
                     }
                     app.state::<AlertWindow>().send(AlertNotice::Changed {

@@ -32,4 +32,9 @@ pub struct SessionInfo {
     /// running meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_problem: Option<String>,
+    /// Which console of this window's life this is: 0 at launch, one more each time a
+    /// new configuration is applied (the first service added to the demo, a saved
+    /// edit). The page subscribes afresh when it changes.
+    #[serde(default)]
+    pub run: u32,
 }

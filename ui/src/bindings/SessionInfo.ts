@@ -33,4 +33,10 @@ config_path?: string,
  * `check-config` error (file, line, what to do). The last good configuration keeps
  * running meanwhile.
  */
-config_problem?: string, };
+config_problem?: string, 
+/**
+ * Which console of this window's life this is: 0 at launch, one more each time a
+ * new configuration is applied (the first service added to the demo, a saved
+ * edit). The page subscribes afresh when it changes.
+ */
+run: number, };
