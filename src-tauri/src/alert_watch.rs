@@ -68,10 +68,20 @@ pub fn follow(app: &AppHandle, engine: EngineHandle) {
         let tray = app.state::<Tray>();
         let tray = tray.0.as_ref();
         let mut events = engine.alert_events();
+        // This task holds the engine, so its alert news never closes by itself: the fleet
+        // feed, which closes when the engine stops, says when to let go.
+        let mut stopped = engine.fleet();
         let state = engine.alerts().await;
         show_in_tray(&app, tray, tray_summary(&state.active, state.worst));
         loop {
-            match events.recv().await {
+            let event = tokio::select! {
+                event = events.recv() => event,
+                more = stopped.next() => match more {
+                    Some(_) => continue,
+                    None => break,
+                },
+            };
+            match event {
                 Ok(EngineEvent::AlertsChanged {
                     active,
                     worst,

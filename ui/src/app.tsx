@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchSession, watchStoreHealth } from "./backend";
 import { ServicesDialog } from "./services-dialog";
-import { sessionChange } from "./services-view";
+import { configEdits, sessionChange } from "./services-view";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
 import { ExportStatus, useExport } from "./export-button";
 import { ActionsPanel } from "./actions-panel";
@@ -217,7 +217,7 @@ export function App() {
     // A new configuration applied (from the dialog or a saved edit) is a new console:
     // the page subscribes afresh to it; a refused edit only updates the banner.
     watchSession((info) => {
-      if (sessionChange(sessionRef.current, info) === "reload") window.location.reload();
+      if (sessionChange(sessionRef.current, info) === "reload") configEdits.whenIdle(() => window.location.reload());
       else setSession(info);
     })
       .then(() => recordWatching("session"))

@@ -29,6 +29,7 @@ import type { SilenceTarget } from "./bindings/SilenceTarget";
 import type { Sparkline } from "./bindings/Sparkline";
 import type { TimelineRequest } from "./bindings/TimelineRequest";
 import type { TimelineView } from "./bindings/TimelineView";
+import { configEdits } from "./services-view";
 
 export function fetchSession(): Promise<SessionInfo> {
   return invoke<SessionInfo>("session_info");
@@ -209,7 +210,7 @@ export function configuredServices(): Promise<ServiceEntry[]> {
 /** Adds, updates or removes a service in the configuration file, which is then applied;
  * a refusal is `config_refused` with the `check-config` error, the file untouched. */
 export function editServices(edit: ServiceEdit): Promise<SessionInfo> {
-  return invoke<SessionInfo>("edit_services", { edit });
+  return configEdits.track(invoke<SessionInfo>("edit_services", { edit }));
 }
 
 /** Stores a secret typed once in the OS keyring; resolves to the reference to write. */

@@ -151,12 +151,12 @@ export function ServicesDialog({ demo, configPath, onClose }: { demo: boolean; c
               {secretFor === index ? (
                 <>
                   <input class="filter" type="password" autoFocus placeholder="Secret (stored in the OS keyring, never in the file)" value={secret} onInput={(e) => setSecret((e.target as HTMLInputElement).value)} onKeyDown={(e) => e.key === "Enter" && (e.preventDefault(), keepSecret(index))} data-testid="header-secret" />
-                  <button type="button" class="mini" onClick={() => keepSecret(index)}>
+                  <button type="button" class="mini" onClick={() => keepSecret(index)} data-testid="header-store">
                     store
                   </button>
                 </>
               ) : (
-                <button type="button" class="mini" onClick={() => (setSecretFor(index), setSecret(""))} title="Type the secret once: it goes to the OS keyring, and only its keyring: reference to the file">
+                <button type="button" class="mini" onClick={() => (setSecretFor(index), setSecret(""))} data-testid="header-type-secret" title="Type the secret once: it goes to the OS keyring, and only its keyring: reference to the file">
                   type a secret…
                 </button>
               )}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ProbeReport } from "./bindings/ProbeReport";
 import type { SessionInfo } from "./bindings/SessionInfo";
-import { EMPTY_FORM, entryOf, headerKind, keyringAccount, probeKey, probeView, sessionChange } from "./services-view";
+import { EditGate, EMPTY_FORM, entryOf, headerKind, keyringAccount, probeKey, probeView, sessionChange } from "./services-view";
 
 function report(partial: Partial<ProbeReport["observation"]>): ProbeReport {
   return {
@@ -75,5 +75,21 @@ describe("session news", () => {
     expect(sessionChange(info, { ...info, config_source: "/home/me/.config/switchyard/switchyard.toml", demo: false, run: 1 })).toBe("reload");
     expect(sessionChange(info, { ...info, config_problem: "switchyard.toml:4: unknown key `base_ur`" })).toBe("update");
     expect(sessionChange(null, { ...info, run: 3 })).toBe("update");
+  });
+});
+
+describe("the edit gate", () => {
+  it("holds a page reload until the edit's answer is in", async () => {
+    const gate = new EditGate();
+    let answer: (v: string) => void = () => undefined;
+    const edit = gate.track(new Promise<string>((resolve) => (answer = resolve)));
+    const done: string[] = [];
+    gate.whenIdle(() => done.push("reload"));
+    expect(done).toEqual([]);
+    answer("applied");
+    expect(await edit).toBe("applied");
+    expect(done).toEqual(["reload"]);
+    gate.whenIdle(() => done.push("at once"));
+    expect(done).toEqual(["reload", "at once"]);
   });
 });

@@ -109,3 +109,28 @@ export function probeKey(form: ServiceForm): string {
 export function sessionChange(current: SessionInfo | null, next: SessionInfo): "reload" | "update" {
   return current !== null && current.run !== next.run ? "reload" : "update";
 }
+
+/** Holds an action back while a configuration edit is on its way. The edit applies a new
+ * console, whose news reloads the page; a reload before the edit's answer arrived would
+ * cut that answer off, and Tauri's IPC would then send the edit (which is not
+ * idempotent: an add twice is "name taken") a second time. */
+export class EditGate {
+  private inFlight = 0;
+  private waiting: (() => void)[] = [];
+
+  track<T>(edit: Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    return edit.finally(() => {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.waiting.splice(0).forEach((action) => action());
+    });
+  }
+
+  whenIdle(action: () => void): void {
+    if (this.inFlight === 0) action();
+    else this.waiting.push(action);
+  }
+}
+
+/** The page's one gate on configuration edits. */
+export const configEdits = new EditGate();
