@@ -13,6 +13,7 @@ packages=(
   dpkg-dev lintian rpm         # make package: Depends from dpkg-shlibdeps; the package test's checks
   prometheus prometheus-alertmanager victoria-metrics   # the engines' tests run the real ones on loopback
   dnsmasq                      # a real DNS server on loopback for the discovery tests
+  gnome-keyring libglib2.0-bin # a Secret Service (and gdbus to await it): the first-run test keeps a typed secret in the keyring
 )
 
 missing=()

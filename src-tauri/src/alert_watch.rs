@@ -100,14 +100,31 @@ pub fn start(app: &AppHandle, engine: Option<EngineHandle>) {
         }
     };
     app.manage(TraySlot(tray));
-    let Some(engine) = engine else { return };
+    if let Some(engine) = engine {
+        follow(app, engine);
+    }
+}
+
+/// Carries `engine`'s alert news to the tray, notifications and window until that
+/// engine stops (a new configuration starts a new one, followed in turn).
+pub fn follow(app: &AppHandle, engine: EngineHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let mut events = engine.alert_events();
+        // This task holds the engine, so its alert news never closes by itself: the fleet
+        // feed, which closes when the engine stops, says when to let go.
+        let mut stopped = engine.fleet();
         let state = engine.alerts().await;
         show_in_tray(&app, &state.active, state.worst);
         loop {
-            match events.recv().await {
+            let event = tokio::select! {
+                event = events.recv() => event,
+                more = stopped.next() => match more {
+                    Some(_) => continue,
+                    None => break,
+                },
+            };
+            match event {
                 Ok(EngineEvent::AlertsChanged {
                     active,
                     worst,

@@ -9,6 +9,7 @@ mod commands;
 mod logging;
 mod notify;
 mod pushes;
+mod reload;
 mod session;
 mod single_instance;
 mod team_watch;
@@ -60,13 +61,16 @@ fn main() {
         .setup(move |app| {
             let session =
                 tauri::async_runtime::block_on(session::Session::start(source, dirs.as_ref()));
-            let engine = session.engine().cloned();
+            let engine = session.engine();
+            let console = session.console();
+            let watched = session.config_file();
             app.manage(session);
             app.manage(single_instance::LaunchWatchers::default());
             app.manage(preferences);
             alert_watch::start(app.handle(), engine);
-            pushes::start(app.handle(), app.state::<session::Session>().console());
-            team_watch::start(app.handle(), app.state::<session::Session>().console());
+            pushes::start(app.handle(), console.as_deref());
+            team_watch::start(app.handle(), console.as_deref());
+            reload::start(app.handle(), watched);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -100,6 +104,11 @@ fn main() {
             commands::team_alerts::expire_team_silence,
             commands::team_alerts::open_runbook,
             single_instance::watch_second_launch,
+            reload::watch_session,
+            commands::services::probe_service,
+            commands::services::configured_services,
+            commands::services::edit_services,
+            commands::services::store_secret,
             commands::preferences::preferences,
             commands::preferences::save_preferences,
         ])

@@ -49,7 +49,14 @@ pub type ActionLogWindow = PageChannel<ActionLogged>;
 pub fn start(app: &AppHandle, console: Option<&Console>) {
     app.manage(StoreHealthWindow::default());
     app.manage(ActionLogWindow::default());
-    let Some(console) = console else { return };
+    if let Some(console) = console {
+        follow(app, console);
+    }
+}
+
+/// Forwards `console`'s history health and action log until it stops (a new
+/// configuration starts a new console, followed in turn).
+pub fn follow(app: &AppHandle, console: &Console) {
     if let Some(mut health) = console.store_health() {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {

@@ -7,6 +7,7 @@
 mod actions;
 mod alerts;
 mod dashboard;
+mod first_run;
 mod fleet_control;
 mod live_status;
 mod page;

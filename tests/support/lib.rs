@@ -134,6 +134,11 @@ impl Window {
         }
     }
 
+    /// The app's home: `config/` is its `XDG_CONFIG_HOME`, `data/` its `XDG_DATA_HOME`.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
     /// Closes the app, then stops the driver, then removes the home.
     pub async fn close(self) -> Result<()> {
         let Window {

@@ -2,7 +2,9 @@
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchStoreHealth, watchTeamAlerts } from "./backend";
+import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchSession, watchStoreHealth, watchTeamAlerts } from "./backend";
+import { ServicesDialog } from "./services-dialog";
+import { configEdits, sessionChange } from "./services-view";
 import { ActionDialog, type ResetTarget } from "./action-dialog";
 import { ExportStatus, useExport } from "./export-button";
 import { ActionsPanel } from "./actions-panel";
@@ -138,6 +140,9 @@ export function App() {
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
   const [teamAlerts, setTeamAlerts] = useState<TeamAlerts | null>(null);
   const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
+  const [servicesOpen, setServicesOpen] = useState(false);
+  const sessionRef = useRef<SessionInfo | null>(null);
+  sessionRef.current = session;
   // The export takes what is on screen: the filtered services, and a paused or custom range.
   const exporter = useExport(() => ({
     services: filter.trim() === "" ? undefined : filterServices(services, filter).map((s) => s.name),
@@ -223,6 +228,14 @@ export function App() {
   useEffect(() => {
     // The team's alerts (Alertmanager), when configured: each new read on its channel.
     watchTeamAlerts(setTeamAlerts).catch(() => undefined);
+    // A new configuration applied (from the dialog or a saved edit) is a new console:
+    // the page subscribes afresh to it; a refused edit only updates the banner.
+    watchSession((info) => {
+      if (sessionChange(sessionRef.current, info) === "reload") configEdits.whenIdle(() => window.location.reload());
+      else setSession(info);
+    })
+      .then(() => recordWatching("session"))
+      .catch(() => undefined);
   }, []);
 
   useEffect(() => {
@@ -262,6 +275,9 @@ export function App() {
           break;
         case "export":
           exporter.start();
+          break;
+        case "services":
+          setServicesOpen(true);
           break;
         case "toggle-theme":
           setTheme((t) => (t === "dark" ? "light" : "dark"));
@@ -303,9 +319,12 @@ export function App() {
     <div class="shell">
       <header class="topbar">
         <h1>Switchyard</h1>
-        <span class="source" title={session?.database ?? ""}>
+        <span class="source" title={session?.database ?? ""} data-testid="config-source">
           {session ? (session.demo ? "demo fleet" : session.config_source) : "starting…"}
         </span>
+        <button class={session?.demo ? "primary" : ""} onClick={() => setServicesOpen(true)} title="w" data-testid="watch-own-services">
+          {session?.demo ? "Watch your own services" : "Services"}
+        </button>
         <nav class="tabs">
           <button class={view === "overview" && !detail ? "active" : ""} onClick={() => (setView("overview"), setSelected(null))} data-tab="overview">
             Overview
@@ -394,6 +413,11 @@ export function App() {
           {historyProblem}
         </div>
       )}
+      {session?.config_problem && (
+        <div class="banner error" data-testid="config-problem">
+          {session.config_problem}
+        </div>
+      )}
       {session?.error && (
         <div class="banner error" data-testid="session-error">
           {session.error}
@@ -427,6 +451,7 @@ export function App() {
           !session?.error && <p class="empty">{services.length === 0 ? "No services yet. Waiting for the first polls…" : "No service matches the filter."}</p>
         )}
       </main>
+      {servicesOpen && <ServicesDialog demo={session?.demo ?? false} configPath={session?.config_path} onClose={() => setServicesOpen(false)} />}
       {resetTarget && <ActionDialog target={resetTarget} now={now} onClose={() => setResetTarget(null)} />}
       {help && (
         <div class="overlay" onClick={() => setHelp(false)} data-testid="help">

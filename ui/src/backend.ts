@@ -16,6 +16,10 @@ import type { ExportResult } from "./bindings/ExportResult";
 import type { FleetUpdate } from "./bindings/FleetUpdate";
 import type { IpcError } from "./bindings/IpcError";
 import type { Preferences } from "./bindings/Preferences";
+import type { ProbeReport } from "./bindings/ProbeReport";
+import type { ProbeRequest } from "./bindings/ProbeRequest";
+import type { ServiceEdit } from "./bindings/ServiceEdit";
+import type { ServiceEntry } from "./bindings/ServiceEntry";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { RuleSpec } from "./bindings/RuleSpec";
 import type { RuleView } from "./bindings/RuleView";
@@ -27,6 +31,7 @@ import type { TeamAlerts } from "./bindings/TeamAlerts";
 import type { TeamSilenceDone } from "./bindings/TeamSilenceDone";
 import type { TimelineRequest } from "./bindings/TimelineRequest";
 import type { TimelineView } from "./bindings/TimelineView";
+import { configEdits } from "./services-view";
 
 export function fetchSession(): Promise<SessionInfo> {
   return invoke<SessionInfo>("session_info");
@@ -221,4 +226,33 @@ export function expireTeamSilence(silenceId: string): Promise<TeamSilenceDone> {
 /** Opens a runbook in the desktop's browser (http and https only; checked in Rust too). */
 export function openRunbook(url: string): Promise<void> {
   return invoke("open_runbook", { url });
+}
+
+/** One round of polls of a service not yet configured, detecting its profile. */
+export function probeService(request: ProbeRequest): Promise<ProbeReport> {
+  return invoke<ProbeReport>("probe_service", { request });
+}
+
+/** The services in the configuration file, as the dialog edits them (none in the demo). */
+export function configuredServices(): Promise<ServiceEntry[]> {
+  return invoke<ServiceEntry[]>("configured_services");
+}
+
+/** Adds, updates or removes a service in the configuration file, which is then applied;
+ * a refusal is `config_refused` with the `check-config` error, the file untouched. */
+export function editServices(edit: ServiceEdit): Promise<SessionInfo> {
+  return configEdits.track(invoke<SessionInfo>("edit_services", { edit }));
+}
+
+/** Stores a secret typed once in the OS keyring; resolves to the reference to write. */
+export function storeSecret(account: string, secret: string): Promise<string> {
+  return invoke<string>("store_secret", { account, secret });
+}
+
+/** Calls `handler` with the session each time it changes: a new configuration applied
+ * (its `run` counts up) or a saved edit refused (`config_problem`). */
+export async function watchSession(handler: (info: SessionInfo) => void): Promise<void> {
+  const channel = new Channel<SessionInfo>();
+  channel.onmessage = handler;
+  await invoke("watch_session", { onChange: channel });
 }

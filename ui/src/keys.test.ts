@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { interpret, NO_KEYS } from "./keys";
+import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
 
 describe("shortcuts", () => {
   it("g then b opens the breaker board, g then o the overview", () => {
@@ -16,6 +16,12 @@ describe("shortcuts", () => {
     expect(interpret("7", NO_KEYS, false)[0]).toBeNull();
     expect(interpret("/", NO_KEYS, false)[0]).toEqual({ kind: "focus-filter" });
     expect(interpret("e", NO_KEYS, false)[0]).toEqual({ kind: "export" });
+  });
+
+  it("w opens watch your own services, and the help lists it", () => {
+    expect(interpret("w", NO_KEYS, false)[0]).toEqual({ kind: "services" });
+    expect(interpret("w", NO_KEYS, true)[0]).toBeNull();
+    expect(SHORTCUTS.some(([key, what]) => key === "w" && what.includes("your own services"))).toBe(true);
   });
 
   it("keys are text while typing, except Escape", () => {

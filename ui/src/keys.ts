@@ -12,7 +12,8 @@ export type Command =
   | { kind: "export" }
   | { kind: "toggle-layout" }
   | { kind: "next-grouping" }
-  | { kind: "next-sort" };
+  | { kind: "next-sort" }
+  | { kind: "services" };
 
 export interface KeyState {
   /** The previous key, when it starts a sequence. */
@@ -51,6 +52,8 @@ export function interpret(key: string, state: KeyState, typing: boolean): [Comma
       return [{ kind: "next-grouping" }, NO_KEYS];
     case "s":
       return [{ kind: "next-sort" }, NO_KEYS];
+    case "w":
+      return [{ kind: "services" }, NO_KEYS];
   }
   if (/^[1-6]$/.test(key)) return [{ kind: "range", index: Number(key) - 1 }, NO_KEYS];
   return [null, NO_KEYS];
@@ -68,6 +71,7 @@ export const SHORTCUTS: [string, string][] = [
   ["G", "group the overview by the next tag key, profile, or not at all"],
   ["s", "sort the compact list by state, name, latency or age"],
   ["e", "export the incident snapshot"],
+  ["w", "watch your own services: add, edit, remove"],
   ["t", "light or dark theme"],
   ["Esc", "back, close"],
   ["?", "this help"],

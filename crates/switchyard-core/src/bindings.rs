@@ -11,6 +11,7 @@ use crate::alert_notices::AlertNotice;
 use crate::alertmanager::TeamAlerts;
 use crate::alerts::RulesRejected;
 use crate::alerts::{AlertKey, RuleSpec, RuleView, SilenceTarget};
+use crate::config::edit::{ServiceEdit, ServiceEntry};
 use crate::console::{ActionLogged, TeamSilenceDone};
 use crate::dashboard::{ChartRequest, ChartView, Sparkline, TimelineRequest, TimelineView};
 use crate::engine::AlertsState;
@@ -21,6 +22,7 @@ use crate::model::ServiceState;
 use crate::preferences::Preferences;
 use crate::session::SessionInfo;
 use crate::snapshot::{ExportProgress, ExportResult};
+use crate::sources::probe::{ProbeReport, ProbeRequest};
 use crate::store::ActionRecord;
 
 /// Where the generated files live in the repository.
@@ -36,6 +38,11 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     ServiceState::export_all(&config)?;
     FleetUpdate::export_all(&config)?;
     SessionInfo::export_all(&config)?;
+    // The first run: probing a service and editing the configuration file.
+    ProbeRequest::export_all(&config)?;
+    ProbeReport::export_all(&config)?;
+    ServiceEntry::export_all(&config)?;
+    ServiceEdit::export_all(&config)?;
     Preferences::export_all(&config)?;
     ExportProgress::export_all(&config)?;
     ExportResult::export_all(&config)?;

@@ -56,6 +56,15 @@ pub enum ErrorCode {
     AlertmanagerRefused,
     /// Alertmanager could not be reached or answered nonsense.
     AlertmanagerUnreachable,
+    /// A change to the configuration file was refused (it would not validate, the
+    /// file cannot be edited, a name is taken or missing); the file is untouched.
+    ConfigRefused,
+    /// The configuration file could not be written.
+    ConfigNotWritten,
+    /// A probe was refused before anything was sent (not a URL, a literal secret).
+    ProbeRefused,
+    /// A typed secret could not be stored in the OS keyring.
+    SecretNotStored,
 }
 
 /// What the UI needs to point at the problem, for the codes that have it.
@@ -186,6 +195,33 @@ impl CodedError for ExportError {
         match self {
             ExportError::NoHistory => ErrorCode::NoHistory,
             _ => ErrorCode::ExportFailed,
+        }
+    }
+}
+
+impl CodedError for crate::config::edit::EditError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            crate::config::edit::EditError::Write { .. } => ErrorCode::ConfigNotWritten,
+            _ => ErrorCode::ConfigRefused,
+        }
+    }
+}
+
+/// A probe or a secret the window asked for, refused with a sentence that says why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FirstRunRefusal {
+    #[error("{0}")]
+    Probe(String),
+    #[error("{0}")]
+    Secret(String),
+}
+
+impl CodedError for FirstRunRefusal {
+    fn code(&self) -> ErrorCode {
+        match self {
+            FirstRunRefusal::Probe(_) => ErrorCode::ProbeRefused,
+            FirstRunRefusal::Secret(_) => ErrorCode::SecretNotStored,
         }
     }
 }

@@ -106,6 +106,45 @@ impl SecretRef {
     }
 }
 
+/// The keyring service name the window stores typed secrets under.
+pub const KEYRING_SERVICE: &str = "switchyard";
+
+/// Stores a secret typed once into the window in the OS keyring (the Secret Service on
+/// a Linux desktop, which `keyring:` references read) under `switchyard/ACCOUNT`, and
+/// returns the reference to write into the configuration instead of the secret. The
+/// error names the place, never the value.
+pub fn store_in_keyring(account: &str, secret: SecretString) -> Result<SecretRef, String> {
+    let account: String = account
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if account.is_empty() {
+        return Err("the keyring account needs a name".into());
+    }
+    if secret.expose_secret().is_empty() {
+        return Err("the secret is empty".into());
+    }
+    keyring::Entry::new(KEYRING_SERVICE, &account)
+        .and_then(|entry| entry.set_password(secret.expose_secret()))
+        .map_err(|e| {
+            format!(
+                "cannot store the secret in the OS keyring ({KEYRING_SERVICE}/{account}): {e}; \
+                 a desktop keyring (such as GNOME Keyring) must be running and unlocked, \
+                 or use an env: reference"
+            )
+        })?;
+    Ok(SecretRef::Keyring {
+        service: KEYRING_SERVICE.to_string(),
+        account,
+    })
+}
+
 /// Resolves a header's value. The returned value is marked sensitive.
 pub fn header_value(source: &HeaderSource) -> Result<reqwest::header::HeaderValue, String> {
     let mut value = match source {

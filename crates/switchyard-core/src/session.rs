@@ -23,4 +23,18 @@ pub struct SessionInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
     pub version: String,
+    /// The file "watch your own services" writes: the configuration being watched, or
+    /// where the first service added from the demo creates one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_path: Option<String>,
+    /// The configuration file was edited and the edit does not validate: the
+    /// `check-config` error (file, line, what to do). The last good configuration keeps
+    /// running meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_problem: Option<String>,
+    /// Which console of this window's life this is: 0 at launch, one more each time a
+    /// new configuration is applied (the first service added to the demo, a saved
+    /// edit). The page subscribes afresh when it changes.
+    #[serde(default)]
+    pub run: u32,
 }

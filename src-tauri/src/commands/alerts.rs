@@ -25,8 +25,8 @@ use super::IpcError;
 use crate::alert_watch::AlertWindow;
 use crate::session::Session;
 
-fn engine<'a>(session: &'a State<'_, Session>) -> Result<&'a EngineHandle, IpcError> {
-    Ok(session.running()?.engine())
+fn engine(session: &State<'_, Session>) -> Result<EngineHandle, IpcError> {
+    Ok(session.running()?.engine().clone())
 }
 
 /// Everything the panel shows: active alerts, silences, recent resolutions.

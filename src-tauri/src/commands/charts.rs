@@ -22,7 +22,7 @@ pub async fn series_chart(
     let thresholds = engine
         .chart_thresholds(&request.service, &request.series)
         .await;
-    Ok(dashboard::series_chart(store, Utc::now(), state, &request, thresholds).await?)
+    Ok(dashboard::series_chart(&store, Utc::now(), state, &request, thresholds).await?)
 }
 
 #[tauri::command]
@@ -33,7 +33,7 @@ pub async fn breaker_timeline(
 ) -> Result<TimelineView, IpcError> {
     let (store, engine) = session.history()?;
     let states = engine.snapshot().await;
-    Ok(dashboard::breaker_timeline(store, Utc::now(), &states, &request).await?)
+    Ok(dashboard::breaker_timeline(&store, Utc::now(), &states, &request).await?)
 }
 
 /// Every service's sparkline over the last `minutes`, `width`×`height` pixels.
@@ -48,5 +48,5 @@ pub async fn sparklines(
     let (store, engine) = session.history()?;
     let states = engine.snapshot().await;
     let size = (width, height);
-    Ok(dashboard::sparklines(store, Utc::now(), &states, minutes, size).await?)
+    Ok(dashboard::sparklines(&store, Utc::now(), &states, minutes, size).await?)
 }

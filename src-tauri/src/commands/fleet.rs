@@ -11,7 +11,7 @@ use crate::session::Session;
 
 #[tauri::command]
 pub fn session_info(session: State<'_, Session>) -> SessionInfo {
-    session.info().clone()
+    session.info()
 }
 
 #[tauri::command]
@@ -30,7 +30,7 @@ pub fn watch_fleet(
     on_update: Channel<FleetUpdate>,
 ) {
     if let Some(engine) = session.engine() {
-        crate::bridge::stream_updates(app, engine.clone(), on_update);
+        crate::bridge::stream_updates(app, engine, on_update);
     }
 }
 

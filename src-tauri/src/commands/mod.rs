@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod charts;
 pub mod fleet;
 pub mod preferences;
+pub mod services;
 pub mod snapshot;
 pub mod team_alerts;
 

@@ -3,4 +3,4 @@
 /**
  * What went wrong, as the UI branches on it. The wire form is the snake_case name.
  */
-export type ErrorCode = "no_engine" | "no_history" | "history_failed" | "chart_failed" | "refused" | "alert_not_active" | "silence_without_target" | "silence_in_the_past" | "silence_without_reason" | "invalid_duration" | "invalid_rules" | "no_such_silence" | "export_failed" | "no_export" | "open_failed" | "preferences_not_saved" | "engine_stopped" | "no_alertmanager" | "alertmanager_refused" | "alertmanager_unreachable";
+export type ErrorCode = "no_engine" | "no_history" | "history_failed" | "chart_failed" | "refused" | "alert_not_active" | "silence_without_target" | "silence_in_the_past" | "silence_without_reason" | "invalid_duration" | "invalid_rules" | "no_such_silence" | "export_failed" | "no_export" | "open_failed" | "preferences_not_saved" | "engine_stopped" | "no_alertmanager" | "alertmanager_refused" | "alertmanager_unreachable" | "config_refused" | "config_not_written" | "probe_refused" | "secret_not_stored";

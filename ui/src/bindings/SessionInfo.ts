@@ -22,4 +22,21 @@ error?: string,
  * Something the engineer should know that did not stop the console (a damaged
  * history database moved aside and replaced).
  */
-warning?: string, version: string, };
+warning?: string, version: string, 
+/**
+ * The file "watch your own services" writes: the configuration being watched, or
+ * where the first service added from the demo creates one.
+ */
+config_path?: string, 
+/**
+ * The configuration file was edited and the edit does not validate: the
+ * `check-config` error (file, line, what to do). The last good configuration keeps
+ * running meanwhile.
+ */
+config_problem?: string, 
+/**
+ * Which console of this window's life this is: 0 at launch, one more each time a
+ * new configuration is applied (the first service added to the demo, a saved
+ * edit). The page subscribes afresh when it changes.
+ */
+run: number, };

@@ -6,10 +6,9 @@ use std::time::Duration;
 use clap::Args;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::ServiceConfig;
-use switchyard_core::profiles::Profile;
-use switchyard_core::secrets::HeaderSource;
 use switchyard_core::sources::http;
 use switchyard_core::sources::poller::ServicePoller;
+use switchyard_core::sources::probe;
 use switchyard_core::units::parse_duration;
 
 use crate::Outcome;
@@ -44,31 +43,22 @@ pub async fn run(args: ProbeArgs) -> Outcome {
 }
 
 fn build_service(args: &ProbeArgs) -> Result<ServiceConfig, String> {
-    let profile = args
-        .profile
-        .as_deref()
-        .map(Profile::from_name)
-        .transpose()?;
-    let base_url = args.url.trim_end_matches('/');
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        return Err(format!("`{}` is not an http:// or https:// URL", args.url));
-    }
-    let name = http::describe_place(base_url)
-        .trim_end_matches('/')
-        .to_string();
-    let mut service = ServiceConfig::new(&name, base_url, profile);
-    // A probe is one round: the interval only has to exceed the timeout.
-    service.poll_interval = args.timeout * 2;
-    service.timeout = args.timeout;
+    let mut headers = Vec::new();
     for header in &args.headers {
         let (key, value) = header
             .split_once('=')
             .ok_or_else(|| format!("--header `{header}` must be NAME=REFERENCE"))?;
-        service
-            .headers
-            .push((key.to_string(), HeaderSource::parse(key, value)?));
+        headers.push((key.to_string(), value.to_string()));
     }
-    Ok(service)
+    // The window's "watch your own services" probes through the same function.
+    probe::service_to_probe(
+        &probe::ProbeRequest {
+            base_url: args.url.clone(),
+            profile: args.profile.clone(),
+            headers,
+        },
+        args.timeout,
+    )
 }
 
 async fn probe(service: ServiceConfig) -> Outcome {

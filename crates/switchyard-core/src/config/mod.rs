@@ -4,10 +4,12 @@
 //! on-call tool means a service that is never watched.
 
 mod alertmanager_section;
+pub mod edit;
 mod profile_sections;
 mod raw;
 mod source;
 mod suggest;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -5,5 +5,6 @@ pub mod detect;
 pub mod endpoint_index;
 pub mod http;
 pub mod poller;
+pub mod probe;
 pub mod reading;
 pub mod ws;
