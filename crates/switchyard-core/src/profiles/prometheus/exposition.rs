@@ -83,7 +83,11 @@ pub fn parse_exposition_of(
         } else if infinity(parts.value).is_none() && parts.value.parse::<f64>().is_err() {
             return Err(invalid(
                 index + 1,
-                format!("expected a number at `{}` in `{}`", parts.value, excerpt(line)),
+                format!(
+                    "expected a number at `{}` in `{}`",
+                    parts.value,
+                    excerpt(line)
+                ),
             ));
         }
     }

@@ -63,9 +63,7 @@ impl Reader {
 
 impl ProfileReader for Reader {
     fn read(&mut self, _endpoint: &str, response: &Response<'_>) -> Result<Reading, ParseError> {
-        let series = parse_exposition_of(response.body, |name| {
-            reads_metric(name, &self.settings)
-        })?;
+        let series = parse_exposition_of(response.body, |name| reads_metric(name, &self.settings))?;
         Ok(interpret(&series, &self.settings))
     }
 }

@@ -252,7 +252,10 @@ fn a_malformed_family_nobody_reads_does_not_blind_the_profile() {
     .unwrap();
     assert_eq!(reading.breakers.len(), 1);
     let err = read_text(PrometheusSettings::default(), "hello world\n").unwrap_err();
-    assert_eq!(err.message, "line 1: expected a number at `world` in `hello world`");
+    assert_eq!(
+        err.message,
+        "line 1: expected a number at `world` in `hello world`"
+    );
 }
 
 #[test]
