@@ -3,6 +3,7 @@
 //! line and the key that was probably meant, because a silently ignored typo in an
 //! on-call tool means a service that is never watched.
 
+mod engines;
 mod profile_sections;
 mod raw;
 mod source;
@@ -14,6 +15,8 @@ use std::time::Duration;
 use crate::profiles::Profile;
 use crate::profiles::ProfileSettings;
 use crate::secrets::HeaderSource;
+
+pub use engines::{is_label_name, EngineActions, EngineConfig};
 
 /// Where the configuration came from; the demo runs when none was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +57,9 @@ pub struct Config {
     /// The `[[alert]]` rules, validated; the built-in ones are not included (see
     /// [`crate::alerts::with_defaults`]): a rule named like a default replaces it.
     pub alerts: Vec<crate::alerts::Rule>,
+    /// The `[[engine]]`s: query APIs the fleet is read from besides (or instead of)
+    /// the configured services.
+    pub engines: Vec<EngineConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +197,7 @@ impl Config {
             storage: raw::default_storage(),
             services: Vec::new(),
             alerts: Vec::new(),
+            engines: Vec::new(),
         }
     }
 }

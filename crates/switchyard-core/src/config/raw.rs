@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::engines::{validate_engines, RawEngine};
 use super::profile_sections::{validate_mapping, validate_prometheus, RawMapping, RawPrometheus};
 use super::source::Source;
 use super::suggest::closest;
@@ -37,6 +38,8 @@ struct RawConfig {
     service: Vec<RawService>,
     #[serde(default)]
     alert: Vec<RawAlert>,
+    #[serde(default)]
+    engine: Vec<RawEngine>,
 }
 
 /// One `[[alert]]`: the text form of a rule ([`RuleSpec`]) with positions.
@@ -121,14 +124,16 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         .optional_size(raw.defaults.max_body.as_ref(), "defaults.max_body")?
         .unwrap_or(DEFAULT_MAX_BODY);
 
-    if raw.service.is_empty() {
+    // Engines alone are a fleet: their services are discovered.
+    if raw.service.is_empty() && raw.engine.is_empty() {
         return Err(ConfigError {
             file: None,
             line: None,
-            message: "no services: add at least one [[service]] with name, base_url and profile"
+            message: "no services: add at least one [[service]] with name, base_url and profile, or an [[engine]] to read them from"
                 .into(),
         });
     }
+    let engines = validate_engines(&source, &raw.engine)?;
 
     let mut services: Vec<ServiceConfig> = Vec::with_capacity(raw.service.len());
     for raw_service in &raw.service {
@@ -150,7 +155,7 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         }
         services.push(service);
     }
-    let alerts = validate_alerts(&source, &raw.alert, &services)?;
+    let alerts = validate_alerts(&source, &raw.alert, &services, !engines.is_empty())?;
     let operator = match &raw.operator {
         Some(name) if name.get_ref().trim().is_empty() => {
             return Err(source.error_at(
@@ -166,6 +171,7 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         storage,
         services,
         alerts,
+        engines,
     })
 }
 
@@ -173,6 +179,7 @@ fn validate_alerts(
     source: &Source,
     raw: &[RawAlert],
     services: &[ServiceConfig],
+    engines_discover: bool,
 ) -> Result<Vec<Rule>, ConfigError> {
     let mut rules: Vec<Rule> = Vec::with_capacity(raw.len());
     for alert in raw {
@@ -205,7 +212,8 @@ fn validate_alerts(
             }
         })?;
         if let Some(service) = &rule.selector.services.service {
-            if !services.iter().any(|s| &s.name == service) {
+            // With an engine, services are discovered at run time: any name may come.
+            if !engines_discover && !services.iter().any(|s| &s.name == service) {
                 let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
                 let hint = match closest(service, &names) {
                     Some(name) => format!("; did you mean `{name}`?"),
