@@ -5,6 +5,7 @@ mod actions;
 mod alerts_fleet;
 mod dashboard;
 mod engine_store;
+mod engines_real;
 mod fault_matrix;
 mod faults;
 mod secrets;
