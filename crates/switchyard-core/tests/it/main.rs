@@ -6,6 +6,7 @@ mod alerts_fleet;
 mod dashboard;
 mod engine_store;
 mod engines_real;
+mod engines_recorded;
 mod fault_matrix;
 mod faults;
 mod secrets;
