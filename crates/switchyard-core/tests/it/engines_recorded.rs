@@ -26,13 +26,18 @@ use switchyard_core::secrets::HeaderSource;
 
 use crate::support::{events_of, wait_for};
 
+/// One request as the engine received it: its parameters and its tenant header.
+type Request = (BTreeMap<String, String>, Option<String>);
+/// The services `up` reports, each with its instances' `up` values.
+type Services = Arc<Mutex<Vec<(String, Vec<(String, f64)>)>>>;
+
 /// What the recorded engine answers, changeable while it runs.
 #[derive(Clone, Default)]
 struct Recorded {
     /// Every request's parameters and tenant header, in order.
-    seen: Arc<Mutex<Vec<(BTreeMap<String, String>, Option<String>)>>>,
+    seen: Arc<Mutex<Vec<Request>>>,
     /// Services `up` reports, each with its instances' `up` values.
-    services: Arc<Mutex<Vec<(String, Vec<(String, f64)>)>>>,
+    services: Services,
     /// Warnings every answer carries (Thanos partial response).
     warnings: Vec<String>,
     /// A tenant the engine insists on (Mimir), or none.
@@ -129,7 +134,7 @@ async fn serve(recorded: Recorded, prefix: &str) -> String {
     format!("http://{address}{prefix}")
 }
 
-fn fleet_of(services: &[(&str, &[(&str, f64)])]) -> Arc<Mutex<Vec<(String, Vec<(String, f64)>)>>> {
+fn fleet_of(services: &[(&str, &[(&str, f64)])]) -> Services {
     Arc::new(Mutex::new(
         services
             .iter()
