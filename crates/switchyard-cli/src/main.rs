@@ -27,6 +27,7 @@ enum Command {
     Reset(commands::reset::ResetArgs),
     ClearCache(commands::clear_cache::ClearCacheArgs),
     Snapshot(commands::snapshot::SnapshotArgs),
+    Fleet(commands::fleet::FleetArgs),
     /// Write to a history database at full speed, printing each committed batch's id
     /// (the kill test's child process).
     #[command(hide = true)]
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
             Command::Reset(args) => commands::reset::run(args).await,
             Command::ClearCache(args) => commands::clear_cache::run(args).await,
             Command::Snapshot(args) => commands::snapshot::run(args).await,
+            Command::Fleet(args) => commands::fleet::run(args).await,
             Command::DebugIngest(args) => commands::history::debug_ingest(args).await,
         }
     });

@@ -2,6 +2,7 @@
 
 pub mod check_config;
 pub mod clear_cache;
+pub mod fleet;
 pub mod history;
 pub mod probe;
 pub mod reset;

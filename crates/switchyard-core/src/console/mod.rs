@@ -11,6 +11,7 @@
 
 mod actions;
 mod export;
+mod fleet_round;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,7 @@ use crate::transitions::BreakerBook;
 
 pub use actions::{ActionLogged, ActionRun};
 pub use export::{ExportError, ExportFiles, ExportRequest};
+pub use fleet_round::{fleet_round, BreakerReport, FleetReport, ServiceReport};
 
 /// Which services a console polls and streams.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
