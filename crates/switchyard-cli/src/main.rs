@@ -32,6 +32,10 @@ enum Command {
     /// (the kill test's child process).
     #[command(hide = true)]
     DebugIngest(commands::history::DebugIngestArgs),
+    /// One refresh of a filled engine, timed, and a long chart from it
+    /// (scripts/bench-engine.sh).
+    #[command(hide = true)]
+    DebugEngineBench(commands::engine_bench::EngineBenchArgs),
 }
 
 /// What a command concluded, mapped onto the documented exit codes.
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
             Command::Snapshot(args) => commands::snapshot::run(args).await,
             Command::Fleet(args) => commands::fleet::run(args).await,
             Command::DebugIngest(args) => commands::history::debug_ingest(args).await,
+            Command::DebugEngineBench(args) => commands::engine_bench::run(args).await,
         }
     });
     match outcome {

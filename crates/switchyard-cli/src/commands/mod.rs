@@ -2,6 +2,7 @@
 
 pub mod check_config;
 pub mod clear_cache;
+pub mod engine_bench;
 pub mod fleet;
 pub mod history;
 pub mod probe;

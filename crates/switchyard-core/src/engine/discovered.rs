@@ -100,6 +100,7 @@ pub(super) fn initial_statuses(engines: &[EngineConfig]) -> Vec<EngineStatus> {
             last_good: None,
             services: 0,
             queries: 0,
+            latency_ms: None,
         })
         .collect()
 }

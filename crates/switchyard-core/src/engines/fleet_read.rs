@@ -16,7 +16,10 @@ use crate::model::{Breaker, BreakerState, HealthStatus, Sample};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Asked {
     Up,
-    /// The 1.x form: one series per state, the `state` label names it, 1 for the state.
+    /// The 1.x form's `closed` series: every breaker, 1 when closed, 0 when not.
+    BreakerClosed,
+    /// The 1.x form's other states (the `state` label names it, 1 for the state in
+    /// force), asked only for the services with a breaker not closed.
     BreakerState,
     /// The 0.x form: one series per breaker without a `state` label, 0/1/2.
     BreakerStateLegacy,
@@ -31,7 +34,8 @@ impl Asked {
     pub fn as_str(self) -> &'static str {
         match self {
             Asked::Up => "up",
-            Asked::BreakerState => "breaker states",
+            Asked::BreakerClosed => "breaker states",
+            Asked::BreakerState => "breaker states (not closed)",
             Asked::BreakerStateLegacy => "breaker states (0.x form)",
             Asked::FailureRate => "failure rates",
             Asked::QueueDepth => "queue depths",
@@ -57,7 +61,15 @@ fn select(metric: &str, selector: Option<&str>, extra: &str) -> String {
     format!("{metric}{{{}}}", parts.join(", "))
 }
 
-/// The refresh's queries for `engine`: seven, whatever the fleet's size.
+/// Above this many services with a breaker not closed, the second look at breaker
+/// states asks for every service instead of naming them.
+const NAMED_SERVICES_MAX: usize = 200;
+
+/// The refresh's first queries for `engine`: seven, whatever the fleet's size. Breaker
+/// states in the 1.x form are read in two steps because an engine's cost is the series
+/// it loads, not the ones it returns: every breaker's `closed` series first (one in six
+/// of the state series), then the other states only for the services where a breaker is
+/// not closed ([`not_closed_query`]).
 pub fn fleet_queries(engine: &EngineConfig) -> Vec<FleetQuery> {
     let sel = engine.selector.as_deref();
     let by = format!("{}, {}", engine.service_label, engine.instance_label);
@@ -65,11 +77,8 @@ pub fn fleet_queries(engine: &EngineConfig) -> Vec<FleetQuery> {
     vec![
         query(Asked::Up, select("up", sel, "")),
         query(
-            Asked::BreakerState,
-            format!(
-                "{} == 1",
-                select("resilience4j_circuitbreaker_state", sel, "state!=\"\"")
-            ),
+            Asked::BreakerClosed,
+            select("resilience4j_circuitbreaker_state", sel, "state=\"closed\""),
         ),
         query(
             Asked::BreakerStateLegacy,
@@ -102,6 +111,51 @@ pub fn fleet_queries(engine: &EngineConfig) -> Vec<FleetQuery> {
             ),
         ),
     ]
+}
+
+/// The second look at breaker states: which state is in force for the breakers not
+/// closed, asked only of `services` (all services when there are many).
+pub fn not_closed_query(engine: &EngineConfig, services: &[String]) -> Option<FleetQuery> {
+    if services.is_empty() {
+        return None;
+    }
+    let mut extra = String::from("state!=\"closed\"");
+    if services.len() <= NAMED_SERVICES_MAX {
+        let names: Vec<String> = services.iter().map(|s| regex_escape(s)).collect();
+        extra = format!(
+            "{}=~\"{}\", {extra}",
+            engine.service_label,
+            promql_string(&names.join("|"))
+        );
+    }
+    Some(FleetQuery {
+        asked: Asked::BreakerState,
+        promql: format!(
+            "{} == 1",
+            select(
+                "resilience4j_circuitbreaker_state",
+                engine.selector.as_deref(),
+                &extra
+            )
+        ),
+    })
+}
+
+/// A literal for an RE2 regular expression.
+fn regex_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The inside of a PromQL double-quoted string.
+fn promql_string(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// One service's instances as the engine reported them.
@@ -158,11 +212,27 @@ pub async fn read_fleet(
             Err(error) => problems.push((query.asked, error)),
         }
     }
+    let mut asked = queries.len();
+    if let Some(second) = not_closed_query(engine, &grouping.not_closed()) {
+        asked += 1;
+        match api.query(&second.promql, time).await {
+            Ok(answer) => {
+                latency += answer.latency;
+                for warning in answer.warnings {
+                    if !warnings.contains(&warning) {
+                        warnings.push(warning);
+                    }
+                }
+                grouping.take(second.asked, answer.result);
+            }
+            Err(error) => problems.push((second.asked, error)),
+        }
+    }
     Ok(FleetRound {
         services: grouping.finish(),
         warnings,
         problems,
-        queries: queries.len(),
+        queries: asked,
         latency,
     })
 }
@@ -247,8 +317,11 @@ impl<'a> Grouping<'a> {
                     // Two scrapes of one instance: down if either is.
                     slot.up = Some(slot.up.map_or(up, |was| was && up));
                 }
-                Asked::BreakerState | Asked::BreakerStateLegacy => {
+                Asked::BreakerClosed | Asked::BreakerState | Asked::BreakerStateLegacy => {
                     let state = match (asked, state_label) {
+                        // Not closed: which state, the second look says.
+                        (Asked::BreakerClosed, _) if value >= 1.0 => BreakerState::Closed,
+                        (Asked::BreakerClosed, _) => BreakerState::Unknown,
                         (Asked::BreakerState, Some(word)) => state_word(&word),
                         _ => state_value(value),
                     };
@@ -269,6 +342,21 @@ impl<'a> Grouping<'a> {
                 Asked::CacheHitRate => push(&mut slot.samples, "cache.hit_rate", value),
             }
         }
+    }
+
+    /// The services with a breaker whose `closed` series said 0.
+    fn not_closed(&self) -> Vec<String> {
+        self.services
+            .iter()
+            .filter(|(_, instances)| {
+                instances.values().any(|i| {
+                    i.breakers
+                        .values()
+                        .any(|b| b.state == BreakerState::Unknown)
+                })
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     fn finish(self) -> Vec<ServiceReading> {
@@ -335,8 +423,19 @@ mod tests {
         assert_eq!(queries[0].promql, "up{namespace=\"payments\"}");
         assert_eq!(
             queries[1].promql,
-            "resilience4j_circuitbreaker_state{namespace=\"payments\", state!=\"\"} == 1"
+            "resilience4j_circuitbreaker_state{namespace=\"payments\", state=\"closed\"}"
         );
+        let second = not_closed_query(&engine, &["orders".into(), "a.b (eu)\"".into()]).unwrap();
+        assert_eq!(
+            second.promql,
+            r#"resilience4j_circuitbreaker_state{namespace="payments", service=~"orders|a\\.b \\(eu\\)\"", state!="closed"} == 1"#
+        );
+        assert_eq!(not_closed_query(&engine, &[]), None);
+        let many: Vec<String> = (0..500).map(|i| format!("svc-{i}")).collect();
+        assert!(!not_closed_query(&engine, &many)
+            .unwrap()
+            .promql
+            .contains("=~"));
         assert!(queries[6].promql.starts_with("sum by (service, instance) (rate(cache_gets_total{namespace=\"payments\", result=\"hit\"}[5m]))"));
         let plain = fleet_queries(&EngineConfig::new("prod", "http://x"));
         assert_eq!(plain[0].promql, "up{}");

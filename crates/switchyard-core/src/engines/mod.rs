@@ -19,6 +19,7 @@
 pub mod aggregate;
 pub mod api;
 pub mod fleet_read;
+pub mod range;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -82,6 +83,7 @@ pub async fn refresh_once(
                     last_good: Some(now),
                     services: services.len(),
                     queries: round.queries,
+                    latency_ms: Some(round.latency.as_secs_f64() * 1000.0),
                 },
                 services: Ok(services),
             }
@@ -95,6 +97,7 @@ pub async fn refresh_once(
                 last_good,
                 services: 0,
                 queries: fleet_read::fleet_queries(engine).len(),
+                latency_ms: None,
             },
             services: Err(error),
         },

@@ -77,4 +77,8 @@ pub struct EngineStatus {
     pub services: usize,
     /// Queries sent by the last refresh.
     pub queries: usize,
+    /// How long the last refresh's answers took (its slowest query: they are asked
+    /// together).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
 }

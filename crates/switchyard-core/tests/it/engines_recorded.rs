@@ -87,13 +87,26 @@ async fn answer(
                 })
             })
             .collect()
-    } else if query.starts_with("resilience4j_circuitbreaker_state{") && query.ends_with("== 1") {
+    } else if query.starts_with("resilience4j_circuitbreaker_state{")
+        && query.contains("state=\"closed\"")
+    {
+        // Every breaker's `closed` series: 0 where the instance is down (its breaker open).
         services
             .iter()
             .flat_map(|(job, instances)| {
                 instances.iter().map(move |(instance, up)| {
-                    let state = if *up > 0.0 { "closed" } else { "open" };
-                    json!({"metric": {"job": job, "instance": instance, "name": "db", "state": state}, "value": [time, "1"]})
+                    let closed = if *up > 0.0 { "1" } else { "0" };
+                    json!({"metric": {"job": job, "instance": instance, "name": "db", "state": "closed"}, "value": [time, closed]})
+                })
+            })
+            .collect()
+    } else if query.starts_with("resilience4j_circuitbreaker_state{") && query.ends_with("== 1") {
+        // The second look: the state in force of the breakers not closed.
+        services
+            .iter()
+            .flat_map(|(job, instances)| {
+                instances.iter().filter(|(_, up)| *up == 0.0).map(move |(instance, _)| {
+                    json!({"metric": {"job": job, "instance": instance, "name": "db", "state": "open"}, "value": [time, "1"]})
                 })
             })
             .collect()
@@ -191,7 +204,9 @@ async fn thanos_partial_responses_are_shown_and_its_parameters_sent() {
         .all(|s| s.series != "cache.hit_rate"));
 
     let seen = recorded.seen.lock().unwrap().clone();
-    assert_eq!(seen.len(), 7, "seven queries for the whole fleet");
+    // Seven for the whole fleet, and one more for the services with a breaker not closed.
+    assert_eq!(seen.len(), 8, "{seen:?}");
+    assert!(seen[7].0["query"].contains("job=~\"orders\""), "{seen:?}");
     for (params, _) in &seen {
         assert_eq!(params.get("dedup").map(String::as_str), Some("true"));
         assert_eq!(
