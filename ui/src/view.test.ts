@@ -229,6 +229,7 @@ describe("chart notes", () => {
   it("say whether a chart shows raw samples or roll-ups with their band", () => {
     expect(resolutionNote("raw", 1432)).toBe("raw samples · 1,432 points");
     expect(resolutionNote("minute", 1440)).toBe("1-minute roll-ups: mean, min–max band · 1,440 points");
+    expect(resolutionNote("engine prod · warning: store b down", 1001)).toBe("from engine prod · warning: store b down · 1,001 points");
     expect(resolutionNote("hour", 1)).toBe("1-hour roll-ups: mean, min–max band · 1 point");
   });
 });

@@ -292,6 +292,8 @@ export function resolutionNote(resolution: string, points: number): string {
     case "hour":
       return `1-hour roll-ups: mean, min–max band · ${count}`;
     default:
+      // Past the local history: read from the team's engine, its warnings included.
+      if (resolution.startsWith("engine ")) return `from ${resolution} · ${count}`;
       return `raw samples · ${count}`;
   }
 }

@@ -185,6 +185,20 @@ impl Console {
         &self.config
     }
 
+    /// The history reader of the team's engine that reports `state`, when one does:
+    /// its charts reach past the local history through it.
+    pub fn engine_history(
+        &self,
+        state: &crate::model::ServiceState,
+    ) -> Option<crate::engines::history::EngineHistory> {
+        let name = &state.engine.as_ref()?.engine;
+        let engine = self.config.engines.iter().find(|e| &e.name == name)?;
+        Some(crate::engines::history::EngineHistory::new(
+            crate::sources::http::build_client(),
+            engine,
+        ))
+    }
+
     pub fn engine(&self) -> &EngineHandle {
         &self.engine
     }

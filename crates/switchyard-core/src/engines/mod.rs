@@ -19,6 +19,7 @@
 pub mod aggregate;
 pub mod api;
 pub mod fleet_read;
+pub mod history;
 pub mod range;
 
 use std::collections::BTreeSet;

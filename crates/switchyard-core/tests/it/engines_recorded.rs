@@ -16,13 +16,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
+use switchyard_core::charts::Theme;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::{Config, EngineConfig};
+use switchyard_core::dashboard::{self, Canvas, ChartRequest, RangeRequest};
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::engines::api::EngineApi;
+use switchyard_core::engines::history::EngineHistory;
 use switchyard_core::engines::refresh_once;
-use switchyard_core::model::{BreakerState, HealthStatus};
+use switchyard_core::model::{BreakerState, HealthStatus, ServiceState};
 use switchyard_core::secrets::HeaderSource;
+use switchyard_core::store::Store;
 
 use crate::support::{events_of, wait_for};
 
@@ -136,10 +140,38 @@ async fn answer(
     axum::Json(body).into_response()
 }
 
+/// `query_range`: one series at 0.9 on every step from `start` to `end`.
+async fn answer_range(
+    State(recorded): State<Recorded>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Response {
+    recorded.seen.lock().unwrap().push((params.clone(), None));
+    let number = |key: &str| {
+        params
+            .get(key)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let (start, end, step) = (number("start"), number("end"), number("step").max(1.0));
+    let values: Vec<Value> = (0..)
+        .map(|k| start + f64::from(k) * step)
+        .take_while(|t| *t <= end)
+        .map(|t| json!([t, "0.9"]))
+        .collect();
+    let mut answer = json!({"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"job": "orders"}, "values": values}
+    ]}});
+    if !recorded.warnings.is_empty() {
+        answer["warnings"] = json!(recorded.warnings);
+    }
+    axum::Json(answer).into_response()
+}
+
 /// Serves `recorded` on loopback under `prefix`; returns the engine's URL.
 async fn serve(recorded: Recorded, prefix: &str) -> String {
     let app = Router::new()
         .route(&format!("{prefix}/api/v1/query"), get(answer))
+        .route(&format!("{prefix}/api/v1/query_range"), get(answer_range))
         .with_state(recorded);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -340,4 +372,74 @@ async fn a_service_the_engine_stops_reporting_goes_stale_not_down() {
     })
     .await;
     console.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_chart_reaching_past_the_local_history_reads_the_engine() {
+    // Recorded from Thanos: a range answer with a partial-response warning.
+    let recorded = Recorded {
+        warnings: vec!["store-eu: no StoreAPIs matched for this query".into()],
+        ..Recorded::default()
+    };
+    let url = serve(recorded.clone(), "").await;
+    let engine = EngineConfig::new("prod", &url);
+    let history = EngineHistory::new(reqwest::Client::new(), &engine);
+    let folder = tempfile::tempdir().unwrap();
+    // An empty history: this console saw nothing of those 30 days.
+    let store = Store::open(&folder.path().join("h.db")).await.unwrap();
+    let state: ServiceState = serde_json::from_value(json!({
+        "name": "orders", "profile": "engine", "base_url": url, "tags": [],
+        "poll_interval_ms": 15000.0, "consecutive_failures": 0,
+        "engine": {"engine": "prod", "instances": []}
+    }))
+    .unwrap();
+    let request = ChartRequest {
+        service: "orders".into(),
+        series: "cache.hit_rate".into(),
+        range: RangeRequest {
+            minutes: 30 * 24 * 60,
+            until_ms: None,
+        },
+        canvas: Canvas {
+            width: 1000,
+            height: 300,
+            theme: Theme::Dark,
+            utc_offset_minutes: 0,
+        },
+    };
+    let view = dashboard::series_chart_reaching(
+        &store,
+        chrono::Utc::now(),
+        Some(&state),
+        &request,
+        Vec::new(),
+        Some(&history),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        view.resolution,
+        "engine prod · warning: store-eu: no StoreAPIs matched for this query"
+    );
+    // 30 days over 1,000 pixels: a 2,592 s step, the ends aligned to it.
+    assert!(
+        (1001..=1002).contains(&view.points),
+        "{} points",
+        view.points
+    );
+    assert_eq!(view.last_value, Some(0.9));
+    let seen = recorded.seen.lock().unwrap().clone();
+    let (params, _) = &seen[0];
+    assert_eq!(params["step"], "2592");
+    for end in ["start", "end"] {
+        let t: f64 = params[end].parse().unwrap();
+        assert_eq!(t % 2592.0, 0.0, "{end} = {t} is not aligned");
+    }
+    assert!(
+        params["query"]
+            .starts_with("sum(rate(cache_gets_total{job=\"orders\", result=\"hit\"}[2592s]))"),
+        "{}",
+        params["query"]
+    );
+    store.close().await;
 }
