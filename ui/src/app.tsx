@@ -21,7 +21,7 @@ import { Detail, type RangeChoice } from "./detail";
 import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
 import { type Layout, Overview } from "./overview";
 import { applyBatch, deriveOverview, mergeSnapshot, type Fleet, type GroupBy, groupingChoices, groupingLabel, LIST_SORTS, type ListSort, summarize } from "./overview-model";
-import { customRange, filterServices, RANGES } from "./view";
+import { customRange, engineProblems, filterServices, RANGES } from "./view";
 
 type View = "overview" | "breakers" | "alerts" | "actions";
 
@@ -408,6 +408,11 @@ export function App() {
           {session.warning}
         </div>
       )}
+      {engineProblems(services).map((problem) => (
+        <div class="banner warning" data-testid="engine-problem" key={problem}>
+          {problem}
+        </div>
+      ))}
       {historyProblem && (
         <div class="banner warning" data-testid="history-problem">
           {historyProblem}

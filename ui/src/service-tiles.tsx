@@ -118,6 +118,11 @@ function ServiceTileView({
       </header>
       <div class="meta">
         {state.profile} · <span data-testid="base-url">{state.base_url}</span>
+        {state.engine && (
+          <span class="tag" data-testid="engine">
+            via {state.engine.engine}
+          </span>
+        )}
         {state.tags.map((t) => (
           <span class="tag" key={t}>
             {t}

@@ -3,7 +3,7 @@ import type { Observation } from "./bindings/Observation";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
 import type { Breaker } from "./bindings/Breaker";
-import { boardRows, breakerCounts, breakerMatches, breakerTone, chartedSeries, customRange, filterServices, formatAge, formatLatency, formatRatio, headlines, resolutionNote, isStale, statusView, streamView } from "./view";
+import { boardRows, breakerCounts, breakerMatches, breakerTone, chartedSeries, customRange, engineProblems, filterServices, formatAge, formatLatency, formatRatio, headlines, resolutionNote, isStale, statusView, streamView } from "./view";
 import { deriveOverview } from "./overview-model";
 
 /** The overview's order (worst first, then natural name order), as the window derives it. */
@@ -229,6 +229,7 @@ describe("chart notes", () => {
   it("say whether a chart shows raw samples or roll-ups with their band", () => {
     expect(resolutionNote("raw", 1432)).toBe("raw samples · 1,432 points");
     expect(resolutionNote("minute", 1440)).toBe("1-minute roll-ups: mean, min–max band · 1,440 points");
+    expect(resolutionNote("engine prod · warning: store b down", 1001)).toBe("from engine prod · warning: store b down · 1,001 points");
     expect(resolutionNote("hour", 1)).toBe("1-hour roll-ups: mean, min–max band · 1 point");
   });
 });
@@ -247,5 +248,32 @@ describe("the breaker board's filters", () => {
     const breakers = observation({ breakers: [{ name: "cb10", state: "closed" }, { name: "cb2", state: "closed" }] });
     const states = [service("svc10", breakers, breakers), service("svc2", breakers, breakers)];
     expect(boardRows(states, "name").map((r) => `${r.service}/${r.breaker.name}`)).toEqual(["svc2/cb2", "svc2/cb10", "svc10/cb2", "svc10/cb10"]);
+  });
+});
+
+describe("services read from a team's engine", () => {
+  const fromEngine = (name: string, stale?: string): ServiceState => ({
+    ...service(name, ok, ok),
+    profile: "engine",
+    engine: {
+      engine: "prod",
+      instances: [{ name: "10.0.0.5:8080", health: "ok" }],
+      summary: "1 of 2 instances down",
+      stale: stale === undefined ? undefined : { reason: stale, since: "2026-11-23T10:00:05Z" },
+    },
+  });
+
+  it("say how many instances are down, and why their values are stale, without calling them down", () => {
+    const fresh = statusView(fromEngine("orders"));
+    expect(fresh).toMatchObject({ word: "ok", tone: "ok", message: "1 of 2 instances down" });
+    const gone = fromEngine("orders", "engine prod: connection refused by 127.0.0.1:9090/api/v1/query");
+    expect(statusView(gone)).toMatchObject({ word: "ok", message: "engine prod: connection refused by 127.0.0.1:9090/api/v1/query" });
+    expect(isStale(gone, Date.parse("2026-11-23T10:00:01Z"))).toBe(true);
+  });
+
+  it("put one banner per engine that cannot be read", () => {
+    const reason = "engine prod: timed out";
+    const states = [fromEngine("a", reason), fromEngine("b", reason), fromEngine("c", "no longer reported by engine prod"), fromEngine("d")];
+    expect(engineProblems(states)).toEqual([reason]);
   });
 });

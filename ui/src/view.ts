@@ -41,7 +41,20 @@ export function statusView(state: ServiceState): StatusView {
     };
   }
   const status = latest.health?.status ?? "unknown";
-  return { word: status, tone: HEALTH_TONE[status], stale: false };
+  // A team's engine: why its values are stale, else how many instances are down.
+  const message = state.engine?.stale?.reason ?? state.engine?.summary;
+  return { word: status, tone: HEALTH_TONE[status], message, stale: false };
+}
+
+/** What the window's banner says about the team's engines: one line per engine that
+ * cannot be read, taken from the services it marked stale (each reason names it). */
+export function engineProblems(states: Iterable<ServiceState>): string[] {
+  const problems = new Set<string>();
+  for (const state of states) {
+    const reason = state.engine?.stale?.reason;
+    if (reason?.startsWith("engine ")) problems.add(reason);
+  }
+  return [...problems].sort(naturalCompare);
 }
 
 /** Poll latency as shown: whole milliseconds below a second, seconds above. */
@@ -67,6 +80,7 @@ export function formatAge(observedAt: string | undefined, nowMs: number): string
 
 /** A value is stale when no observation arrived for three poll intervals. */
 export function isStale(state: ServiceState, nowMs: number): boolean {
+  if (state.engine?.stale) return true;
   const observedAt = state.latest?.observed_at;
   if (observedAt === undefined) return false;
   return nowMs - Date.parse(observedAt) > 3 * state.poll_interval_ms;
@@ -278,6 +292,8 @@ export function resolutionNote(resolution: string, points: number): string {
     case "hour":
       return `1-hour roll-ups: mean, min–max band · ${count}`;
     default:
+      // Past the local history: read from the team's engine, its warnings included.
+      if (resolution.startsWith("engine ")) return `from ${resolution} · ${count}`;
       return `raw samples · ${count}`;
   }
 }

@@ -30,10 +30,15 @@ enum Command {
     Alerts(commands::alerts::AlertsArgs),
     Ack(commands::alerts::AckArgs),
     Unack(commands::alerts::UnackArgs),
+    Fleet(commands::fleet::FleetArgs),
     /// Write to a history database at full speed, printing each committed batch's id
     /// (the kill test's child process).
     #[command(hide = true)]
     DebugIngest(commands::history::DebugIngestArgs),
+    /// One refresh of a filled engine, timed, and a long chart from it
+    /// (scripts/bench-engine.sh).
+    #[command(hide = true)]
+    DebugEngineBench(commands::engine_bench::EngineBenchArgs),
 }
 
 /// What a command concluded, mapped onto the documented exit codes.
@@ -71,7 +76,9 @@ fn main() -> ExitCode {
             Command::Alerts(args) => commands::alerts::alerts(args).await,
             Command::Ack(args) => commands::alerts::ack(args).await,
             Command::Unack(args) => commands::alerts::unack(args).await,
+            Command::Fleet(args) => commands::fleet::run(args).await,
             Command::DebugIngest(args) => commands::history::debug_ingest(args).await,
+            Command::DebugEngineBench(args) => commands::engine_bench::run(args).await,
         }
     });
     match outcome {

@@ -154,6 +154,7 @@ fn service_state(index: usize, variant: usize) -> ServiceState {
         consecutive_failures: 0,
         round_started_at: None,
         streams: vec![stream, StreamStatus::new("/api/ws/market-stream", start())],
+        engine: None,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::charts::{
     self, Breach, ChartError, ChartSpec, Line, Marker, MarkerKind, Theme, Threshold, TimelineRow,
     Unit,
 };
+use crate::engines::history::EngineHistory;
 use crate::model::BreakerState;
 use crate::model::ServiceState;
 use crate::profiles::words::breaker_state;
@@ -170,13 +171,27 @@ pub async fn series_chart(
     request: &ChartRequest,
     extra_thresholds: Vec<Threshold>,
 ) -> Result<ChartView, ViewError> {
+    series_chart_reaching(store, now, state, request, extra_thresholds, None).await
+}
+
+/// [`series_chart`] for a service read from a team's engine (`engine`, the one that
+/// reports it): when the range reaches past the local history, the points come from
+/// the engine (`resolution` then names it, with its warnings).
+pub async fn series_chart_reaching(
+    store: &Store,
+    now: DateTime<Utc>,
+    state: Option<&ServiceState>,
+    request: &ChartRequest,
+    extra_thresholds: Vec<Threshold>,
+    engine: Option<&EngineHistory>,
+) -> Result<ChartView, ViewError> {
     let (from, until) = request.range.resolve(now);
     let range = TimeRange::new(from, until);
     let max_points = request.canvas.width.clamp(50, 2000) as usize;
     let result = store
         .range(&request.service, &request.series, range, max_points)
         .await?;
-    let (points, envelope, resolution) = match &result {
+    let (mut points, mut envelope, mut resolution) = match &result {
         Some(r) => (
             r.line(),
             r.envelope(),
@@ -184,6 +199,35 @@ pub async fn series_chart(
         ),
         None => (Vec::new(), Vec::new(), "raw".to_string()),
     };
+    let reported = state
+        .and_then(|s| s.engine.as_ref())
+        .map(|v| v.engine.as_str());
+    if let Some(engine) = engine.filter(|e| reported == Some(e.name())) {
+        // Past the local history: the first local point is well after the range's start.
+        let slack = (until - from) / 20;
+        let local_from = points.first().map(|p| p.0);
+        if local_from.is_none_or(|first| first > (from + slack).timestamp_millis()) {
+            let pixels = request.canvas.width.clamp(50, 2000);
+            match engine
+                .points(&request.service, &request.series, from, until, pixels)
+                .await
+            {
+                Ok(Some(read)) if !read.points.is_empty() => {
+                    points = read.points;
+                    envelope = Vec::new();
+                    resolution = format!("engine {}", engine.name());
+                    for warning in read.warnings {
+                        resolution.push_str(&format!(" · warning: {warning}"));
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(engine = engine.name(), %error, "chart history from the engine failed");
+                    resolution.push_str(&format!(" · engine {}: {error}", engine.name()));
+                }
+            }
+        }
+    }
     let markers = markers(store, &request.service, range).await?;
     let mut thresholds = reference_lines(&request.series, state);
     thresholds.extend(extra_thresholds);

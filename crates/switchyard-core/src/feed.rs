@@ -102,6 +102,30 @@ impl FleetFeed {
         self.changed.send_replace(version);
     }
 
+    /// Adds a service the fleet did not hold (one a team's engine reported); its
+    /// subscribers see it in their next delta. A name already held is published instead.
+    pub fn add(&self, state: Arc<ServiceState>) {
+        let version = {
+            let mut board = self.board();
+            board.version += 1;
+            let version = board.version;
+            match board.index.get(&state.name).copied() {
+                Some(slot) => {
+                    board.states[slot] = state;
+                    board.versions[slot] = version;
+                }
+                None => {
+                    let slot = board.states.len();
+                    board.index.insert(state.name.clone(), slot);
+                    board.states.push(state);
+                    board.versions.push(version);
+                }
+            }
+            version
+        };
+        self.changed.send_replace(version);
+    }
+
     /// The whole fleet now, in configuration order.
     pub fn states(&self) -> Vec<Arc<ServiceState>> {
         self.board().states.clone()
@@ -210,6 +234,7 @@ mod tests {
             consecutive_failures: failures,
             round_started_at: None,
             streams: vec![],
+            engine: None,
         }
     }
 

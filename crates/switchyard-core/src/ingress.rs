@@ -1,5 +1,5 @@
 //! The one way news enters the engine. Every source (a poll round, a stream message;
-//! later an engine query or a discovery refresh) sends a [`SourceEvent`] on the one
+//! a team's engine's refresh; later a discovery refresh) sends a [`SourceEvent`] on the one
 //! channel the engine reads, so there is one place where news is applied, one place
 //! where breaker transitions are decided ([`crate::transitions`]) and one place that
 //! hands them to the history.
@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
-use crate::model::{Breaker, Observation, StreamStatus};
+use crate::model::{Breaker, EngineStatus, EngineView, Observation, StreamStatus};
 
 /// News about one service.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +33,23 @@ pub enum News {
     StreamStatus(StreamStatus),
     /// A breaker's state, as a stream just said.
     StreamBreaker { breaker: Breaker, at: DateTime<Utc> },
+    /// A team's engine reported the service (`crate::engines`): applied like a poll
+    /// round, and a service the engine state does not hold yet is added to it.
+    EngineRound {
+        observation: Observation,
+        view: EngineView,
+        started_at: DateTime<Utc>,
+    },
+    /// The engine that reported the service cannot be read, or no longer reports it:
+    /// its last values stay, marked stale (not down).
+    EngineStale {
+        engine: String,
+        reason: String,
+        since: DateTime<Utc>,
+    },
+    /// How an engine is doing after a refresh; the event's `service` is the engine's
+    /// name.
+    EngineStatus(EngineStatus),
 }
 
 /// The sending side every source holds. Bounded: a source that outruns the engine waits.

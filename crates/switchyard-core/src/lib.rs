@@ -12,6 +12,9 @@
 //!   starts the sources and the [`engine`], and runs actions and snapshot exports.
 //! - [`sources`]: where news comes from: HTTP polls ([`sources::poller`], on a
 //!   [`backoff`] schedule), profile detection, WebSocket streams ([`sources::ws`]).
+//! - [`engines`]: the team's engines (Prometheus-compatible query APIs) as a source:
+//!   a few aggregated queries per refresh for the whole fleet, sent on the ingress
+//!   like poll rounds. Not [`engine`], which owns the live state.
 //! - [`profiles`]: one reader per contract: an HTTP answer becomes [`model`] values.
 //! - [`ingress`]: the one channel every source sends its news on.
 //! - [`engine`]: owns the live state ([`model::ServiceState`]), applies each piece of
@@ -50,6 +53,7 @@ pub mod console;
 pub mod dashboard;
 pub mod dirs;
 pub mod engine;
+pub mod engines;
 pub mod feed;
 pub mod ingress;
 pub mod ipc_error;

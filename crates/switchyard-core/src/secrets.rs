@@ -23,8 +23,15 @@ impl fmt::Display for SecretRef {
     }
 }
 
-/// Headers whose values are not secrets and may be written literally.
-const LITERAL_HEADERS: &[&str] = &["accept", "accept-language", "user-agent", "content-type"];
+/// Headers whose values are not secrets and may be written literally (`X-Scope-OrgID`
+/// names a Mimir or Cortex tenant; it is not a credential).
+const LITERAL_HEADERS: &[&str] = &[
+    "accept",
+    "accept-language",
+    "user-agent",
+    "content-type",
+    "x-scope-orgid",
+];
 
 /// A configured header value: a reference, or a literal for the few harmless headers.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use serde_json::Value;
 use switchyard_core::store::Store;
 use switchyard_fleet::{Fleet, FleetSpec, Script, ServiceSpec};
 
+mod fleet_engines;
 mod saved_rules;
 mod team_alerts;
 

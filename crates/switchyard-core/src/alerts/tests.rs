@@ -60,6 +60,7 @@ impl Fixture {
                 consecutive_failures: 0,
                 round_started_at: None,
                 streams: Vec::new(),
+                engine: None,
             },
             evaluator: Evaluator::new(rules),
             events: Vec::new(),

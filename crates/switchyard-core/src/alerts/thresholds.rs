@@ -58,6 +58,7 @@ mod tests {
             consecutive_failures: 0,
             round_started_at: None,
             streams: vec![],
+            engine: None,
         }
     }
 

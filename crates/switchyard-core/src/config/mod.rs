@@ -5,6 +5,7 @@
 
 mod alertmanager_section;
 pub mod edit;
+mod engines;
 mod profile_sections;
 mod raw;
 mod source;
@@ -17,6 +18,8 @@ use std::time::Duration;
 use crate::profiles::Profile;
 use crate::profiles::ProfileSettings;
 use crate::secrets::HeaderSource;
+
+pub use engines::{is_label_name, EngineActions, EngineConfig};
 
 /// Where the configuration came from; the demo runs when none was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,9 @@ pub struct Config {
     pub alerts: Vec<crate::alerts::Rule>,
     /// `[alertmanager]`: the team's alerts and acknowledgements, when configured.
     pub alertmanager: Option<AlertmanagerConfig>,
+    /// The `[[engine]]`s: query APIs the fleet is read from besides (or instead of)
+    /// the configured services.
+    pub engines: Vec<EngineConfig>,
 }
 
 /// `[alertmanager]` (docs/configuration.md): the team's Alertmanager.
@@ -231,6 +237,7 @@ impl Config {
             services: Vec::new(),
             alerts: Vec::new(),
             alertmanager: None,
+            engines: Vec::new(),
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::alertmanager_section::{validate_alertmanager, RawAlertmanager};
+use super::engines::{validate_engines, RawEngine};
 use super::profile_sections::{validate_mapping, validate_prometheus, RawMapping, RawPrometheus};
 use super::source::Source;
 use super::suggest::closest;
@@ -40,6 +41,8 @@ struct RawConfig {
     alert: Vec<RawAlert>,
     /// The team's Alertmanager (`[alertmanager]`), when there is one.
     alertmanager: Option<Spanned<RawAlertmanager>>,
+    #[serde(default)]
+    engine: Vec<RawEngine>,
 }
 
 /// One `[[alert]]`: the text form of a rule ([`RuleSpec`]) with positions.
@@ -124,14 +127,16 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         .optional_size(raw.defaults.max_body.as_ref(), "defaults.max_body")?
         .unwrap_or(DEFAULT_MAX_BODY);
 
-    if raw.service.is_empty() {
+    // Engines alone are a fleet: their services are discovered.
+    if raw.service.is_empty() && raw.engine.is_empty() {
         return Err(ConfigError {
             file: None,
             line: None,
-            message: "no services: add at least one [[service]] with name, base_url and profile"
+            message: "no services: add at least one [[service]] with name, base_url and profile, or an [[engine]] to read them from"
                 .into(),
         });
     }
+    let engines = validate_engines(&source, &raw.engine)?;
 
     let mut services: Vec<ServiceConfig> = Vec::with_capacity(raw.service.len());
     for raw_service in &raw.service {
@@ -153,7 +158,7 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         }
         services.push(service);
     }
-    let alerts = validate_alerts(&source, &raw.alert, &services)?;
+    let alerts = validate_alerts(&source, &raw.alert, &services, !engines.is_empty())?;
     let alertmanager = validate_alertmanager(&source, raw.alertmanager.as_ref())?;
     let operator = match &raw.operator {
         Some(name) if name.get_ref().trim().is_empty() => {
@@ -171,6 +176,7 @@ pub(super) fn parse(text: &str) -> Result<Config, ConfigError> {
         services,
         alerts,
         alertmanager,
+        engines,
     })
 }
 
@@ -178,6 +184,7 @@ fn validate_alerts(
     source: &Source,
     raw: &[RawAlert],
     services: &[ServiceConfig],
+    engines_discover: bool,
 ) -> Result<Vec<Rule>, ConfigError> {
     let mut rules: Vec<Rule> = Vec::with_capacity(raw.len());
     for alert in raw {
@@ -210,7 +217,8 @@ fn validate_alerts(
             }
         })?;
         if let Some(service) = &rule.selector.services.service {
-            if !services.iter().any(|s| &s.name == service) {
+            // With an engine, services are discovered at run time: any name may come.
+            if !engines_discover && !services.iter().any(|s| &s.name == service) {
                 let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
                 let hint = match closest(service, &names) {
                     Some(name) => format!("; did you mean `{name}`?"),

@@ -338,3 +338,66 @@ fn the_fuzz_seed_with_every_key_is_accepted() {
     assert!(config.services[1].settings.prometheus().is_some());
     assert!(config.services[2].settings.mapping().is_some());
 }
+
+#[test]
+fn engines_alone_are_a_fleet_with_the_documented_defaults() {
+    let config = Config::parse(
+        r#"
+[[engine]]
+name = "prod"
+url = "http://127.0.0.1:9090/"
+"#,
+    )
+    .unwrap();
+    assert!(config.services.is_empty());
+    let engine = &config.engines[0];
+    assert_eq!(engine.url, "http://127.0.0.1:9090");
+    assert_eq!(
+        (
+            engine.service_label.as_str(),
+            engine.instance_label.as_str()
+        ),
+        ("job", "instance")
+    );
+    assert_eq!(engine.refresh, Duration::from_secs(15));
+    assert_eq!(engine.timeout, Duration::from_secs(10));
+    assert_eq!(engine.selector, None);
+    assert_eq!(engine.actions, None);
+}
+
+#[test]
+fn engine_mistakes_name_their_line() {
+    let cases = [
+        ("refersh = \"5s\"", 5, "did you mean `refresh`?"),
+        ("selector = 'namespace=\"a\"'", 5, "in braces"),
+        ("service_label = \"1job\"", 5, "not a label name"),
+        (
+            "headers = { Authorization = \"Bearer x\" }",
+            5,
+            "literal value",
+        ),
+        ("refresh = \"100ms\"", 5, "at least 1s"),
+        (
+            "actions = { profile = \"breaker-registry\", base_url = \"http://x\" }",
+            5,
+            "{instance}",
+        ),
+        (
+            "actions = { profil = \"breaker-registry\", base_url = \"http://{instance}\" }",
+            5,
+            "did you mean `profile`?",
+        ),
+    ];
+    for (line, at, words) in cases {
+        let text =
+            format!("\n[[engine]]\nname = \"prod\"\nurl = \"http://127.0.0.1:9090\"\n{line}\n");
+        let err = Config::parse(&text).unwrap_err();
+        assert_eq!(err.line, Some(at), "{line}: {err}");
+        assert!(err.message.contains(words), "{line}: {err}");
+    }
+    let twice = "[[engine]]\nname = \"a\"\nurl = \"http://x\"\n[[engine]]\nname = \"a\"\nurl = \"http://y\"\n";
+    assert!(Config::parse(twice)
+        .unwrap_err()
+        .message
+        .contains("used twice"));
+}

@@ -11,6 +11,7 @@
 
 mod actions;
 mod export;
+mod fleet_round;
 mod in_force;
 mod team;
 
@@ -32,6 +33,7 @@ use crate::transitions::BreakerBook;
 
 pub use actions::{ActionLogged, ActionRun};
 pub use export::{ExportError, ExportFiles, ExportRequest};
+pub use fleet_round::{fleet_round, BreakerReport, FleetReport, ServiceReport};
 pub use in_force::{AckDone, AlertInForce, AlertsInForce, TEAM_ID_PREFIX};
 pub use team::{TeamRequestError, TeamSilenceDone};
 
@@ -199,6 +201,20 @@ impl Console {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The history reader of the team's engine that reports `state`, when one does:
+    /// its charts reach past the local history through it.
+    pub fn engine_history(
+        &self,
+        state: &crate::model::ServiceState,
+    ) -> Option<crate::engines::history::EngineHistory> {
+        let name = &state.engine.as_ref()?.engine;
+        let engine = self.config.engines.iter().find(|e| &e.name == name)?;
+        Some(crate::engines::history::EngineHistory::new(
+            crate::sources::http::build_client(),
+            engine,
+        ))
     }
 
     pub fn engine(&self) -> &EngineHandle {

@@ -16,13 +16,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc, oneshot, Notify};
+use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 mod alert_setup;
 mod alerts;
+mod discovered;
 
 pub use alert_setup::{AlertSetup, RulesSaved};
 pub use alerts::{AlertRequestError, AlertsState};
@@ -36,12 +37,13 @@ use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::feed::{FleetFeed, FleetSubscription};
 use crate::ingress::{self, News, SourceEvent};
-use crate::model::{BreakerState, ServiceState, StreamStatus};
+use crate::model::{BreakerState, EngineStatus, ServiceState, StreamStatus};
 use crate::profiles::Profile;
 use crate::sources::{http, poller, ws};
 use crate::store::{StoreWriter, StreamStateChange, WriterStats};
 use crate::transitions::{BreakerBook, ExpectedChange};
 use alerts::{AlertCommand, Alerting};
+use discovered::{note_engine_status, EngineSources};
 
 /// The state of a configured service before any news.
 pub fn initial_state(service: &ServiceConfig, now: chrono::DateTime<chrono::Utc>) -> ServiceState {
@@ -63,6 +65,7 @@ pub fn initial_state(service: &ServiceConfig, now: chrono::DateTime<chrono::Utc>
             .iter()
             .map(|stream| StreamStatus::new(&stream.path, now))
             .collect(),
+        engine: None,
     }
 }
 
@@ -119,6 +122,8 @@ pub struct EngineHandle {
     feed: FleetFeed,
     /// One per polled service: a signal asks its poller for a full round now.
     poll_now: Arc<HashMap<String, Arc<Notify>>>,
+    /// Every configured team engine's status after its last refresh.
+    engine_status: watch::Receiver<Vec<EngineStatus>>,
     shutdown: CancellationToken,
     finished: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<Option<WriterStats>>>>>,
 }
@@ -194,7 +199,21 @@ impl EngineHandle {
                 ));
             }
         }
+        // The team's engines read the whole fleet: not for a console on one service.
+        if start.only.is_none() {
+            for engine in &config.engines {
+                sources.spawn(crate::engines::run(
+                    engine.clone(),
+                    client.clone(),
+                    clock.clone(),
+                    ingress.clone(),
+                    shutdown.clone(),
+                ));
+            }
+        }
         drop(ingress);
+        let (engine_status_tx, engine_status) =
+            watch::channel(discovered::initial_statuses(&config.engines));
 
         let now = clock.now();
         let states: Vec<ServiceState> = watched.iter().map(|s| initial_state(s, now)).collect();
@@ -208,6 +227,7 @@ impl EngineHandle {
                 .collect(),
             states,
             book: start.breakers,
+            engines: EngineSources::new(&config.engines),
         };
         let task = tokio::spawn(run(
             fleet,
@@ -219,6 +239,7 @@ impl EngineHandle {
                 events: events.clone(),
                 feed: feed.clone(),
                 writer: start.writer,
+                engine_status: engine_status_tx,
             },
             alerting,
             clock,
@@ -230,6 +251,7 @@ impl EngineHandle {
             commands,
             feed,
             poll_now: Arc::new(poll_now),
+            engine_status,
             shutdown,
             finished: Arc::new(tokio::sync::Mutex::new(Some(task))),
         }
@@ -243,6 +265,12 @@ impl EngineHandle {
     /// The feed itself, for reading one service or the whole fleet now.
     pub fn feed(&self) -> &FleetFeed {
         &self.feed
+    }
+
+    /// Every configured team engine's status after its last refresh (the window's
+    /// banner when one cannot be read), as a watch: the latest list, and a change signal.
+    pub fn engine_status(&self) -> watch::Receiver<Vec<EngineStatus>> {
+        self.engine_status.clone()
     }
 
     /// Alert news as it happens, for notifications and the tray.
@@ -410,6 +438,7 @@ struct Outputs {
     events: broadcast::Sender<EngineEvent>,
     feed: FleetFeed,
     writer: Option<StoreWriter>,
+    engine_status: watch::Sender<Vec<EngineStatus>>,
 }
 
 /// The live state the engine task owns.
@@ -417,6 +446,8 @@ struct Fleet {
     states: Vec<ServiceState>,
     index: HashMap<String, usize>,
     book: BreakerBook,
+    /// The configured team engines, for the services they report at run time.
+    engines: EngineSources,
 }
 
 async fn run(
@@ -454,7 +485,11 @@ async fn run(
                     ingress_open = false;
                     continue;
                 };
-                let Some(&slot) = fleet.index.get(&event.service) else { continue };
+                if let News::EngineStatus(status) = event.news {
+                    note_engine_status(&outputs.engine_status, status);
+                    continue;
+                }
+                let Some(slot) = fleet.slot(&event, &outputs.feed) else { continue };
                 let state = &mut fleet.states[slot];
                 apply(state, &mut fleet.book, event.news, outputs.writer.as_ref());
                 outputs.feed.publish(Arc::new(state.clone()));
@@ -478,7 +513,7 @@ async fn run(
     while sources.join_next().await.is_some() {}
     // Keep what they managed to send before stopping.
     while let Ok(event) = ingress.try_recv() {
-        if let Some(&slot) = fleet.index.get(&event.service) {
+        if let Some(slot) = fleet.slot(&event, &outputs.feed) {
             apply(
                 &mut fleet.states[slot],
                 &mut fleet.book,
@@ -516,6 +551,28 @@ fn apply(
             state.apply_poll(observation, consecutive_failures);
             state.round_started_at = Some(started_at);
         }
+        // An engine's round is a poll round from far away: the same transitions, the
+        // same history.
+        News::EngineRound {
+            mut observation,
+            view,
+            started_at,
+        } => {
+            let derived = book.poll(&observation);
+            observation.transitions.extend(derived);
+            if let Some(writer) = writer {
+                writer.record(observation.clone());
+            }
+            state.apply_engine_round(observation, view);
+            state.round_started_at = Some(started_at);
+        }
+        News::EngineStale {
+            engine,
+            reason,
+            since,
+        } => state.apply_engine_stale(&engine, reason, since),
+        // Handled before a service is looked up.
+        News::EngineStatus(_) => {}
         News::StreamStatus(status) => {
             let change = StreamStateChange {
                 service: state.name.clone(),

@@ -5,6 +5,7 @@
 //! These types cross the IPC boundary: `ts-rs` generates their TypeScript twins in
 //! `ui/src/bindings/`, and a test fails when that generated file is stale.
 
+mod from_engine;
 mod natural;
 mod service_state;
 
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use from_engine::{EngineStatus, EngineView, InstanceView, Staleness};
 pub use natural::natural_cmp;
 pub use service_state::ServiceState;
 

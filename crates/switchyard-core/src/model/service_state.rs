@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Breaker, BreakerState, Observation, StreamState, StreamStatus};
+use super::{Breaker, BreakerState, EngineView, Observation, StreamState, StreamStatus};
 
 /// What the console knows about one service right now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -35,6 +35,10 @@ pub struct ServiceState {
     #[ts(as = "Option<Vec<StreamStatus>>", optional)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub streams: Vec<StreamStatus>,
+    /// Set for a service read from a team's engine: which one, its instances, and
+    /// whether the values are stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineView>,
 }
 
 impl ServiceState {
@@ -60,6 +64,26 @@ impl ServiceState {
             self.last_good = Some(good);
         }
         self.latest = Some(observation);
+    }
+
+    /// An engine's refresh reported the service: the observation is applied like a poll
+    /// round's, and the engine's view (instances, warnings) replaces the last one, fresh.
+    pub fn apply_engine_round(&mut self, observation: Observation, view: EngineView) {
+        self.apply_poll(observation, 0);
+        self.engine = Some(view);
+    }
+
+    /// The engine behind the service cannot be read, or no longer reports it: the last
+    /// values stay, marked stale from `since` (a staleness already noted keeps its
+    /// start). A service no engine reported is left alone.
+    pub fn apply_engine_stale(&mut self, engine: &str, reason: String, since: DateTime<Utc>) {
+        let Some(view) = self.engine.as_mut().filter(|v| v.engine == engine) else {
+            return;
+        };
+        match &mut view.stale {
+            Some(stale) => stale.reason = reason,
+            None => view.stale = Some(super::Staleness { reason, since }),
+        }
     }
 
     /// A stream session's new state or counters. Returns the session's state before,

@@ -5,6 +5,8 @@ mod actions;
 mod alerts_fleet;
 mod dashboard;
 mod engine_store;
+mod engines_real;
+mod engines_recorded;
 mod fault_matrix;
 mod faults;
 mod poll_backoff;

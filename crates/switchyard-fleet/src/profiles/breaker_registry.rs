@@ -30,6 +30,8 @@ use crate::dynamics::transitions::{Transition, TransitionLog};
 use crate::profile::Profile;
 use crate::state::ServiceState;
 
+mod exposition;
+
 /// The policy of every registry breaker: five failures trip it, and the
 /// backoff starts at the breaker's timeout and doubles per further failure.
 fn policy(timeout_seconds: u64) -> BreakerPolicy {
@@ -379,6 +381,7 @@ impl Simulation for BreakerRegistry {
             )
             .route("/api/metrics/health-score", get(health_score))
             .route("/api/ws/stats", get(ws_stats))
+            .route("/metrics", get(exposition::metrics))
     }
 
     fn observe(&mut self, now: Duration) {

@@ -1,0 +1,289 @@
+//! One service from its instances: until the console shows instances on their own, a
+//! service read from an engine is one observation that sums its instances up. Health is
+//! down when every instance is down and degraded when some are ("2 of 5 instances
+//! down"); each breaker takes its worst state across instances, with how many share it
+//! ("open on 2 of 5 instances"); ratios are averaged and counts summed. Pure, so the
+//! instances work reuses it for services polled at several addresses.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    Breaker, BreakerState, Health, HealthStatus, InstanceView, Observation, Reachability, Sample,
+};
+
+/// What one instance says this round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceReading {
+    pub name: String,
+    /// `Unknown` when nothing says whether it is up.
+    pub health: HealthStatus,
+    pub breakers: Vec<Breaker>,
+    pub samples: Vec<Sample>,
+}
+
+/// A service summed up from its instances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregated {
+    pub observation: Observation,
+    pub instances: Vec<InstanceView>,
+    /// "2 of 5 instances down", when some are.
+    pub summary: Option<String>,
+}
+
+/// How bad a breaker state is, for picking the worst across instances.
+fn severity(state: BreakerState) -> u8 {
+    match state {
+        BreakerState::Open | BreakerState::ForcedOpen => 4,
+        BreakerState::HalfOpen => 3,
+        BreakerState::Unknown => 2,
+        BreakerState::Disabled | BreakerState::MetricsOnly => 1,
+        BreakerState::Closed => 0,
+    }
+}
+
+/// Ratios (`cache.hit_rate`, percents) are averaged over instances; counts are summed.
+fn is_ratio(series: &str) -> bool {
+    series.ends_with("rate") || series.ends_with("percent") || series.ends_with("utilization")
+}
+
+/// Sums `instances` up into one observation of `service`.
+pub fn aggregate(
+    service: &str,
+    profile: &str,
+    instances: &[InstanceReading],
+    observed_at: DateTime<Utc>,
+    reachability: Reachability,
+) -> Aggregated {
+    let total = instances.len();
+    let down = instances
+        .iter()
+        .filter(|i| i.health == HealthStatus::Down)
+        .count();
+    let known = instances
+        .iter()
+        .filter(|i| i.health != HealthStatus::Unknown)
+        .count();
+    let status = if known == 0 {
+        HealthStatus::Unknown
+    } else if down == total {
+        HealthStatus::Down
+    } else if down > 0 || instances.iter().any(|i| i.health == HealthStatus::Degraded) {
+        HealthStatus::Degraded
+    } else if known == total {
+        HealthStatus::Ok
+    } else {
+        // Some instances unknown, none down: what is known is fine.
+        HealthStatus::Ok
+    };
+    let summary = (down > 0).then(|| {
+        if total == 1 {
+            "the instance is down".to_string()
+        } else {
+            format!("{down} of {total} instances down")
+        }
+    });
+
+    let breakers = aggregate_breakers(instances);
+    let samples = aggregate_samples(instances);
+    let views = instances
+        .iter()
+        .map(|i| InstanceView {
+            name: i.name.clone(),
+            health: i.health,
+            breakers: i
+                .breakers
+                .iter()
+                .map(|b| (b.name.clone(), b.state))
+                .collect(),
+        })
+        .collect();
+    let observation = Observation {
+        service: service.to_string(),
+        profile: profile.to_string(),
+        observed_at,
+        reachability,
+        health: Some(Health {
+            status,
+            version: None,
+            uptime_seconds: None,
+            dependencies: Vec::new(),
+        }),
+        breakers,
+        samples,
+        actions: Vec::new(),
+        transitions: Vec::new(),
+        service_alerts: Vec::new(),
+        thresholds: Vec::new(),
+        problems: Vec::new(),
+    };
+    Aggregated {
+        observation,
+        instances: views,
+        summary,
+    }
+}
+
+fn aggregate_breakers(instances: &[InstanceReading]) -> Vec<Breaker> {
+    let total = instances.len();
+    let mut by_name: BTreeMap<&str, Vec<&Breaker>> = BTreeMap::new();
+    for instance in instances {
+        for breaker in &instance.breakers {
+            by_name.entry(&breaker.name).or_default().push(breaker);
+        }
+    }
+    by_name
+        .into_iter()
+        .map(|(name, seen)| {
+            let worst = seen
+                .iter()
+                .map(|b| b.state)
+                .max_by_key(|s| severity(*s))
+                .unwrap_or(BreakerState::Unknown);
+            let sharing = seen.iter().filter(|b| b.state == worst).count();
+            let max = |field: fn(&Breaker) -> Option<f64>| {
+                seen.iter()
+                    .filter_map(|b| field(b))
+                    .fold(None, |acc: Option<f64>, v| {
+                        Some(acc.map_or(v, |a| a.max(v)))
+                    })
+            };
+            let sum = |field: fn(&Breaker) -> Option<f64>| {
+                let values: Vec<f64> = seen.iter().filter_map(|b| field(b)).collect();
+                (!values.is_empty()).then(|| values.iter().sum())
+            };
+            Breaker {
+                name: name.to_string(),
+                state: worst,
+                failure_count: sum(|b| b.failure_count),
+                success_count: sum(|b| b.success_count),
+                failure_rate: max(|b| b.failure_rate),
+                backoff_seconds: max(|b| b.backoff_seconds),
+                health_score: None,
+                call_count: sum(|b| b.call_count),
+                since: None,
+                reason: (total > 1 && severity(worst) > 0)
+                    .then(|| format!("{} on {sharing} of {total} instances", worst.as_str())),
+            }
+        })
+        .collect()
+}
+
+fn aggregate_samples(instances: &[InstanceReading]) -> Vec<Sample> {
+    let mut by_series: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for instance in instances {
+        for sample in &instance.samples {
+            if sample.value.is_finite() {
+                by_series
+                    .entry(&sample.series)
+                    .or_default()
+                    .push(sample.value);
+            }
+        }
+    }
+    by_series
+        .into_iter()
+        .map(|(series, values)| {
+            let sum: f64 = values.iter().sum();
+            let value = if is_ratio(series) {
+                sum / values.len() as f64
+            } else {
+                sum
+            };
+            Sample {
+                series: series.to_string(),
+                value,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breaker(name: &str, state: BreakerState, rate: f64) -> Breaker {
+        Breaker {
+            name: name.into(),
+            state,
+            failure_count: None,
+            success_count: None,
+            failure_rate: Some(rate),
+            backoff_seconds: None,
+            health_score: None,
+            call_count: None,
+            since: None,
+            reason: None,
+        }
+    }
+
+    fn instance(name: &str, health: HealthStatus, db: BreakerState, hit: f64) -> InstanceReading {
+        InstanceReading {
+            name: name.into(),
+            health,
+            breakers: vec![breaker("db", db, 0.1)],
+            samples: vec![
+                Sample {
+                    series: "cache.hit_rate".into(),
+                    value: hit,
+                },
+                Sample {
+                    series: "queue.depth".into(),
+                    value: 10.0,
+                },
+            ],
+        }
+    }
+
+    fn reachable() -> Reachability {
+        Reachability::Reachable { latency_ms: 3.0 }
+    }
+
+    #[test]
+    fn some_instances_down_is_degraded_and_the_worst_breaker_says_how_many() {
+        let instances = [
+            instance("a:1", HealthStatus::Ok, BreakerState::Open, 0.8),
+            instance("b:1", HealthStatus::Down, BreakerState::Closed, 0.6),
+            instance("c:1", HealthStatus::Ok, BreakerState::Open, f64::NAN),
+            instance("d:1", HealthStatus::Down, BreakerState::HalfOpen, 0.5),
+            instance("e:1", HealthStatus::Ok, BreakerState::Closed, 0.9),
+        ];
+        let got = aggregate("orders", "engine", &instances, Utc::now(), reachable());
+        let health = got.observation.health.unwrap();
+        assert_eq!(health.status, HealthStatus::Degraded);
+        assert_eq!(got.summary.as_deref(), Some("2 of 5 instances down"));
+        let db = &got.observation.breakers[0];
+        assert_eq!(db.state, BreakerState::Open);
+        assert_eq!(db.reason.as_deref(), Some("open on 2 of 5 instances"));
+        let samples: Vec<(&str, f64)> = got
+            .observation
+            .samples
+            .iter()
+            .map(|s| (s.series.as_str(), s.value))
+            .collect();
+        // NaN is no value: the mean is over the four that have one.
+        assert_eq!(
+            samples,
+            vec![("cache.hit_rate", 0.7), ("queue.depth", 50.0)]
+        );
+        let names: Vec<&str> = got.instances.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, vec!["a:1", "b:1", "c:1", "d:1", "e:1"]);
+    }
+
+    #[test]
+    fn every_instance_down_is_down_and_one_closed_instance_has_no_count() {
+        let down = [
+            instance("a", HealthStatus::Down, BreakerState::Closed, 1.0),
+            instance("b", HealthStatus::Down, BreakerState::Closed, 1.0),
+        ];
+        let got = aggregate("orders", "engine", &down, Utc::now(), reachable());
+        assert_eq!(got.observation.health.unwrap().status, HealthStatus::Down);
+        assert_eq!(got.observation.breakers[0].reason, None);
+        let one = [instance("a", HealthStatus::Ok, BreakerState::Open, 1.0)];
+        let got = aggregate("orders", "engine", &one, Utc::now(), reachable());
+        assert_eq!(got.observation.health.unwrap().status, HealthStatus::Ok);
+        assert_eq!(got.observation.breakers[0].reason, None);
+        assert_eq!(got.summary, None);
+    }
+}
