@@ -263,3 +263,18 @@ pub async fn acknowledge(session: &Session, id: &str, comment: &str) -> Result<(
         .await?;
     Ok(())
 }
+
+#[test]
+fn reads_verified_takes_only_the_verified_state_asked_for() {
+    assert!(reads_verified("verified: closed after 0.6 s", "closed"));
+    assert!(reads_verified("verified: closed after 12.0 s", "closed"));
+    // What the override check accepted before: any "done", or a re-read that failed.
+    assert!(!reads_verified("done: circuit breaker reset", "closed"));
+    assert!(!reads_verified(
+        "not verified: circuit_breaker is still open after 10s (expected closed)",
+        "closed"
+    ));
+    assert!(!reads_verified("verified: open after 0.6 s", "closed"));
+    assert!(!reads_verified("verified: closed", "closed"));
+    assert!(!reads_verified("verified: closed after s", "closed"));
+}
