@@ -15,6 +15,9 @@
 //! - [`engines`]: the team's engines (Prometheus-compatible query APIs) as a source:
 //!   a few aggregated queries per refresh for the whole fleet, sent on the ingress
 //!   like poll rounds. Not [`engine`], which owns the live state.
+//! - [`discovery`]: a service's instances from a static list or DNS (A/AAAA, SRV),
+//!   re-resolved on a refresh. (Resolution only so far: polling each instance and
+//!   aggregating them is still to come.)
 //! - [`profiles`]: one reader per contract: an HTTP answer becomes [`model`] values.
 //! - [`ingress`]: the one channel every source sends its news on.
 //! - [`engine`]: owns the live state ([`model::ServiceState`]), applies each piece of
@@ -52,6 +55,7 @@ pub mod config;
 pub mod console;
 pub mod dashboard;
 pub mod dirs;
+pub mod discovery;
 pub mod engine;
 pub mod engines;
 pub mod feed;

@@ -18,6 +18,7 @@ mod condition;
 mod config_toml;
 mod control;
 mod demo;
+pub mod dns_on_loopback;
 mod dynamics;
 pub mod engines_on_loopback;
 mod faults;

@@ -4,6 +4,7 @@
 mod actions;
 mod alerts_fleet;
 mod dashboard;
+mod discovery;
 mod engine_store;
 mod engines_real;
 mod engines_recorded;
