@@ -113,9 +113,8 @@ impl RowReader {
         // The writer may hold the WAL's write lock for a moment; a reader only waits
         // when the WAL is being reset, which is rare and short.
         connection.busy_timeout(Duration::from_secs(5))?;
-        // As the sqlx connections: 16 MiB of page cache, so a month of buckets stays
-        // in memory between redraws.
-        connection.pragma_update(None, "cache_size", -16_384)?;
+        // As the sqlx connections (see `PAGE_CACHE_PRAGMA`).
+        connection.pragma_update(None, "cache_size", super::PAGE_CACHE_PRAGMA)?;
         Ok(connection)
     }
 
