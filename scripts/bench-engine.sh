@@ -27,7 +27,7 @@ victoria-metrics -storageDataPath="$DIR/data" -httpListenAddr="127.0.0.1:$PORT" 
   -search.latencyOffset=0s -retentionPeriod=1y -search.maxUniqueTimeseries=2000000 \
   >"$DIR/vm.log" 2>&1 &
 VM=$!
-trap 'kill $VM 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'kill $VM 2>/dev/null; wait $VM 2>/dev/null; rm -rf "$DIR"' EXIT
 URL="http://127.0.0.1:$PORT"
 until curl -sf "$URL/health" >/dev/null; do sleep 0.1; done
 

@@ -22,7 +22,20 @@ pub async fn series_chart(
     let thresholds = engine
         .chart_thresholds(&request.service, &request.series)
         .await;
-    Ok(dashboard::series_chart(&store, Utc::now(), state, &request, thresholds).await?)
+    // A service a team's engine reports: its chart reaches past the local history there.
+    let history = session
+        .console()
+        .zip(state)
+        .and_then(|(console, state)| console.engine_history(state));
+    Ok(dashboard::series_chart_reaching(
+        &store,
+        Utc::now(),
+        state,
+        &request,
+        thresholds,
+        history.as_ref(),
+    )
+    .await?)
 }
 
 #[tauri::command]

@@ -36,34 +36,41 @@ const LOG_PATIENCE: Duration = Duration::from_secs(2);
 impl Console {
     /// What the action would do, for the confirmation dialog; or why it will not be sent.
     pub fn plan_action(&self, request: &ActionRequest) -> Result<ActionPlan, Refusal> {
-        let Some(service) = self
+        let current = self.engine.feed().state(&request.service);
+        if let Some(service) = self
             .config
             .services
             .iter()
             .find(|s| s.name == request.service)
-        else {
-            let names: Vec<&str> = self
-                .config
-                .services
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
-            return Err(Refusal {
-                code: RefusalCode::UnknownService,
-                message: format!(
-                    "no service `{}` is configured; services: {}",
-                    request.service,
-                    if names.is_empty() {
-                        "none".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ),
-                overridable: false,
-            });
-        };
-        let current = self.engine.feed().state(&request.service);
-        actions::plan(service, request, current.as_deref())
+        {
+            return actions::plan(service, request, current.as_deref());
+        }
+        // A service a team's engine reports: sent to its instance, when the engine says where.
+        if let Some(instance) = current
+            .as_deref()
+            .and_then(|state| super::engine_actions::instance_service(&self.config, state, request))
+        {
+            return actions::plan(&instance?, request, current.as_deref());
+        }
+        let names: Vec<&str> = self
+            .config
+            .services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        Err(Refusal {
+            code: RefusalCode::UnknownService,
+            message: format!(
+                "no service `{}` is configured; services: {}",
+                request.service,
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+            overridable: false,
+        })
     }
 
     /// Waits until `service` has been polled once (or `patience` passes), so a console

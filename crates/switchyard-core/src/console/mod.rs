@@ -10,6 +10,7 @@
 //! change instead of asking on a timer.
 
 mod actions;
+mod engine_actions;
 mod export;
 mod fleet_round;
 mod in_force;

@@ -90,11 +90,13 @@ impl QueryError {
     }
 }
 
+/// The answer's envelope, its `data` read straight into the shape expected (one pass
+/// over a body that may be tens of megabytes).
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<T> {
     status: String,
-    #[serde(default)]
-    data: Option<serde_json::Value>,
+    #[serde(default = "Option::default")]
+    data: Option<T>,
     #[serde(default, rename = "errorType")]
     error_type: Option<String>,
     #[serde(default)]
@@ -165,37 +167,49 @@ impl EngineApi {
         time: f64,
     ) -> Result<Answer<InstantSeries>, QueryError> {
         let time = format!("{time:.3}");
-        let (data, warnings, latency) = self
+        let fetched = self
             .get("query", &[("query", promql), ("time", &time)])
             .await?;
-        let result_type = data
-            .get("resultType")
-            .and_then(|t| t.as_str())
-            .unwrap_or_default();
-        let result = match result_type {
-            "vector" => {
-                let data: Data<RawInstant> = serde_json::from_value(data)
-                    .map_err(|e| QueryError::Invalid(format!("not a vector answer: {e}")))?;
+        let latency = fetched.latency;
+        // A vector is what every fleet query answers: read it in one pass; anything
+        // else (a scalar) through a generic value.
+        let (result, warnings) = match decode::<Data<RawInstant>>(&fetched) {
+            Ok((data, warnings)) if data.result_type == "vector" => (
                 data.result
                     .into_iter()
                     .map(|raw| InstantSeries {
                         labels: raw.metric,
                         value: parse_value(&raw.value.1).unwrap_or(f64::NAN),
                     })
-                    .collect()
+                    .collect(),
+                warnings,
+            ),
+            Err(error @ (QueryError::Engine { .. } | QueryError::Unreachable(_))) => {
+                return Err(error)
             }
-            "scalar" => {
-                let value: (f64, String) = serde_json::from_value(data["result"].clone())
-                    .map_err(|e| QueryError::Invalid(format!("not a scalar answer: {e}")))?;
-                vec![InstantSeries {
-                    labels: BTreeMap::new(),
-                    value: parse_value(&value.1).unwrap_or(f64::NAN),
-                }]
-            }
-            other => {
-                return Err(QueryError::Invalid(format!(
-                    "an instant query answered resultType `{other}`"
-                )))
+            _ => {
+                let (data, warnings) = decode::<serde_json::Value>(&fetched)?;
+                match data.get("resultType").and_then(|t| t.as_str()) {
+                    Some("scalar") => {
+                        let value: (f64, String) = serde_json::from_value(data["result"].clone())
+                            .map_err(|e| {
+                            QueryError::Invalid(format!("not a scalar answer: {e}"))
+                        })?;
+                        (
+                            vec![InstantSeries {
+                                labels: BTreeMap::new(),
+                                value: parse_value(&value.1).unwrap_or(f64::NAN),
+                            }],
+                            warnings,
+                        )
+                    }
+                    other => {
+                        return Err(QueryError::Invalid(format!(
+                            "an instant query answered resultType `{}`",
+                            other.unwrap_or("none")
+                        )))
+                    }
+                }
             }
         };
         Ok(Answer {
@@ -215,7 +229,7 @@ impl EngineApi {
     ) -> Result<Answer<RangeSeries>, QueryError> {
         let (start, end) = (format!("{start:.3}"), format!("{end:.3}"));
         let step = format!("{}", step.as_secs_f64());
-        let (data, warnings, latency) = self
+        let fetched = self
             .get(
                 "query_range",
                 &[
@@ -226,8 +240,8 @@ impl EngineApi {
                 ],
             )
             .await?;
-        let data: Data<RawRange> = serde_json::from_value(data)
-            .map_err(|e| QueryError::Invalid(format!("not a matrix answer: {e}")))?;
+        let latency = fetched.latency;
+        let (data, warnings) = decode::<Data<RawRange>>(&fetched)?;
         if data.result_type != "matrix" {
             return Err(QueryError::Invalid(format!(
                 "a range query answered resultType `{}`",
@@ -253,11 +267,7 @@ impl EngineApi {
         })
     }
 
-    async fn get(
-        &self,
-        endpoint: &str,
-        params: &[(&str, &str)],
-    ) -> Result<(serde_json::Value, Vec<String>, Duration), QueryError> {
+    async fn get(&self, endpoint: &str, params: &[(&str, &str)]) -> Result<Fetched, QueryError> {
         let mut url = reqwest::Url::parse(&format!("{}/api/v1/{endpoint}", self.root))
             .map_err(|e| QueryError::Invalid(format!("the engine's url: {e}")))?;
         {
@@ -278,44 +288,64 @@ impl EngineApi {
         )
         .await
         .map_err(QueryError::Unreachable)?;
-        let place = http::describe_place(url.as_str());
-        if matches!(
-            fetched.status,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-        ) {
-            return Err(QueryError::Unreachable(Reachability::Unauthorized {
-                message: format!(
-                    "{place} refused the credentials (HTTP {}); check the engine's headers in the configuration",
-                    fetched.status.as_u16()
-                ),
-            }));
-        }
-        let envelope: Envelope = match serde_json::from_slice(&fetched.body) {
-            Ok(envelope) => envelope,
-            Err(_) if !fetched.status.is_success() => {
-                return Err(QueryError::Unreachable(Reachability::HttpError {
-                    code: fetched.status.as_u16(),
-                    message: format!("{place} answered HTTP {}", fetched.status.as_u16()),
-                }))
-            }
-            Err(e) => {
-                return Err(QueryError::Invalid(format!(
-                    "{place} did not answer the query API's JSON: {e}"
-                )))
-            }
-        };
-        if envelope.status != "success" {
-            return Err(QueryError::Engine {
-                status: fetched.status.as_u16(),
-                error_type: envelope.error_type.unwrap_or_else(|| "unknown".into()),
-                error: envelope.error.unwrap_or_else(|| "no reason given".into()),
-            });
-        }
-        let data = envelope
-            .data
-            .ok_or_else(|| QueryError::Invalid(format!("{place} answered success without data")))?;
-        Ok((data, envelope.warnings, fetched.latency))
+        Ok(Fetched {
+            status: fetched.status,
+            body: fetched.body,
+            place: http::describe_place(url.as_str()),
+            latency: fetched.latency,
+        })
     }
+}
+
+/// An answer as it arrived.
+struct Fetched {
+    status: StatusCode,
+    body: Vec<u8>,
+    place: String,
+    latency: Duration,
+}
+
+/// The envelope of `fetched` with its `data` as `T`, or the error it carries.
+fn decode<T: serde::de::DeserializeOwned>(
+    fetched: &Fetched,
+) -> Result<(T, Vec<String>), QueryError> {
+    let place = &fetched.place;
+    if matches!(
+        fetched.status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+    ) {
+        return Err(QueryError::Unreachable(Reachability::Unauthorized {
+            message: format!(
+                "{place} refused the credentials (HTTP {}); check the engine's headers in the configuration",
+                fetched.status.as_u16()
+            ),
+        }));
+    }
+    let envelope: Envelope<T> = match serde_json::from_slice(&fetched.body) {
+        Ok(envelope) => envelope,
+        Err(_) if !fetched.status.is_success() => {
+            return Err(QueryError::Unreachable(Reachability::HttpError {
+                code: fetched.status.as_u16(),
+                message: format!("{place} answered HTTP {}", fetched.status.as_u16()),
+            }))
+        }
+        Err(e) => {
+            return Err(QueryError::Invalid(format!(
+                "{place} did not answer the query API's JSON: {e}"
+            )))
+        }
+    };
+    if envelope.status != "success" {
+        return Err(QueryError::Engine {
+            status: fetched.status.as_u16(),
+            error_type: envelope.error_type.unwrap_or_else(|| "unknown".into()),
+            error: envelope.error.unwrap_or_else(|| "no reason given".into()),
+        });
+    }
+    let data = envelope
+        .data
+        .ok_or_else(|| QueryError::Invalid(format!("{place} answered success without data")))?;
+    Ok((data, envelope.warnings))
 }
 
 #[cfg(test)]

@@ -16,17 +16,22 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
+use switchyard_core::actions::{ActionRequest, RefusalCode, VerifyOptions};
 use switchyard_core::charts::Theme;
 use switchyard_core::clock::SystemClock;
+use switchyard_core::config::EngineActions;
 use switchyard_core::config::{Config, EngineConfig};
+use switchyard_core::console::{Console, ConsoleOptions, Watch};
 use switchyard_core::dashboard::{self, Canvas, ChartRequest, RangeRequest};
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::engines::api::EngineApi;
 use switchyard_core::engines::history::EngineHistory;
 use switchyard_core::engines::refresh_once;
+use switchyard_core::model::ActionKind;
 use switchyard_core::model::{BreakerState, HealthStatus, ServiceState};
 use switchyard_core::secrets::HeaderSource;
 use switchyard_core::store::Store;
+use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
 
 use crate::support::{events_of, wait_for};
 
@@ -100,7 +105,7 @@ async fn answer(
             .flat_map(|(job, instances)| {
                 instances.iter().map(move |(instance, up)| {
                     let closed = if *up > 0.0 { "1" } else { "0" };
-                    json!({"metric": {"job": job, "instance": instance, "name": "db", "state": "closed"}, "value": [time, closed]})
+                    json!({"metric": {"job": job, "instance": instance, "name": "exchange_api", "state": "closed"}, "value": [time, closed]})
                 })
             })
             .collect()
@@ -110,7 +115,7 @@ async fn answer(
             .iter()
             .flat_map(|(job, instances)| {
                 instances.iter().filter(|(_, up)| *up == 0.0).map(move |(instance, _)| {
-                    json!({"metric": {"job": job, "instance": instance, "name": "db", "state": "open"}, "value": [time, "1"]})
+                    json!({"metric": {"job": job, "instance": instance, "name": "exchange_api", "state": "open"}, "value": [time, "1"]})
                 })
             })
             .collect()
@@ -442,4 +447,129 @@ async fn a_chart_reaching_past_the_local_history_reads_the_engine() {
         params["query"]
     );
     store.close().await;
+}
+
+#[tokio::test]
+async fn an_action_goes_to_the_instance_the_engine_names_through_plan_and_audit() {
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![ServiceSpec::quiet(Profile::BreakerRegistry, "orders-7")],
+    })
+    .await
+    .unwrap();
+    let instance = fleet.services()[0]
+        .base_url
+        .trim_start_matches("http://")
+        .to_string();
+    // The engine says the instance is down with exchange_api open.
+    let recorded = Recorded {
+        services: fleet_of(&[("orders", &[(instance.as_str(), 0.0)])]),
+        ..Recorded::default()
+    };
+    let url = serve(recorded, "").await;
+    let mut acting = EngineConfig::new("prod", &url);
+    acting.refresh = Duration::from_millis(300);
+    acting.timeout = Duration::from_millis(250);
+    acting.actions = Some(EngineActions {
+        profile: switchyard_core::profiles::Profile::BreakerRegistry,
+        base_url: "http://{instance}".into(),
+    });
+    let folder = tempfile::tempdir().unwrap();
+    let mut config = Config::history_only();
+    config.engines = vec![acting];
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(folder.path().join("history.db")),
+            clock: Arc::new(SystemClock),
+            watch: Watch::All,
+            maintenance: false,
+        },
+    )
+    .await;
+    console
+        .first_read("orders", Duration::from_secs(10))
+        .await
+        .expect("the engine reports orders");
+    let request = ActionRequest {
+        service: "orders".into(),
+        kind: ActionKind::ResetBreaker,
+        target: Some("exchange_api".into()),
+        reason: "exchange back (INC-1)".into(),
+        override_checks: false,
+    };
+    let plan = console
+        .plan_action(&request)
+        .expect("planned for the instance");
+    assert_eq!(plan.place, instance);
+    assert_eq!(plan.path, "/api/circuit-breakers/exchange_api/reset");
+    let outcome = console
+        .run_plan(
+            &plan,
+            VerifyOptions {
+                deadline: Duration::from_millis(500),
+                every: Duration::from_millis(100),
+            },
+        )
+        .await
+        .expect("sent");
+    assert_eq!(outcome.http_status, Some(200), "{}", outcome.message);
+    assert!(outcome.audit_id.is_some(), "audited");
+    let state: Value = reqwest::get(format!("http://{instance}/_fleet/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let received = state["actions"].to_string();
+    assert!(received.contains("exchange_api/reset"), "{received}");
+    assert!(
+        received.contains("INC-1"),
+        "the reason went along: {received}"
+    );
+    console.shutdown().await;
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_engine_without_actions_leaves_its_services_read_only() {
+    let recorded = Recorded {
+        services: fleet_of(&[("orders", &[("a:1", 0.0)])]),
+        ..Recorded::default()
+    };
+    let url = serve(recorded, "").await;
+    let mut engine = EngineConfig::new("prod", &url);
+    engine.refresh = Duration::from_millis(300);
+    engine.timeout = Duration::from_millis(250);
+    let mut config = Config::history_only();
+    config.engines = vec![engine];
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: None,
+            clock: Arc::new(SystemClock),
+            watch: Watch::All,
+            maintenance: false,
+        },
+    )
+    .await;
+    console
+        .first_read("orders", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let refusal = console
+        .plan_action(&ActionRequest {
+            service: "orders".into(),
+            kind: ActionKind::ResetBreaker,
+            target: Some("exchange_api".into()),
+            reason: "try".into(),
+            override_checks: false,
+        })
+        .unwrap_err();
+    assert_eq!(refusal.code, RefusalCode::ActionsNotAllowed);
+    assert!(
+        refusal.message.contains("read from engine prod"),
+        "{}",
+        refusal.message
+    );
+    console.shutdown().await;
 }
