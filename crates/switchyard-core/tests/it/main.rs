@@ -7,6 +7,7 @@ mod dashboard;
 mod engine_store;
 mod fault_matrix;
 mod faults;
+mod first_run_probe;
 mod secrets;
 mod seed_profiles;
 mod snapshot;
