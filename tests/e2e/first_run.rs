@@ -196,6 +196,67 @@ async fn a_service_added_from_the_demo_lands_in_the_file_and_follows_its_edits()
             |v| (v == true).then_some(()),
         )
         .await?;
+
+    // Edited from the window: the hand-written comment and key stay.
+    tile_read(session, "registry", Duration::from_secs(30)).await?;
+    press(session, "w").await?;
+    element_shown(
+        session,
+        "the service listed in the dialog",
+        "[data-testid=configured-services] button[data-edit=registry]",
+        Duration::from_secs(10),
+    )
+    .await?;
+    click(session, "button[data-edit=registry]").await?;
+    type_into(session, "service-tags", "team:payments").await?;
+    press_enter_in_dialog(session).await?; // probes
+    session
+        .wait_for(
+            "the probe of the edited service",
+            Duration::from_secs(15),
+            "return document.querySelector('[data-testid=probe-result]')?.dataset.state ?? null;",
+            |v| (v == "reachable").then_some(()),
+        )
+        .await?;
+    press_enter_in_dialog(session).await?; // saves
+    let (_, took) = session
+        .wait_for(
+            "the edit from the window applied",
+            Duration::from_secs(30),
+            "return Array.from(document.querySelectorAll('article[data-service=registry] .tag')).map(t => t.textContent);",
+            |tags| tags.to_string().contains("team:payments").then_some(()),
+        )
+        .await?;
+    eprintln!("edit from the window shown after {took:?}");
+    let rewritten = std::fs::read_to_string(&file)?;
+    anyhow::ensure!(
+        rewritten.starts_with("# Switchyard's configuration")
+            && rewritten.contains("# Owned by payments; edited by hand.\n[[service]]\nname = \"registry\"\npoll_interval = \"1s\"")
+            && rewritten.contains("tags = [\"team:payments\"]"),
+        "{rewritten}"
+    );
+
+    // Removing the only service would leave a file check-config refuses: refused, with
+    // its words, and the file untouched.
+    press(session, "w").await?;
+    element_shown(
+        session,
+        "the remove button",
+        "button[data-remove=registry]",
+        Duration::from_secs(10),
+    )
+    .await?;
+    click(session, "button[data-remove=registry]").await?;
+    let (refusal, _) = session
+        .wait_for(
+            "the removal refused",
+            Duration::from_secs(10),
+            "return document.querySelector('[data-testid=services-problem]')?.textContent ?? null;",
+            |v| v.as_str().map(str::to_string),
+        )
+        .await?;
+    anyhow::ensure!(refusal.contains("no services"), "{refusal}");
+    anyhow::ensure!(std::fs::read_to_string(&file)? == rewritten);
     window.close().await?;
     Ok(())
 }

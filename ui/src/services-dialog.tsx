@@ -202,11 +202,6 @@ export function ServicesDialog({ demo, configPath, onClose }: { demo: boolean; c
             <span>Tags</span>
             <input class="filter" placeholder="team:payments, prod" value={form.tags} onInput={(e) => set({ tags: (e.target as HTMLInputElement).value })} data-testid="service-tags" />
           </label>
-          {problem && (
-            <p class="problem" data-testid="services-problem">
-              {problem}
-            </p>
-          )}
           <div class="alert-actions">
             <button type="button" onClick={probe} disabled={busy !== null} data-testid="service-probe">
               Probe
@@ -218,6 +213,12 @@ export function ServicesDialog({ demo, configPath, onClose }: { demo: boolean; c
               Close
             </button>
           </div>
+          {/* Below the buttons, so a message never moves them. */}
+          {problem && (
+            <p class="problem" data-testid="services-problem">
+              {problem}
+            </p>
+          )}
         </form>
       </div>
     </div>

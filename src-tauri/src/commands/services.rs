@@ -15,7 +15,7 @@ use crate::session::Session;
 
 /// One round of polls of a service not yet configured, detecting its profile.
 #[tauri::command]
-#[tracing::instrument(skip_all, fields(url = %request.base_url), err(Debug))]
+#[tracing::instrument(skip_all, fields(url = %request.base_url), err(level = "warn", Debug))]
 pub async fn probe_service(request: ProbeRequest) -> Result<ProbeReport, IpcError> {
     let service =
         probe::service_to_probe(&request, DEFAULT_PROBE_TIMEOUT).map_err(FirstRunRefusal::Probe)?;
@@ -35,7 +35,7 @@ pub fn configured_services(session: State<'_, Session>) -> Result<Vec<ServiceEnt
 
 /// Adds, updates or removes a service in the configuration file and applies the result.
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "warn", Debug))]
 pub async fn edit_services(
     app: AppHandle,
     session: State<'_, Session>,
@@ -54,7 +54,7 @@ pub async fn edit_services(
 
 /// Stores a secret typed once in the OS keyring; returns the reference to write.
 #[tauri::command]
-#[tracing::instrument(skip_all, fields(account = %account), err(Debug))]
+#[tracing::instrument(skip_all, fields(account = %account), err(level = "warn", Debug))]
 pub fn store_secret(account: String, secret: String) -> Result<String, IpcError> {
     let reference = secrets::store_in_keyring(&account, SecretString::from(secret))
         .map_err(FirstRunRefusal::Secret)?;

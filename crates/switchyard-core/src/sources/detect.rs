@@ -31,6 +31,9 @@ const CANDIDATES: &[(Profile, &str)] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectionReport {
     pub tried: Vec<(Profile, String, String)>,
+    /// Detection stopped because the service cannot be reached at all (refused, DNS,
+    /// timeout): that, rather than "no profile fits", is what to report.
+    pub unreachable: Option<Reachability>,
 }
 
 impl fmt::Display for DetectionReport {
@@ -67,12 +70,18 @@ pub async fn detect(
                     why.message().unwrap_or("").to_string(),
                 ));
                 if unreachable {
-                    break;
+                    return Err(DetectionReport {
+                        tried,
+                        unreachable: Some(why),
+                    });
                 }
             }
         }
     }
-    Err(DetectionReport { tried })
+    Err(DetectionReport {
+        tried,
+        unreachable: None,
+    })
 }
 
 async fn try_profile(

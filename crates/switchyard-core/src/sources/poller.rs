@@ -89,16 +89,16 @@ impl ServicePoller {
                     ));
                 }
                 Err(report) => {
-                    let observation = self.observation(
-                        None,
-                        clock,
+                    // A dead service is reported as such (refused, DNS, timeout), not as
+                    // one no profile fits.
+                    let reachability = report.unreachable.clone().unwrap_or_else(|| {
                         Reachability::InvalidResponse {
                             reason: "no_profile".into(),
                             message: report.to_string(),
-                        },
-                        Reading::default(),
-                        Vec::new(),
-                    );
+                        }
+                    });
+                    let observation =
+                        self.observation(None, clock, reachability, Reading::default(), Vec::new());
                     return (observation, None);
                 }
             }

@@ -10,6 +10,7 @@ mod engines_real;
 mod engines_recorded;
 mod fault_matrix;
 mod faults;
+mod first_run_probe;
 mod poll_backoff;
 mod secrets;
 mod seed_profiles;
