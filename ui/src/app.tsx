@@ -13,6 +13,7 @@ import { servicesWithFiringAlerts, severityTone } from "./alerts-view";
 import type { AlertsState } from "./bindings/AlertsState";
 import type { TeamAlerts } from "./bindings/TeamAlerts";
 import { TeamAlertsSection } from "./team-alerts";
+import { teamPill } from "./team-alerts-view";
 import { recordUpdateLatency, recordWatching } from "./diagnostics";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
@@ -307,6 +308,7 @@ export function App() {
 
   // Derived once per batch (and once a second, as ages move), never per tile.
   const active = alerts?.active;
+  const teamCount = teamPill(teamAlerts);
   const alerting = useMemo(() => servicesWithFiringAlerts(active ?? []), [active]);
   const firing = useMemo(() => (active ?? []).filter((a) => a.phase === "firing").length, [active]);
   const summary = useMemo(() => summarize(services, now, firing), [services, now, firing]);
@@ -340,6 +342,11 @@ export function App() {
             {(alerts?.active.length ?? 0) > 0 && (
               <span class={`pill ${severityTone(alerts?.worst)}`} data-testid="alert-count">
                 {alerts?.active.length}
+              </span>
+            )}
+            {teamCount && (
+              <span class={`pill ${severityTone(teamCount.worst)}`} data-testid="team-alert-count" title="the team's alerts (Alertmanager) nobody has taken">
+                team {teamCount.count}
               </span>
             )}
           </button>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { TeamAlert } from "./bindings/TeamAlert";
 import type { TeamAlerts } from "./bindings/TeamAlerts";
 import type { TeamSilence } from "./bindings/TeamSilence";
-import { formProblem, groupTeamAlerts, labelsLine, matchersLine, safeLink, silenceLine, teamStatusLine } from "./team-alerts-view";
+import { formProblem, groupTeamAlerts, teamPill, labelsLine, matchersLine, safeLink, silenceLine, teamStatusLine } from "./team-alerts-view";
 
 function alert(id: string, patch: Partial<TeamAlert> = {}): TeamAlert {
   return {
@@ -75,5 +75,16 @@ describe("the team's alerts in the panel", () => {
     expect(formProblem("silence", "maintenance", "2 hours")).toBe("a duration such as 30m, 2h or 1d");
     expect(formProblem("silence", "ACK! sneaky", "1h")).toMatch(/acknowledge instead/);
     expect(formProblem("silence", "maintenance", "2h")).toBeNull();
+  });
+
+  it("counts on the Alerts tab only what nobody has taken, with its worst severity", () => {
+    const view: TeamAlerts = {
+      status: { kind: "ok" },
+      alerts: [alert("a", { severity: "warning" }), alert("b", { severity: "high" }), alert("c", { severity: "critical", acknowledged_by: "ana" })],
+      silences: [],
+    };
+    expect(teamPill(view)).toEqual({ count: 2, worst: "high" });
+    expect(teamPill({ ...view, alerts: [] })).toBeNull();
+    expect(teamPill(null)).toBeNull();
   });
 });

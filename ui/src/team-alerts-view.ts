@@ -95,3 +95,11 @@ export function formProblem(mode: "ack" | "silence", text: string, duration: str
   }
   return null;
 }
+
+/** The Alerts tab's count of the team's alerts nobody has taken, and their worst severity; `null` when none. */
+export function teamPill(view: TeamAlerts | null): { count: number; worst: Severity } | null {
+  const open = (view?.alerts ?? []).filter((a) => a.acknowledged_by === undefined && a.silenced_by === undefined && !a.inhibited);
+  if (open.length === 0) return null;
+  const worst = open.map((a) => a.severity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0] as Severity;
+  return { count: open.length, worst };
+}

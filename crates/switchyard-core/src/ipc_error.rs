@@ -256,8 +256,9 @@ impl CodedError for TeamRequestError {
             TeamRequestError::NotConfigured => ErrorCode::NoAlertmanager,
             TeamRequestError::UnknownAlert(_) => ErrorCode::AlertNotActive,
             TeamRequestError::UnknownSilence(_) => ErrorCode::NoSuchSilence,
+            // Refused by Switchyard before anything was sent (the message says why).
             TeamRequestError::NoStableLabels { .. } | TeamRequestError::Invalid(_) => {
-                ErrorCode::SilenceWithoutReason
+                ErrorCode::Refused
             }
             TeamRequestError::Alertmanager(AlertmanagerError::Refused { .. }) => {
                 ErrorCode::AlertmanagerRefused
@@ -309,6 +310,26 @@ mod tests {
         assert_eq!(
             wire,
             serde_json::json!({ "code": "no_such_silence", "message": "no silence numbered 7" })
+        );
+    }
+
+    #[test]
+    fn alertmanager_s_refusal_reaches_the_window_with_its_reason() {
+        let refused = TeamRequestError::Alertmanager(AlertmanagerError::Refused {
+            status: 422,
+            reason: "matchers in body is required".into(),
+        });
+        let wire = serde_json::to_value(IpcError::from(refused)).unwrap();
+        assert_eq!(
+            wire,
+            serde_json::json!({
+                "code": "alertmanager_refused",
+                "message": "Alertmanager refused (422): matchers in body is required",
+            })
+        );
+        assert_eq!(
+            TeamRequestError::NotConfigured.code(),
+            ErrorCode::NoAlertmanager
         );
     }
 

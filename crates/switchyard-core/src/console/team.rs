@@ -177,11 +177,19 @@ impl Console {
                     _ = link.stop.cancelled() => break,
                     _ = tick.tick() => {}
                 }
-                let view = link.refresh(clock.as_ref()).await;
-                if view.status == TeamStatus::Ok
-                    && link.renew(&view, &operator, clock.as_ref()).await > 0
-                {
-                    link.refresh(clock.as_ref()).await;
+                let round = async {
+                    let view = link.refresh(clock.as_ref()).await;
+                    if view.status == TeamStatus::Ok
+                        && link.renew(&view, &operator, clock.as_ref()).await > 0
+                    {
+                        link.refresh(clock.as_ref()).await;
+                    }
+                };
+                // Shutdown does not wait for a slow Alertmanager: a round in flight is
+                // dropped (a renewal cut short is retried by the next console).
+                tokio::select! {
+                    _ = link.stop.cancelled() => break,
+                    _ = round => {}
                 }
             }
         });

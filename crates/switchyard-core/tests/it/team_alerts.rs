@@ -493,6 +493,8 @@ async fn refusals_are_typed_and_carry_the_reason() {
     }
 
     // A gateway in front of Alertmanager, as teams run it.
+    let asked = Arc::new(tokio::sync::Notify::new());
+    let slow_asked = asked.clone();
     let app = Router::new()
         .route(
             "/401/api/v2/silences",
@@ -517,7 +519,8 @@ async fn refusals_are_typed_and_carry_the_reason() {
         )
         .route(
             "/slow/api/v2/alerts",
-            get(|| async {
+            get(move || async move {
+                asked.notify_one();
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 "[]"
             }),
@@ -568,5 +571,24 @@ async fn refusals_are_typed_and_carry_the_reason() {
     assert!(
         slow.is_unreachable() && slow.to_string().contains("no answer within 300ms"),
         "{slow}"
+    );
+
+    // A console's shutdown does not wait for a slow Alertmanager's answer.
+    slow_asked.notified().await; // the permit the request above left
+    let dir = tempfile::tempdir().unwrap();
+    let console = console(
+        config(&format!("{base}/slow"), "ana", "timeout = \"20s\""),
+        &dir,
+        Watch::All,
+        Arc::new(SystemClock),
+    )
+    .await;
+    slow_asked.notified().await;
+    let started = std::time::Instant::now();
+    console.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "shutdown waited {:?} for the refresh",
+        started.elapsed()
     );
 }
