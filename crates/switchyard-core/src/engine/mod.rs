@@ -591,7 +591,7 @@ fn apply(
             }
         }
         News::StreamBreaker { breaker, at } => {
-            let before: Option<BreakerState> = state.apply_stream_breaker(breaker.clone());
+            let before: Option<BreakerState> = state.apply_stream_breaker(breaker.clone(), at);
             if let Some(transition) = book.stream(&state.name, &breaker, before, at) {
                 if let Some(writer) = writer {
                     writer.record_transitions(&state.name, &state.profile, vec![transition]);

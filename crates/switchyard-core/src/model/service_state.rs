@@ -101,17 +101,28 @@ impl ServiceState {
     /// A stream's news about one breaker, merged into the last known breakers (the next
     /// poll confirms or corrects it). Returns the state it had before, when it had one;
     /// news before the first good poll has nothing to merge into and is dropped.
-    pub fn apply_stream_breaker(&mut self, breaker: Breaker) -> Option<BreakerState> {
+    pub fn apply_stream_breaker(
+        &mut self,
+        breaker: Breaker,
+        at: DateTime<Utc>,
+    ) -> Option<BreakerState> {
         let good = self.last_good.as_mut()?;
         match good.breakers.iter_mut().find(|b| b.name == breaker.name) {
             Some(known) => {
                 let from = known.state;
+                // A change of state the stream reports began when the stream said so;
+                // the next poll may give the service's own time.
+                let since = match (&breaker.since, from == breaker.state) {
+                    (Some(since), _) => Some(since.clone()),
+                    (None, true) => known.since.clone(),
+                    (None, false) => Some(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                };
                 *known = Breaker {
                     // Keep what the stream does not carry.
                     failure_rate: breaker.failure_rate.or(known.failure_rate),
                     success_count: breaker.success_count.or(known.success_count),
                     call_count: breaker.call_count.or(known.call_count),
-                    since: breaker.since.clone().or_else(|| known.since.clone()),
+                    since,
                     reason: breaker.reason.clone().or_else(|| known.reason.clone()),
                     ..breaker
                 };
@@ -131,5 +142,81 @@ impl ServiceState {
             .breakers
             .iter()
             .find(|b| b.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::Reachability;
+
+    fn breaker(state: BreakerState, since: Option<&str>) -> Breaker {
+        Breaker {
+            name: "exchange_api".into(),
+            state,
+            failure_count: None,
+            success_count: None,
+            failure_rate: None,
+            backoff_seconds: None,
+            health_score: None,
+            call_count: None,
+            since: since.map(str::to_string),
+            reason: None,
+        }
+    }
+
+    fn polled(breakers: Vec<Breaker>) -> ServiceState {
+        let observation = Observation {
+            service: "registry".into(),
+            profile: "breaker-registry".into(),
+            observed_at: Utc::now(),
+            reachability: Reachability::Reachable { latency_ms: 1.0 },
+            health: None,
+            breakers,
+            samples: vec![],
+            actions: vec![],
+            transitions: vec![],
+            service_alerts: vec![],
+            thresholds: vec![],
+            problems: vec![],
+        };
+        let mut state = ServiceState {
+            name: "registry".into(),
+            profile: "breaker-registry".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            tags: vec![],
+            poll_interval_ms: 1000.0,
+            latest: None,
+            last_good: None,
+            consecutive_failures: 0,
+            round_started_at: None,
+            streams: vec![],
+            engine: None,
+        };
+        state.apply_poll(observation, 0);
+        state
+    }
+
+    /// A breaker the stream says opened is open since the stream said so (until a poll
+    /// gives the service's own time); news of the same state keeps the known time.
+    #[test]
+    fn a_change_through_the_stream_is_dated_by_the_stream() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 6, 6, 30, 0).unwrap();
+        let mut state = polled(vec![breaker(BreakerState::Closed, None)]);
+        let before = state.apply_stream_breaker(breaker(BreakerState::Open, None), at);
+        assert_eq!(before, Some(BreakerState::Closed));
+        let since = |state: &ServiceState| state.breaker("exchange_api").unwrap().since.clone();
+        assert_eq!(since(&state).as_deref(), Some("2026-12-06T06:30:00.000Z"));
+
+        let later = at + chrono::Duration::seconds(5);
+        state.apply_stream_breaker(breaker(BreakerState::Open, None), later);
+        assert_eq!(since(&state).as_deref(), Some("2026-12-06T06:30:00.000Z"));
+        state.apply_stream_breaker(
+            breaker(BreakerState::Open, Some("2026-12-06T06:29:58Z")),
+            later,
+        );
+        assert_eq!(since(&state).as_deref(), Some("2026-12-06T06:29:58Z"));
     }
 }
