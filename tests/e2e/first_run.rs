@@ -300,6 +300,36 @@ impl TestKeyring {
             ready.success(),
             "gnome-keyring-daemon did not take the Secret Service name within 15 s (is the test under dbus-run-session?)"
         );
+        // Owning the name comes before the login keyring exists: a secret stored in
+        // between has no default collection to go to (seen on a loaded machine). Ready
+        // once the `default` alias names a collection.
+        let started = std::time::Instant::now();
+        loop {
+            let alias = tokio::process::Command::new("gdbus")
+                .args([
+                    "call",
+                    "--session",
+                    "--dest",
+                    "org.freedesktop.secrets",
+                    "--object-path",
+                    "/org/freedesktop/secrets",
+                    "--method",
+                    "org.freedesktop.Secret.Service.ReadAlias",
+                    "default",
+                ])
+                .output()
+                .await
+                .context("gdbus")?;
+            let answer = String::from_utf8_lossy(&alias.stdout).to_string();
+            if alias.status.success() && answer.contains("/collection/") {
+                break;
+            }
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(15),
+                "the test keyring has no default collection after 15 s: {answer}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         Ok(TestKeyring {
             _daemon: daemon,
             _home: home,
