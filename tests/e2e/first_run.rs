@@ -269,7 +269,15 @@ impl TestKeyring {
         std::fs::create_dir_all(home.path().join("keyrings"))?;
         std::fs::write(home.path().join("keyrings").join("default"), "login")?;
         let mut daemon = tokio::process::Command::new("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
+            // --replace: in a whole `cargo test --workspace` run, something asked for
+            // the Secret Service earlier and D-Bus activation started the system's
+            // daemon (no unlocked login keyring) on this bus; ours takes the name over.
+            .args([
+                "--foreground",
+                "--replace",
+                "--unlock",
+                "--components=secrets",
+            ])
             .env("XDG_DATA_HOME", home.path())
             .env("XDG_RUNTIME_DIR", home.path())
             .stdin(std::process::Stdio::piped())
