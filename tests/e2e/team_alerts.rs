@@ -41,6 +41,14 @@ async fn a_team_alert_is_acknowledged_from_the_window_as_an_ack_silence_in_alert
     ))
     .await?;
     let session = &window.session;
+    // The tabs exist once the page has rendered: on a loaded machine, not at once.
+    element_shown(
+        session,
+        "the alerts tab",
+        "button[data-tab=\"alerts\"]",
+        Duration::from_secs(30),
+    )
+    .await?;
     session
         .execute("document.querySelector('button[data-tab=\"alerts\"]').click(); return null;")
         .await?;
