@@ -33,7 +33,7 @@ pub enum News {
     StreamStatus(StreamStatus),
     /// A breaker's state, as a stream just said.
     StreamBreaker { breaker: Breaker, at: DateTime<Utc> },
-    /// A team's engine reported the service (`crate::engines`): applied like a poll
+    /// A team's engine reported the service (the engines module): applied like a poll
     /// round, and a service the engine state does not hold yet is added to it.
     EngineRound {
         observation: Observation,

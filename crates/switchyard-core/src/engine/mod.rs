@@ -23,6 +23,7 @@ use ts_rs::TS;
 
 mod alert_setup;
 mod alerts;
+mod apply;
 mod discovered;
 
 pub use alert_setup::{AlertSetup, RulesSaved};
@@ -37,10 +38,10 @@ use crate::clock::Clock;
 use crate::config::{Config, ServiceConfig};
 use crate::feed::{FleetFeed, FleetSubscription};
 use crate::ingress::{self, News, SourceEvent};
-use crate::model::{BreakerState, EngineStatus, ServiceState, StreamStatus};
+use crate::model::{EngineStatus, ServiceState, StreamStatus};
 use crate::profiles::Profile;
 use crate::sources::{http, poller, ws};
-use crate::store::{StoreWriter, StreamStateChange, WriterStats};
+use crate::store::{StoreWriter, WriterStats};
 use crate::transitions::{BreakerBook, ExpectedChange};
 use alerts::{AlertCommand, Alerting};
 use discovered::{note_engine_status, EngineSources};
@@ -491,7 +492,7 @@ async fn run(
                 }
                 let Some(slot) = fleet.slot(&event, &outputs.feed) else { continue };
                 let state = &mut fleet.states[slot];
-                apply(state, &mut fleet.book, event.news, outputs.writer.as_ref());
+                apply::apply(state, &mut fleet.book, event.news, outputs.writer.as_ref());
                 outputs.feed.publish(Arc::new(state.clone()));
                 publish(alerting.observe(state, clock.now()));
             }
@@ -514,7 +515,7 @@ async fn run(
     // Keep what they managed to send before stopping.
     while let Ok(event) = ingress.try_recv() {
         if let Some(slot) = fleet.slot(&event, &outputs.feed) {
-            apply(
+            apply::apply(
                 &mut fleet.states[slot],
                 &mut fleet.book,
                 event.news,
@@ -526,77 +527,5 @@ async fn run(
     match outputs.writer {
         Some(writer) => Some(writer.finish().await),
         None => None,
-    }
-}
-
-/// Applies one piece of news to its service: the one place every source's news enters
-/// the state and the history.
-fn apply(
-    state: &mut ServiceState,
-    book: &mut BreakerBook,
-    news: News,
-    writer: Option<&StoreWriter>,
-) {
-    match news {
-        News::Poll {
-            mut observation,
-            consecutive_failures,
-            started_at,
-        } => {
-            let derived = book.poll(&observation);
-            observation.transitions.extend(derived);
-            if let Some(writer) = writer {
-                writer.record(observation.clone());
-            }
-            state.apply_poll(observation, consecutive_failures);
-            state.round_started_at = Some(started_at);
-        }
-        // An engine's round is a poll round from far away: the same transitions, the
-        // same history.
-        News::EngineRound {
-            mut observation,
-            view,
-            started_at,
-        } => {
-            let derived = book.poll(&observation);
-            observation.transitions.extend(derived);
-            if let Some(writer) = writer {
-                writer.record(observation.clone());
-            }
-            state.apply_engine_round(observation, view);
-            state.round_started_at = Some(started_at);
-        }
-        News::EngineStale {
-            engine,
-            reason,
-            since,
-        } => state.apply_engine_stale(&engine, reason, since),
-        // Handled before a service is looked up.
-        News::EngineStatus(_) => {}
-        News::StreamStatus(status) => {
-            let change = StreamStateChange {
-                service: state.name.clone(),
-                stream: status.path.clone(),
-                at: status.since,
-                state: status.state.as_str().to_string(),
-                detail: status.last_error.clone(),
-            };
-            let new_state = status.state;
-            let previous = state.apply_stream_status(status);
-            // The history keeps changes of state, not every counter tick.
-            if previous != Some(new_state) {
-                if let Some(writer) = writer {
-                    writer.record_stream_state(change);
-                }
-            }
-        }
-        News::StreamBreaker { breaker, at } => {
-            let before: Option<BreakerState> = state.apply_stream_breaker(breaker.clone(), at);
-            if let Some(transition) = book.stream(&state.name, &breaker, before, at) {
-                if let Some(writer) = writer {
-                    writer.record_transitions(&state.name, &state.profile, vec![transition]);
-                }
-            }
-        }
     }
 }

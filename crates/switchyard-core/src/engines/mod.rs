@@ -4,7 +4,7 @@
 //! refresh and sends what it read on the one ingress, like a poll round, so alerts,
 //! history, charts, snapshots and the window treat an engine's services like any other.
 //!
-//! Not to be confused with [`crate::engine`] (singular), the task that owns the live
+//! Not to be confused with the `engine` module (singular), the task that owns the live
 //! state and applies every source's news: these engines are outside the console, the
 //! team's time-series databases, and this module only reads them.
 //!
