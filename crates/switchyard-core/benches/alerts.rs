@@ -155,6 +155,7 @@ fn service_state(index: usize, variant: usize) -> ServiceState {
         round_started_at: None,
         streams: vec![stream, StreamStatus::new("/api/ws/market-stream", start())],
         engine: None,
+        replicas: None,
     }
 }
 

@@ -235,6 +235,7 @@ mod tests {
             round_started_at: None,
             streams: vec![],
             engine: None,
+            replicas: None,
         }
     }
 

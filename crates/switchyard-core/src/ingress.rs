@@ -1,5 +1,5 @@
 //! The one way news enters the engine. Every source (a poll round, a stream message;
-//! a team's engine's refresh; later a discovery refresh) sends a [`SourceEvent`] on the one
+//! a team's engine's refresh; an instance's poll and a discovery refresh) sends a [`SourceEvent`] on the one
 //! channel the engine reads, so there is one place where news is applied, one place
 //! where breaker transitions are decided ([`crate::transitions`]) and one place that
 //! hands them to the history.
@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
+use crate::discovery::Instance;
 use crate::model::{Breaker, EngineStatus, EngineView, Observation, StreamStatus};
 
 /// News about one service.
@@ -28,6 +29,21 @@ pub enum News {
         /// When the round began (the observation is stamped when it ended): what a
         /// reader waiting for news made after some moment compares with.
         started_at: DateTime<Utc>,
+    },
+    /// One instance of a service polled at several (`instances`, `discover`) ended a
+    /// poll round: the engine keeps it per instance and combines the service from them.
+    InstancePoll {
+        instance: Instance,
+        observation: Observation,
+        consecutive_failures: u32,
+        started_at: DateTime<Utc>,
+    },
+    /// Which instances the service has now, after a discovery refresh. `error` says why
+    /// DNS could not be read; the instances known before are then kept.
+    Instances {
+        present: Vec<Instance>,
+        error: Option<String>,
+        at: DateTime<Utc>,
     },
     /// A stream session's state or counters changed.
     StreamStatus(StreamStatus),

@@ -16,8 +16,8 @@
 //!   a few aggregated queries per refresh for the whole fleet, sent on the ingress
 //!   like poll rounds. Not [`engine`], which owns the live state.
 //! - [`discovery`]: a service's instances from a static list or DNS (A/AAAA, SRV),
-//!   re-resolved on a refresh. (Resolution only so far: polling each instance and
-//!   aggregating them is still to come.)
+//!   re-resolved on a refresh; [`sources::replicas`] polls each instance on its own and
+//!   the engine combines them ([`model::aggregate`]: "open on 1 of 3 instances").
 //! - [`profiles`]: one reader per contract: an HTTP answer becomes [`model`] values.
 //! - [`ingress`]: the one channel every source sends its news on.
 //! - [`engine`]: owns the live state ([`model::ServiceState`]), applies each piece of

@@ -61,6 +61,7 @@ impl Fixture {
                 round_started_at: None,
                 streams: Vec::new(),
                 engine: None,
+                replicas: None,
             },
             evaluator: Evaluator::new(rules),
             events: Vec::new(),

@@ -59,6 +59,7 @@ mod tests {
             round_started_at: None,
             streams: vec![],
             engine: None,
+            replicas: None,
         }
     }
 

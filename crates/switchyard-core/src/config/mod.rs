@@ -6,6 +6,7 @@
 mod alertmanager_section;
 pub mod edit;
 mod engines;
+mod instances_section;
 mod profile_sections;
 mod raw;
 mod source;
@@ -20,6 +21,7 @@ use crate::profiles::ProfileSettings;
 use crate::secrets::HeaderSource;
 
 pub use engines::{is_label_name, EngineActions, EngineConfig};
+pub use instances_section::InstanceSource;
 
 /// Where the configuration came from; the demo runs when none was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,8 +125,14 @@ impl StorageConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceConfig {
     pub name: String,
-    /// Always without a trailing slash, so endpoint paths can be appended.
+    /// Always without a trailing slash, so endpoint paths can be appended. For a service
+    /// of several instances, where they come from ("dns checkout.internal:8080"): each
+    /// instance is polled at its own URL.
     pub base_url: String,
+    /// One instance at `base_url`, a static list, or DNS.
+    pub instances: InstanceSource,
+    /// How many instances must be up for the service to be up; all of them when `None`.
+    pub quorum: Option<u32>,
     /// `None`: detected when polling starts, and written in the log.
     pub profile: Option<Profile>,
     pub tags: Vec<String>,
@@ -170,11 +178,23 @@ impl StreamConfig {
 }
 
 impl ServiceConfig {
+    /// The same service, at one of its instances: what its poller is given.
+    pub fn at_instance(&self, base_url: &str) -> ServiceConfig {
+        ServiceConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            instances: InstanceSource::Single,
+            quorum: None,
+            ..self.clone()
+        }
+    }
+
     /// A service with the defaults of an empty `[defaults]`, for probes and tests.
     pub fn new(name: &str, base_url: &str, profile: Option<Profile>) -> ServiceConfig {
         ServiceConfig {
             name: name.to_string(),
             base_url: base_url.trim_end_matches('/').to_string(),
+            instances: InstanceSource::Single,
+            quorum: None,
             profile,
             tags: Vec::new(),
             poll_interval: Duration::from_secs(5),

@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use super::alertmanager_section::{validate_alertmanager, RawAlertmanager};
 use super::engines::{validate_engines, RawEngine};
+use super::instances_section::{validate_instances, RawDiscover, RawInstances};
 use super::profile_sections::{validate_mapping, validate_prometheus, RawMapping, RawPrometheus};
 use super::source::Source;
 use super::suggest::closest;
@@ -81,7 +82,10 @@ struct RawDefaults {
 #[serde(deny_unknown_fields)]
 struct RawService {
     name: Spanned<String>,
-    base_url: Spanned<String>,
+    base_url: Option<Spanned<String>>,
+    instances: Option<Spanned<Vec<String>>>,
+    discover: Option<Spanned<RawDiscover>>,
+    quorum: Option<Spanned<u32>>,
     profile: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<String>,
@@ -290,7 +294,16 @@ fn validate_service(
     if name.is_empty() {
         return Err(source.error_at(&raw.name, "service name is empty".into()));
     }
-    let base_url = validate_base_url(source, &raw.base_url, &name)?;
+    let instances = RawInstances {
+        base_url: raw.base_url.as_ref(),
+        instances: raw.instances.as_ref(),
+        discover: raw.discover.as_ref(),
+        quorum: raw.quorum.as_ref(),
+        name_at: &raw.name,
+    };
+    let (base_url, instances, quorum) = validate_instances(source, instances, &name, |url| {
+        validate_base_url(source, url, &name)
+    })?;
     // No profile: the poller detects it at start and logs what it found.
     let profile = raw
         .profile
@@ -359,6 +372,8 @@ fn validate_service(
     Ok(ServiceConfig {
         name,
         base_url,
+        instances,
+        quorum,
         profile,
         tags: raw.tags.clone(),
         poll_interval,

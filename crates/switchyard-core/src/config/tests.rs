@@ -401,3 +401,81 @@ fn engine_mistakes_name_their_line() {
         .message
         .contains("used twice"));
 }
+
+#[test]
+fn a_service_is_one_url_a_list_of_instances_or_a_dns_name() {
+    let config = Config::parse(
+        r#"
+[[service]]
+name = "checkout"
+profile = "spring-actuator"
+instances = ["http://10.0.0.5:8080/", "http://[fd00::6]:8080"]
+quorum = 1
+
+[[service]]
+name = "payments"
+profile = "spring-actuator"
+discover = { dns = "_http._tcp.payments.internal", resolver = "127.0.0.1:5353", refresh = "10s" }
+"#,
+    )
+    .unwrap();
+    let checkout = &config.services[0];
+    let InstanceSource::Static(list) = &checkout.instances else {
+        panic!("{:?}", checkout.instances)
+    };
+    let ids: Vec<(&str, &str)> = list
+        .iter()
+        .map(|i| (i.id.as_str(), i.base_url.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("10.0.0.5:8080", "http://10.0.0.5:8080"),
+            ("[fd00::6]:8080", "http://[fd00::6]:8080")
+        ]
+    );
+    assert_eq!(checkout.quorum, Some(1));
+    assert_eq!(checkout.base_url, "2 instances listed");
+    let payments = &config.services[1];
+    let InstanceSource::Dns(dns) = &payments.instances else {
+        panic!("{:?}", payments.instances)
+    };
+    assert_eq!(dns.refresh, Duration::from_secs(10));
+    assert_eq!(dns.resolver, Some("127.0.0.1:5353".parse().unwrap()));
+    assert_eq!(payments.base_url, "dns _http._tcp.payments.internal");
+    assert!(config.services.iter().all(|s| s.quorum.is_none() || s.name == "checkout"));
+}
+
+#[test]
+fn instances_are_refused_when_ambiguous_empty_repeated_or_badly_named() {
+    let service = |lines: &str| format!("[[service]]\nname = \"checkout\"\nprofile = \"spring-actuator\"\n{lines}\n");
+    for (lines, says) in [
+        ("", "give exactly one of base_url"),
+        (
+            "base_url = \"http://a:1\"\ninstances = [\"http://b:1\"]",
+            "give exactly one of base_url",
+        ),
+        ("instances = []", "instances is empty"),
+        (
+            "instances = [\"http://a:1\", \"http://a:1/\"]",
+            "instance `a:1` is listed twice",
+        ),
+        ("instances = [\"ftp://a:1\"]", "must start with http"),
+        ("discover = { dns = \"checkout.internal\" }", "needs a port"),
+        (
+            "discover = { dns = \"a.internal:80\", resolver = \"localhost\" }",
+            "resolver `localhost` is not an address",
+        ),
+        (
+            "discover = { dns = \"a.internal:80\", refresh = \"100ms\" }",
+            "refresh must be at least 500ms",
+        ),
+        ("discover = { dns = \"a.internal:80\", zone = \"x\" }", "zone"),
+        ("base_url = \"http://a:1\"\nquorum = 2", "quorum needs several instances"),
+        ("instances = [\"http://a:1\"]\nquorum = 0", "quorum must be at least 1"),
+    ] {
+        let error = Config::parse(&service(lines)).unwrap_err().to_string();
+        assert!(error.contains(says), "{lines}: {error}");
+        assert!(error.starts_with("line "), "{lines}: no line in {error}");
+    }
+}

@@ -2,6 +2,9 @@
 //! an engine's round, a stream's status or breaker. It asks `transitions` which breaker
 //! changes the news makes and hands the history what to store.
 
+use chrono::{DateTime, Utc};
+
+use super::replicas::ReplicaBook;
 use crate::ingress::News;
 use crate::model::{BreakerState, Observation, ServiceState};
 use crate::store::{StoreWriter, StreamStateChange};
@@ -12,10 +15,29 @@ use crate::transitions::BreakerBook;
 pub(super) fn apply(
     state: &mut ServiceState,
     book: &mut BreakerBook,
+    replicas: Option<&mut ReplicaBook>,
     news: News,
     writer: Option<&StoreWriter>,
 ) {
     match news {
+        // An instance's round, or discovery's news, changes the service's combination.
+        News::InstancePoll {
+            instance,
+            observation,
+            consecutive_failures,
+            started_at,
+        } => {
+            let Some(replicas) = replicas else { return };
+            let at = observation.observed_at;
+            if replicas.observe(&instance, observation, consecutive_failures, started_at) {
+                apply_combined(state, book, replicas, writer, at);
+            }
+        }
+        News::Instances { present, error, at } => {
+            let Some(replicas) = replicas else { return };
+            replicas.membership(&present, error, at);
+            apply_combined(state, book, replicas, writer, at);
+        }
         News::Poll {
             observation,
             consecutive_failures,
@@ -69,6 +91,30 @@ pub(super) fn apply(
             }
         }
     }
+}
+
+/// The service as its instances now make it: into the state always, into the history
+/// (with the transitions it makes) when the book says it is worth a row.
+fn apply_combined(
+    state: &mut ServiceState,
+    book: &mut BreakerBook,
+    replicas: &mut ReplicaBook,
+    writer: Option<&StoreWriter>,
+    at: DateTime<Utc>,
+) {
+    let Some(combined) = replicas.combine(&state.name, &state.profile, at) else {
+        return;
+    };
+    let mut observation = combined.observation;
+    if combined.record {
+        observation.transitions.extend(book.poll(&observation));
+        if let Some(writer) = writer {
+            writer.record(replicas.with_instance_samples(observation.clone()));
+        }
+    }
+    state.apply_poll(observation, combined.consecutive_failures);
+    state.replicas = Some(combined.view);
+    state.round_started_at = combined.started_at.or(state.round_started_at);
 }
 
 /// A round's observation with the transitions it makes, handed to the history.

@@ -55,6 +55,7 @@ impl EngineSources {
             round_started_at: None,
             streams: Vec::new(),
             engine: Some(view.clone()),
+            replicas: None,
         })
     }
 }

@@ -25,6 +25,7 @@ mod alert_setup;
 mod alerts;
 mod apply;
 mod discovered;
+mod replicas;
 
 pub use alert_setup::{AlertSetup, RulesSaved};
 pub use alerts::{AlertRequestError, AlertsState};
@@ -35,7 +36,7 @@ use crate::alerts::{
 };
 use crate::charts::Threshold;
 use crate::clock::Clock;
-use crate::config::{Config, ServiceConfig};
+use crate::config::{Config, InstanceSource, ServiceConfig};
 use crate::feed::{FleetFeed, FleetSubscription};
 use crate::ingress::{self, News, SourceEvent};
 use crate::model::{EngineStatus, ServiceState, StreamStatus};
@@ -45,6 +46,7 @@ use crate::store::{StoreWriter, WriterStats};
 use crate::transitions::{BreakerBook, ExpectedChange};
 use alerts::{AlertCommand, Alerting};
 use discovered::{note_engine_status, EngineSources};
+use replicas::ReplicaBook;
 
 /// The state of a configured service before any news.
 pub fn initial_state(service: &ServiceConfig, now: chrono::DateTime<chrono::Utc>) -> ServiceState {
@@ -67,6 +69,12 @@ pub fn initial_state(service: &ServiceConfig, now: chrono::DateTime<chrono::Utc>
             .map(|stream| StreamStatus::new(&stream.path, now))
             .collect(),
         engine: None,
+        replicas: (!service.instances.is_single()).then(|| crate::model::Replicas {
+            discovery: service.base_url.clone(),
+            instances: Vec::new(),
+            summary: None,
+            discovery_error: None,
+        }),
     }
 }
 
@@ -182,6 +190,18 @@ impl EngineHandle {
         for service in &watched {
             let nudge = Arc::new(Notify::new());
             poll_now.insert(service.name.clone(), nudge.clone());
+            if !service.instances.is_single() {
+                // Each instance polled on its own; its streams are not followed yet.
+                sources.spawn(crate::sources::replicas::run(
+                    client.clone(),
+                    (*service).clone(),
+                    clock.clone(),
+                    ingress.clone(),
+                    nudge,
+                    shutdown.clone(),
+                ));
+                continue;
+            }
             sources.spawn(poller::run(
                 client.clone(),
                 (*service).clone(),
@@ -225,6 +245,24 @@ impl EngineHandle {
                 .iter()
                 .enumerate()
                 .map(|(i, s)| (s.name.clone(), i))
+                .collect(),
+            replicas: watched
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, service)| {
+                    let listed = match &service.instances {
+                        InstanceSource::Single => return None,
+                        InstanceSource::Static(list) => list.as_slice(),
+                        InstanceSource::Dns(_) => &[],
+                    };
+                    let book = ReplicaBook::new(
+                        service.base_url.clone(),
+                        service.quorum,
+                        service.poll_interval,
+                        listed,
+                    );
+                    Some((slot, book))
+                })
                 .collect(),
             states,
             book: start.breakers,
@@ -447,6 +485,8 @@ struct Fleet {
     states: Vec<ServiceState>,
     index: HashMap<String, usize>,
     book: BreakerBook,
+    /// Each service polled at several instances, by its slot in `states`.
+    replicas: HashMap<usize, ReplicaBook>,
     /// The configured team engines, for the services they report at run time.
     engines: EngineSources,
 }
@@ -492,7 +532,8 @@ async fn run(
                 }
                 let Some(slot) = fleet.slot(&event, &outputs.feed) else { continue };
                 let state = &mut fleet.states[slot];
-                apply::apply(state, &mut fleet.book, event.news, outputs.writer.as_ref());
+                let replicas = fleet.replicas.get_mut(&slot);
+                apply::apply(state, &mut fleet.book, replicas, event.news, outputs.writer.as_ref());
                 outputs.feed.publish(Arc::new(state.clone()));
                 publish(alerting.observe(state, clock.now()));
             }
@@ -518,6 +559,7 @@ async fn run(
             apply::apply(
                 &mut fleet.states[slot],
                 &mut fleet.book,
+                fleet.replicas.get_mut(&slot),
                 event.news,
                 outputs.writer.as_ref(),
             );

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::aggregate::InstanceReading;
 use super::api::{Answer, EngineApi, InstantSeries, QueryError};
 use crate::config::EngineConfig;
+use crate::model::aggregate::InstanceReading;
 use crate::model::{Breaker, BreakerState, HealthStatus, Sample};
 
 /// What a query of the refresh asks.

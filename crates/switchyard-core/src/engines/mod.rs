@@ -11,12 +11,10 @@
 //! - `api.rs`: the query API's client (envelope, errors, warnings, caps, headers);
 //! - `fleet_read.rs`: one refresh's queries and their answers grouped by service and
 //!   instance;
-//! - `aggregate.rs`: one observation from a service's instances;
 //! - here: the refresh loop, which also says when the engine cannot be read (one
 //!   status naming it; its services' last values kept and marked stale, not down) and
 //!   when a service is no longer reported (stale).
 
-pub mod aggregate;
 pub mod api;
 pub mod fleet_read;
 pub mod history;
@@ -31,8 +29,8 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::EngineConfig;
 use crate::ingress::{Ingress, News, SourceEvent};
+use crate::model::aggregate::{aggregate, Aggregated, HealthRule};
 use crate::model::{EndpointProblem, EngineStatus, EngineView, Observation, Reachability};
-use aggregate::{aggregate, Aggregated};
 use api::{EngineApi, QueryError};
 use fleet_read::{read_fleet, FleetRound};
 
@@ -136,6 +134,9 @@ fn services_of(
                 &service.instances,
                 now,
                 reachability.clone(),
+                // An engine's service is down when none of its instances is up, as the
+                // engine's own `up` says.
+                HealthRule::Quorum(1),
             );
             observation.problems.clone_from(&problems);
             EngineService {

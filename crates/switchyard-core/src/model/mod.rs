@@ -5,8 +5,10 @@
 //! These types cross the IPC boundary: `ts-rs` generates their TypeScript twins in
 //! `ui/src/bindings/`, and a test fails when that generated file is stale.
 
+pub mod aggregate;
 mod from_engine;
 mod natural;
+mod replicas;
 mod service_state;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +17,7 @@ use ts_rs::TS;
 
 pub use from_engine::{EngineStatus, EngineView, InstanceView, Staleness};
 pub use natural::natural_cmp;
+pub use replicas::{instance_series, Replica, Replicas};
 pub use service_state::ServiceState;
 
 /// One round of polls of one service, normalised.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Breaker, BreakerState, EngineView, Observation, StreamState, StreamStatus};
+use super::{Breaker, BreakerState, EngineView, Observation, Replicas, StreamState, StreamStatus};
 
 /// What the console knows about one service right now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -39,6 +39,10 @@ pub struct ServiceState {
     /// whether the values are stale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineView>,
+    /// Set for a service polled at several instances: each one's state. The fields
+    /// above hold their combination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Replicas>,
 }
 
 impl ServiceState {
@@ -194,6 +198,7 @@ mod tests {
             round_started_at: None,
             streams: vec![],
             engine: None,
+            replicas: None,
         };
         state.apply_poll(observation, 0);
         state

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::Client;
 use tokio::sync::Notify;
@@ -17,6 +18,7 @@ use super::reading::read_response;
 use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::ServiceConfig;
+use crate::discovery::Instance;
 use crate::ingress::{Ingress, News, SourceEvent};
 use crate::model::{EndpointProblem, Observation, Reachability};
 use crate::profiles::{Endpoint, Profile, ProfileReader, Reading};
@@ -233,44 +235,123 @@ pub async fn run(
     poll_now: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
-    let schedule = Backoff::for_polls(service.poll_interval);
-    let mut poller = ServicePoller::new(service);
-    let mut consecutive_failures = 0u32;
-    let mut full = false;
-    loop {
-        let started_at = clock.now();
-        let round = poller.poll(&client, clock.as_ref(), full);
-        let (observation, retry_after) = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            result = round => result,
-        };
-        if observation.is_reachable() {
-            consecutive_failures = 0;
-        } else {
-            consecutive_failures = consecutive_failures.saturating_add(1);
-            tracing::debug!(
-                service = %observation.service,
-                kind = observation.reachability.kind(),
-                message = observation.reachability.message().unwrap_or(""),
-                "poll failed"
-            );
-        }
-        let event = SourceEvent {
-            service: observation.service.clone(),
-            news: News::Poll {
-                observation,
-                consecutive_failures,
-                started_at,
+    let name = service.name.clone();
+    let rounds = Rounds {
+        client,
+        clock,
+        ingress,
+        poll_now,
+        shutdown,
+    };
+    rounds
+        .run(
+            ServicePoller::new(service),
+            |observation, consecutive_failures, started_at| SourceEvent {
+                service: name.clone(),
+                news: News::Poll {
+                    observation,
+                    consecutive_failures,
+                    started_at,
+                },
             },
-        };
-        if ingress.send(event).await.is_err() {
-            return; // the engine is gone
-        }
-        let delay = schedule.poll_delay(consecutive_failures, retry_after, fastrand::f64());
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(delay) => full = false,
-            _ = poll_now.notified() => full = true,
+        )
+        .await;
+}
+
+/// Polls one instance of a service polled at several (see `replicas.rs`), the same way,
+/// each round sent as that instance's.
+pub async fn run_instance(
+    client: Client,
+    service: ServiceConfig,
+    instance: Instance,
+    clock: Arc<dyn Clock>,
+    ingress: Ingress,
+    poll_now: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    let name = service.name.clone();
+    let poller = ServicePoller::new(service.at_instance(&instance.base_url));
+    let rounds = Rounds {
+        client,
+        clock,
+        ingress,
+        poll_now,
+        shutdown,
+    };
+    rounds
+        .run(poller, |observation, consecutive_failures, started_at| {
+            SourceEvent {
+                service: name.clone(),
+                news: News::InstancePoll {
+                    instance: instance.clone(),
+                    observation,
+                    consecutive_failures,
+                    started_at,
+                },
+            }
+        })
+        .await;
+}
+
+/// What a poll loop needs besides the poller.
+struct Rounds {
+    client: Client,
+    clock: Arc<dyn Clock>,
+    ingress: Ingress,
+    poll_now: Arc<Notify>,
+    shutdown: CancellationToken,
+}
+
+impl Rounds {
+    /// Rounds until shutdown: the interval with backoff while failing, `Retry-After`
+    /// obeyed, a full round at once on `poll_now`; each round sent as `event` makes it.
+    async fn run(
+        self,
+        mut poller: ServicePoller,
+        event: impl Fn(Observation, u32, DateTime<Utc>) -> SourceEvent,
+    ) {
+        let Rounds {
+            client,
+            clock,
+            ingress,
+            poll_now,
+            shutdown,
+        } = self;
+        let schedule = Backoff::for_polls(poller.service.poll_interval);
+        let mut consecutive_failures = 0u32;
+        let mut full = false;
+        loop {
+            let started_at = clock.now();
+            let round = poller.poll(&client, clock.as_ref(), full);
+            let (observation, retry_after) = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                result = round => result,
+            };
+            if observation.is_reachable() {
+                consecutive_failures = 0;
+            } else {
+                consecutive_failures = consecutive_failures.saturating_add(1);
+                tracing::debug!(
+                    service = %observation.service,
+                    url = %poller.service.base_url,
+                    kind = observation.reachability.kind(),
+                    message = observation.reachability.message().unwrap_or(""),
+                    "poll failed"
+                );
+            }
+            if ingress
+                .send(event(observation, consecutive_failures, started_at))
+                .await
+                .is_err()
+            {
+                return; // the engine is gone
+            }
+            let delay = schedule.poll_delay(consecutive_failures, retry_after, fastrand::f64());
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(delay) => full = false,
+                _ = poll_now.notified() => full = true,
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ mod engines_recorded;
 mod fault_matrix;
 mod faults;
 mod first_run_probe;
+mod instances;
 mod poll_backoff;
 mod secrets;
 mod seed_profiles;

@@ -1,15 +1,15 @@
-//! One service from its instances: until the console shows instances on their own, a
-//! service read from an engine is one observation that sums its instances up. Health is
-//! down when every instance is down and degraded when some are ("2 of 5 instances
-//! down"); each breaker takes its worst state across instances, with how many share it
-//! ("open on 2 of 5 instances"); ratios are averaged and counts summed. Pure, so the
-//! instances work reuses it for services polled at several addresses.
+//! One service from its instances, for a service a team's engine reports and for one
+//! the console polls at several addresses alike. Health follows a [`HealthRule`]: the
+//! worst instance decides, or a quorum of instances must be up; either way some
+//! instances down reads "2 of 5 instances down". Each breaker takes its worst state
+//! across instances, with how many share it ("open on 2 of 5 instances"); ratios are
+//! averaged and counts summed. Pure.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{
+use super::{
     Breaker, BreakerState, Health, HealthStatus, InstanceView, Observation, Reachability, Sample,
 };
 
@@ -48,6 +48,15 @@ fn is_ratio(series: &str) -> bool {
     series.ends_with("rate") || series.ends_with("percent") || series.ends_with("utilization")
 }
 
+/// How a service's health follows from its instances'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthRule {
+    /// The worst instance decides: one down is the service down.
+    Worst,
+    /// Down when fewer than this many instances are up; degraded while some are down.
+    Quorum(usize),
+}
+
 /// Sums `instances` up into one observation of `service`.
 pub fn aggregate(
     service: &str,
@@ -55,6 +64,7 @@ pub fn aggregate(
     instances: &[InstanceReading],
     observed_at: DateTime<Utc>,
     reachability: Reachability,
+    rule: HealthRule,
 ) -> Aggregated {
     let total = instances.len();
     let down = instances
@@ -65,9 +75,13 @@ pub fn aggregate(
         .iter()
         .filter(|i| i.health != HealthStatus::Unknown)
         .count();
+    let needed = match rule {
+        HealthRule::Worst => total,
+        HealthRule::Quorum(quorum) => quorum.min(total),
+    };
     let status = if known == 0 {
         HealthStatus::Unknown
-    } else if down == total {
+    } else if total - down < needed.max(1) {
         HealthStatus::Down
     } else if down > 0 || instances.iter().any(|i| i.health == HealthStatus::Degraded) {
         HealthStatus::Degraded
@@ -249,7 +263,14 @@ mod tests {
             instance("d:1", HealthStatus::Down, BreakerState::HalfOpen, 0.5),
             instance("e:1", HealthStatus::Ok, BreakerState::Closed, 0.9),
         ];
-        let got = aggregate("orders", "engine", &instances, Utc::now(), reachable());
+        let got = aggregate(
+            "orders",
+            "engine",
+            &instances,
+            Utc::now(),
+            reachable(),
+            HealthRule::Quorum(1),
+        );
         let health = got.observation.health.unwrap();
         assert_eq!(health.status, HealthStatus::Degraded);
         assert_eq!(got.summary.as_deref(), Some("2 of 5 instances down"));
@@ -277,13 +298,48 @@ mod tests {
             instance("a", HealthStatus::Down, BreakerState::Closed, 1.0),
             instance("b", HealthStatus::Down, BreakerState::Closed, 1.0),
         ];
-        let got = aggregate("orders", "engine", &down, Utc::now(), reachable());
+        let got = aggregate(
+            "orders",
+            "engine",
+            &down,
+            Utc::now(),
+            reachable(),
+            HealthRule::Quorum(1),
+        );
         assert_eq!(got.observation.health.unwrap().status, HealthStatus::Down);
         assert_eq!(got.observation.breakers[0].reason, None);
         let one = [instance("a", HealthStatus::Ok, BreakerState::Open, 1.0)];
-        let got = aggregate("orders", "engine", &one, Utc::now(), reachable());
+        let got = aggregate(
+            "orders",
+            "engine",
+            &one,
+            Utc::now(),
+            reachable(),
+            HealthRule::Quorum(1),
+        );
         assert_eq!(got.observation.health.unwrap().status, HealthStatus::Ok);
         assert_eq!(got.observation.breakers[0].reason, None);
         assert_eq!(got.summary, None);
+    }
+
+    #[test]
+    fn the_worst_instance_decides_unless_a_quorum_is_set() {
+        let one_down = [
+            instance("a", HealthStatus::Ok, BreakerState::Closed, 1.0),
+            instance("b", HealthStatus::Down, BreakerState::Closed, 1.0),
+            instance("c", HealthStatus::Ok, BreakerState::Closed, 1.0),
+        ];
+        let status = |rule| {
+            aggregate("orders", "p", &one_down, Utc::now(), reachable(), rule)
+                .observation
+                .health
+                .unwrap()
+                .status
+        };
+        assert_eq!(status(HealthRule::Worst), HealthStatus::Down);
+        assert_eq!(status(HealthRule::Quorum(2)), HealthStatus::Degraded);
+        assert_eq!(status(HealthRule::Quorum(3)), HealthStatus::Down);
+        // A quorum above the count asks for every instance.
+        assert_eq!(status(HealthRule::Quorum(9)), HealthStatus::Down);
     }
 }

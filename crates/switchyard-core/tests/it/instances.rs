@@ -1,0 +1,319 @@
+//! A service of several instances against real loopback replicas (three breaker-registry
+//! services of the fleet behind one configured name) and a real DNS server (dnsmasq):
+//! divergent breakers combine into "open on 1 of 3", every instance is shown with its
+//! own state, one dead instance does not hold the others back, instances added to DNS
+//! appear within a refresh and removed ones are marked gone (not down), and a name that
+//! does not resolve says so on its service alone.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::json;
+use switchyard_core::clock::SystemClock;
+use switchyard_core::config::Config;
+use switchyard_core::engine::EngineHandle;
+use switchyard_core::model::{BreakerState, HealthStatus, ServiceState};
+use switchyard_core::store::Store;
+use switchyard_fleet::dns_on_loopback::{LoopbackDns, SrvRecord};
+use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
+
+use crate::support::{base_url, closed_port, events_of, set, wait_for};
+
+const REPLICAS: [&str; 3] = ["replica-1", "replica-2", "replica-3"];
+
+async fn replicas() -> Fleet {
+    Fleet::start(FleetSpec {
+        services: REPLICAS
+            .iter()
+            .map(|name| ServiceSpec::quiet(Profile::BreakerRegistry, *name))
+            .collect(),
+    })
+    .await
+    .expect("fleet starts")
+}
+
+/// `host:port` of a fleet service, as its instance is named.
+fn id_of(fleet: &Fleet, name: &str) -> String {
+    base_url(fleet, name)
+        .trim_start_matches("http://")
+        .to_string()
+}
+
+fn breaker_on(state: &ServiceState, instance: &str, breaker: &str) -> Option<BreakerState> {
+    state
+        .replicas
+        .as_ref()?
+        .instances
+        .iter()
+        .find(|i| i.id == instance)?
+        .breaker(breaker)
+}
+
+/// The instances shown as present, as a set (the window orders them by name).
+fn present(state: &ServiceState) -> BTreeSet<String> {
+    state
+        .replicas
+        .iter()
+        .flat_map(|r| &r.instances)
+        .filter(|i| i.gone_since.is_none())
+        .map(|i| i.id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn divergent_breakers_combine_and_a_dead_instance_holds_nobody_back() {
+    let fleet = replicas().await;
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let urls: Vec<String> = REPLICAS.iter().map(|n| base_url(&fleet, n)).collect();
+    let config = Config::parse(&format!(
+        r#"
+        [[service]]
+        name = "registry"
+        profile = "breaker-registry"
+        instances = ["{}", "{}", "{}"]
+        poll_interval = "300ms"
+        timeout = "200ms"
+
+        [[service]]
+        name = "registry-with-a-dead-replica"
+        profile = "breaker-registry"
+        instances = ["{}", "{dead}"]
+        quorum = 1
+        poll_interval = "300ms"
+        timeout = "200ms"
+        "#,
+        urls[0], urls[1], urls[2], urls[0]
+    ))
+    .expect("config parses");
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.db")).await.unwrap();
+    let engine = EngineHandle::start(&config, Arc::new(SystemClock), Some(store.start_writer()));
+    let mut events = events_of(&engine);
+
+    set(
+        &fleet,
+        "replica-2",
+        json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+    )
+    .await;
+    let second = id_of(&fleet, "replica-2");
+    let state = wait_for(
+        &mut events,
+        "registry",
+        "exchange_api open on replica-2 only",
+        |s| {
+            breaker_on(s, &second, "exchange_api") == Some(BreakerState::Open)
+                && REPLICAS.iter().filter(|n| **n != "replica-2").all(|n| {
+                    breaker_on(s, &id_of(&fleet, n), "exchange_api") == Some(BreakerState::Closed)
+                })
+        },
+    )
+    .await;
+    let combined = state
+        .last_good
+        .as_ref()
+        .and_then(|o| o.breakers.iter().find(|b| b.name == "exchange_api"))
+        .expect("the service shows the combined breaker");
+    assert_eq!(combined.state, BreakerState::Open);
+    assert_eq!(combined.reason.as_deref(), Some("open on 1 of 3 instances"));
+    let replicas = state.replicas.as_ref().unwrap();
+    assert_eq!(replicas.discovery, "3 instances listed");
+    assert_eq!(replicas.instances.len(), 3);
+    assert!(replicas
+        .instances
+        .iter()
+        .all(|i| i.health == HealthStatus::Ok));
+
+    // One replica refuses every connection: the other answers on its own schedule, and
+    // the service is degraded with a quorum of one, naming the dead instance.
+    let dead_id = dead.trim_start_matches("http://").to_string();
+    let state = wait_for(
+        &mut events,
+        "registry-with-a-dead-replica",
+        "one of two down",
+        |s| {
+            s.replicas.as_ref().is_some_and(|r| {
+                r.instances
+                    .iter()
+                    .any(|i| i.id == dead_id && i.health == HealthStatus::Down)
+            })
+        },
+    )
+    .await;
+    let observation = state.latest.as_ref().unwrap();
+    assert!(observation.is_reachable(), "{:?}", observation.reachability);
+    assert_eq!(
+        observation.health.as_ref().unwrap().status,
+        HealthStatus::Degraded
+    );
+    assert_eq!(
+        state.replicas.as_ref().unwrap().summary.as_deref(),
+        Some("1 of 2 instances down")
+    );
+    assert!(
+        observation
+            .problems
+            .iter()
+            .any(|p| p.endpoint == dead_id && p.reachability.kind() == "refused"),
+        "{:?}",
+        observation.problems
+    );
+    // The live replica's polls kept coming at its own pace while the other failed.
+    let live = id_of(&fleet, "replica-1");
+    let first_seen = |s: &ServiceState| {
+        s.replicas
+            .as_ref()
+            .and_then(|r| r.instances.iter().find(|i| i.id == live))
+            .and_then(|i| i.observed_at)
+    };
+    let before = first_seen(&state).expect("the live replica was polled");
+    let later = wait_for(
+        &mut events,
+        "registry-with-a-dead-replica",
+        "a newer poll of the live replica",
+        |s| first_seen(s).is_some_and(|at| at > before),
+    )
+    .await;
+    let gap = first_seen(&later).unwrap() - before;
+    assert!(
+        gap < chrono::Duration::milliseconds(900),
+        "the live replica waited {gap}"
+    );
+
+    // The history keeps the combination and each instance's own values.
+    engine.shutdown().await;
+    let series = store.series_names("registry").await.unwrap();
+    for id in REPLICAS.iter().map(|n| id_of(&fleet, n)) {
+        assert!(
+            series.iter().any(|s| s.ends_with(&format!("@{id}"))),
+            "no series of {id} in {series:?}"
+        );
+    }
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn instances_come_and_go_with_dns_and_an_unknown_name_says_so() {
+    let fleet = replicas().await;
+    let port = |name: &str| {
+        id_of(&fleet, name)
+            .rsplit_once(':')
+            .unwrap()
+            .1
+            .parse::<u16>()
+            .unwrap()
+    };
+    let srv = |names: &[&str]| -> Vec<SrvRecord> {
+        names
+            .iter()
+            .map(|n| SrvRecord {
+                name: "_http._tcp.registry.internal".into(),
+                target: format!("{n}.internal"),
+                port: port(n),
+            })
+            .collect()
+    };
+    let hosts: Vec<(String, [&str; 1])> = REPLICAS
+        .iter()
+        .map(|n| (format!("{n}.internal"), ["127.0.0.1"]))
+        .collect();
+    let hosts: Vec<(&str, &[&str])> = hosts.iter().map(|(n, a)| (n.as_str(), &a[..])).collect();
+    let mut dns = LoopbackDns::start(&hosts, &srv(&REPLICAS[..2]))
+        .await
+        .expect("dnsmasq starts");
+    let config = Config::parse(&format!(
+        r#"
+        [[service]]
+        name = "registry"
+        profile = "breaker-registry"
+        discover = {{ dns = "_http._tcp.registry.internal", resolver = "{0}", refresh = "1s" }}
+        poll_interval = "300ms"
+        timeout = "200ms"
+
+        [[service]]
+        name = "nowhere"
+        profile = "breaker-registry"
+        discover = {{ dns = "nowhere.internal:8080", resolver = "{0}", refresh = "1s" }}
+        poll_interval = "300ms"
+        timeout = "200ms"
+        "#,
+        dns.address()
+    ))
+    .expect("config parses");
+    let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
+    let mut events = events_of(&engine);
+
+    let first_two: BTreeSet<String> = REPLICAS[..2].iter().map(|n| id_of(&fleet, n)).collect();
+    wait_for(
+        &mut events,
+        "registry",
+        "the two SRV instances, polled",
+        |s| present(s) == first_two && s.latest.as_ref().is_some_and(|o| o.is_reachable()),
+    )
+    .await;
+
+    // A name that does not resolve: that service says so, by name; the other goes on.
+    let nowhere = wait_for(&mut events, "nowhere", "a dns error", |s| {
+        s.latest
+            .as_ref()
+            .is_some_and(|o| o.reachability.kind() == "dns")
+    })
+    .await;
+    let message = nowhere
+        .latest
+        .unwrap()
+        .reachability
+        .message()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("nowhere.internal"), "{message}");
+    assert_eq!(
+        nowhere.replicas.unwrap().discovery_error.as_deref(),
+        Some(message.as_str())
+    );
+
+    // A third replica is published: it appears within a refresh (1 s) and is polled.
+    dns.set_srv(&srv(&REPLICAS))
+        .await
+        .expect("dnsmasq restarts");
+    let all: BTreeSet<String> = REPLICAS.iter().map(|n| id_of(&fleet, n)).collect();
+    let third = id_of(&fleet, REPLICAS[2]);
+    wait_for(&mut events, "registry", "the third instance, polled", |s| {
+        present(s) == all
+            && s.replicas.as_ref().is_some_and(|r| {
+                r.instances
+                    .iter()
+                    .any(|i| i.id == third && i.observed_at.is_some())
+            })
+    })
+    .await;
+
+    // The first is withdrawn: shown as gone, not down, and out of the combination.
+    dns.set_srv(&srv(&REPLICAS[1..]))
+        .await
+        .expect("dnsmasq restarts");
+    let first = id_of(&fleet, REPLICAS[0]);
+    let state = wait_for(&mut events, "registry", "the first instance gone", |s| {
+        s.replicas.as_ref().is_some_and(|r| {
+            r.instances
+                .iter()
+                .any(|i| i.id == first && i.gone_since.is_some())
+        })
+    })
+    .await;
+    let gone = state.replicas.as_ref().unwrap();
+    assert_eq!(gone.summary, None, "a gone instance is not a down one");
+    assert_eq!(
+        state
+            .latest
+            .as_ref()
+            .unwrap()
+            .health
+            .as_ref()
+            .unwrap()
+            .status,
+        HealthStatus::Ok
+    );
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}
