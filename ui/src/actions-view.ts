@@ -16,6 +16,9 @@ export function outcomeText(outcome: ActionOutcome): { text: string; tone: Tone 
       return { text: `refused by the service: ${outcome.message}`, tone: "warn" };
     case "unknown":
       return { text: `outcome unknown: ${outcome.message}`, tone: "bad" };
+    case "partial":
+      // Sent to several instances, done on some: "1 of 2 closed; 10.0.0.7:8080 refused (409): …".
+      return { text: `partly done: ${outcome.message}`, tone: "warn" };
     case "failed":
     case "not_sent":
       return { text: `${outcome.status.replace("_", " ")}: ${outcome.message}`, tone: "bad" };

@@ -35,4 +35,8 @@ audit_id?: number,
 /**
  * Set by [`verify`].
  */
-verification?: Verification, };
+verification?: Verification, 
+/**
+ * For a service of several instances: each instance's own outcome.
+ */
+instances?: Array<ActionOutcome>, };

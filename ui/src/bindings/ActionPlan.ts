@@ -53,4 +53,10 @@ expect?: BreakerState,
 /**
  * Checks that were overridden, in words.
  */
-overridden?: Array<string>, };
+overridden?: Array<string>, 
+/**
+ * For a service of several instances: one plan per instance the action goes to,
+ * each sent, audited and verified alone (see [`batch`]); this plan then sends
+ * nothing itself.
+ */
+instances?: Array<ActionPlan>, };

@@ -3,4 +3,8 @@
 /**
  * A row of the action audit log; the outcome columns are `None` until it is known.
  */
-export type ActionRecord = { id: number, at_ms: number, operator: string, service: string, target?: string, action: string, reason?: string, override_checks: boolean, outcome_at_ms?: number, http_status?: number, message?: string, duration_ms?: number, verified_state?: string, };
+export type ActionRecord = { id: number, at_ms: number, operator: string, service: string, target?: string, action: string, reason?: string, override_checks: boolean, outcome_at_ms?: number, http_status?: number, message?: string, duration_ms?: number, verified_state?: string, 
+/**
+ * The instance it went to, for a service of several.
+ */
+instance?: string, };

@@ -22,4 +22,10 @@ reason: string,
  * Send it even though a safety check says it is pointless (the breaker is already in
  * the state asked for) or the service refused it (`single-breaker`'s 409).
  */
-override_checks: boolean, };
+override_checks: boolean, 
+/**
+ * One instance (`host:port`) of a service of several. Without it, the action goes
+ * to every instance it concerns (each where the breaker is open; every one for a
+ * cache action).
+ */
+instance?: string, };

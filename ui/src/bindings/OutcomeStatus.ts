@@ -3,4 +3,4 @@
 /**
  * How an action ended, as far as the console can tell.
  */
-export type OutcomeStatus = "done" | "refused" | "failed" | "unknown" | "not_sent";
+export type OutcomeStatus = "done" | "refused" | "failed" | "unknown" | "not_sent" | "partial";

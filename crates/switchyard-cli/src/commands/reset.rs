@@ -70,6 +70,7 @@ pub async fn run(args: ResetArgs) -> Outcome {
         target: Some(args.breaker),
         reason: args.common.reason.clone(),
         override_checks: args.override_checks,
+        instance: None,
     };
     act("reset", &args.common, request).await
 }

@@ -50,6 +50,7 @@ pub async fn execute(
         override_available: false,
         audit_id: None,
         verification: None,
+        instances: Vec::new(),
     };
     let Some(call) = plan.call.as_ref() else {
         outcome.message = "this plan was not made by the console's planner; plan it again".into();
@@ -64,6 +65,7 @@ pub async fn execute(
             action: plan.request.kind.as_str().to_string(),
             reason: Some(plan.request.reason.clone()),
             override_checks: plan.request.override_checks,
+            instance: plan.request.instance.clone(),
         };
         match tokio::time::timeout(AUDIT_PATIENCE, writer.action_started(intent)).await {
             Ok(Ok(id)) => outcome.audit_id = Some(id),

@@ -10,6 +10,7 @@
 //! (docs/contracts.md, "Actions"), percent-encoded where it is not printable ASCII, and in the
 //! contract's own query parameter where it has one (`single-breaker`'s override).
 
+pub mod batch;
 mod execute;
 mod in_flight;
 mod plan;
@@ -49,6 +50,11 @@ pub struct ActionRequest {
     /// the state asked for) or the service refused it (`single-breaker`'s 409).
     #[serde(default)]
     pub override_checks: bool,
+    /// One instance (`host:port`) of a service of several. Without it, the action goes
+    /// to every instance it concerns (each where the breaker is open; every one for a
+    /// cache action).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 /// What will happen, in words and as the request that will be sent. Made only by
@@ -85,6 +91,12 @@ pub struct ActionPlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<String>>", optional)]
     pub overridden: Vec<String>,
+    /// For a service of several instances: one plan per instance the action goes to,
+    /// each sent, audited and verified alone (see [`batch`]); this plan then sends
+    /// nothing itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<ActionPlan>>", optional)]
+    pub instances: Vec<ActionPlan>,
     /// The request itself; never leaves the process.
     #[serde(skip)]
     #[ts(skip)]
@@ -127,6 +139,8 @@ pub enum RefusalCode {
     AlreadyInState,
     /// The same action is already on its way.
     InFlight,
+    /// The request names an instance the service does not have (now).
+    UnknownInstance,
     /// The plan did not come from [`plan`] (it came back through IPC).
     NotPlanned,
 }
@@ -147,6 +161,8 @@ pub enum OutcomeStatus {
     /// Nothing was sent (a secret could not be resolved, the audit log could not be
     /// written).
     NotSent,
+    /// Sent to several instances: done on some, not on others (each one's outcome says).
+    Partial,
 }
 
 impl OutcomeStatus {
@@ -157,6 +173,7 @@ impl OutcomeStatus {
             OutcomeStatus::Failed => "failed",
             OutcomeStatus::Unknown => "outcome unknown",
             OutcomeStatus::NotSent => "not sent",
+            OutcomeStatus::Partial => "partly done",
         }
     }
 }
@@ -190,6 +207,10 @@ pub struct ActionOutcome {
     /// Set by [`verify`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+    /// For a service of several instances: each instance's own outcome.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<ActionOutcome>>", optional)]
+    pub instances: Vec<ActionOutcome>,
 }
 
 /// What the re-poll after an action showed.

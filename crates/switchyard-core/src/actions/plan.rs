@@ -128,6 +128,7 @@ pub fn plan_observed(
         target: target.map(str::to_string),
         reason: reason.to_string(),
         override_checks: request.override_checks,
+        instance: request.instance.clone(),
     };
     let known = last_good
         .map(|o| o.breakers.as_slice())
@@ -409,6 +410,7 @@ fn finish(
         breaker,
         expect: shape.expect,
         overridden,
+        instances: Vec::new(),
         call: Some(Call {
             service: service.clone(),
             method: shape.method,

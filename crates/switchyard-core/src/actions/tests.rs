@@ -20,6 +20,7 @@ fn request(kind: ActionKind, target: Option<&str>, reason: &str) -> ActionReques
         target: target.map(str::to_string),
         reason: reason.into(),
         override_checks: false,
+        instance: None,
     }
 }
 

@@ -59,8 +59,17 @@ enum Reading {
     Problem(String),
 }
 
-/// The breaker as the newest poll begun after `after` shows it, if there is one.
-fn read(state: &ServiceState, breaker: &str, after: DateTime<Utc>) -> Option<Reading> {
+/// The breaker as the newest poll begun after `after` shows it, if there is one: of the
+/// service, or of one of its instances.
+fn read(
+    state: &ServiceState,
+    instance: Option<&str>,
+    breaker: &str,
+    after: DateTime<Utc>,
+) -> Option<Reading> {
+    if let Some(id) = instance {
+        return read_instance(state, id, breaker, after);
+    }
     state.round_started_at.filter(|started| *started >= after)?;
     let latest = state.latest.as_ref()?;
     if let Some(message) = latest.reachability.message() {
@@ -69,6 +78,32 @@ fn read(state: &ServiceState, breaker: &str, after: DateTime<Utc>) -> Option<Rea
     Some(match state.breaker(breaker) {
         Some(found) => Reading::State(found.state),
         None => Reading::Problem(format!("the service no longer lists {breaker}")),
+    })
+}
+
+/// The breaker on instance `id`, from a poll of it begun after `after`.
+fn read_instance(
+    state: &ServiceState,
+    id: &str,
+    breaker: &str,
+    after: DateTime<Utc>,
+) -> Option<Reading> {
+    let Some(replica) = state
+        .replicas
+        .as_ref()
+        .and_then(|r| r.instances.iter().find(|i| i.id == id))
+    else {
+        return Some(Reading::Problem(format!("{id} is no longer an instance")));
+    };
+    replica
+        .round_started_at
+        .filter(|started| *started >= after)?;
+    if let Some(message) = replica.reachability.as_ref().and_then(|r| r.message()) {
+        return Some(Reading::Problem(format!("{id}: {message}")));
+    }
+    Some(match replica.breaker(breaker) {
+        Some(state) => Reading::State(state),
+        None => Reading::Problem(format!("{id} no longer lists {breaker}")),
     })
 }
 
@@ -95,6 +130,7 @@ async fn check(
         };
     };
     let service = call.service.name.as_str();
+    let instance = plan.request.instance.as_deref();
     let every = options
         .every
         .min(call.service.poll_interval)
@@ -115,7 +151,7 @@ async fn check(
         if let Some(reading) = engine
             .feed()
             .state(service)
-            .and_then(|state| read(&state, breaker, answered_at))
+            .and_then(|state| read(&state, instance, breaker, answered_at))
         {
             read_once = true;
             match reading {

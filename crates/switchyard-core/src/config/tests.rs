@@ -443,12 +443,17 @@ discover = { dns = "_http._tcp.payments.internal", resolver = "127.0.0.1:5353", 
     assert_eq!(dns.refresh, Duration::from_secs(10));
     assert_eq!(dns.resolver, Some("127.0.0.1:5353".parse().unwrap()));
     assert_eq!(payments.base_url, "dns _http._tcp.payments.internal");
-    assert!(config.services.iter().all(|s| s.quorum.is_none() || s.name == "checkout"));
+    assert!(config
+        .services
+        .iter()
+        .all(|s| s.quorum.is_none() || s.name == "checkout"));
 }
 
 #[test]
 fn instances_are_refused_when_ambiguous_empty_repeated_or_badly_named() {
-    let service = |lines: &str| format!("[[service]]\nname = \"checkout\"\nprofile = \"spring-actuator\"\n{lines}\n");
+    let service = |lines: &str| {
+        format!("[[service]]\nname = \"checkout\"\nprofile = \"spring-actuator\"\n{lines}\n")
+    };
     for (lines, says) in [
         ("", "give exactly one of base_url"),
         (
@@ -470,9 +475,18 @@ fn instances_are_refused_when_ambiguous_empty_repeated_or_badly_named() {
             "discover = { dns = \"a.internal:80\", refresh = \"100ms\" }",
             "refresh must be at least 500ms",
         ),
-        ("discover = { dns = \"a.internal:80\", zone = \"x\" }", "zone"),
-        ("base_url = \"http://a:1\"\nquorum = 2", "quorum needs several instances"),
-        ("instances = [\"http://a:1\"]\nquorum = 0", "quorum must be at least 1"),
+        (
+            "discover = { dns = \"a.internal:80\", zone = \"x\" }",
+            "zone",
+        ),
+        (
+            "base_url = \"http://a:1\"\nquorum = 2",
+            "quorum needs several instances",
+        ),
+        (
+            "instances = [\"http://a:1\"]\nquorum = 0",
+            "quorum must be at least 1",
+        ),
     ] {
         let error = Config::parse(&service(lines)).unwrap_err().to_string();
         assert!(error.contains(says), "{lines}: {error}");

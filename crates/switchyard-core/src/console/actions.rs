@@ -43,6 +43,9 @@ impl Console {
             .iter()
             .find(|s| s.name == request.service)
         {
+            if !service.instances.is_single() {
+                return super::instance_actions::plan(service, request, current.as_deref());
+            }
             return actions::plan(service, request, current.as_deref());
         }
         // A service a team's engine reports: sent to its instance, when the engine says where.
@@ -106,7 +109,8 @@ impl Console {
         self.run_plan(&plan, options).await
     }
 
-    /// Sends and verifies a plan made by [`Console::plan_action`].
+    /// Sends and verifies a plan made by [`Console::plan_action`]: one request, or one
+    /// to each instance of a batch, all at once, each audited and verified on its own.
     pub async fn run_plan(
         &self,
         plan: &ActionPlan,
@@ -126,6 +130,19 @@ impl Console {
                 .expect_change(&plan.request.service, breaker, change)
                 .await;
         }
+        if !plan.is_batch() {
+            return Ok(self.send_and_verify(plan, options).await);
+        }
+        let each = plan
+            .instances
+            .iter()
+            .map(|one| self.send_and_verify(one, options));
+        let outcomes = futures::future::join_all(each).await;
+        Ok(actions::batch::combine(plan, outcomes))
+    }
+
+    /// One request: sent with its audit row, then verified.
+    async fn send_and_verify(&self, plan: &ActionPlan, options: VerifyOptions) -> ActionOutcome {
         let writer = self.audit.as_ref();
         let mut outcome = actions::execute(
             plan,
@@ -138,7 +155,7 @@ impl Console {
         self.announce_logged(&outcome).await;
         actions::verify(plan, &mut outcome, &self.engine, writer, options).await;
         self.announce_logged(&outcome).await;
-        Ok(outcome)
+        outcome
     }
 
     /// Tells the action log's subscribers about `outcome`'s row, once it is written.

@@ -14,6 +14,7 @@ mod engine_actions;
 mod export;
 mod fleet_round;
 mod in_force;
+mod instance_actions;
 mod team;
 
 use std::path::PathBuf;

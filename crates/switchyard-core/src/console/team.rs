@@ -349,6 +349,7 @@ impl Console {
             action: "alertmanager_expire".into(),
             reason: Some(silence.comment.clone()),
             override_checks: false,
+            instance: None,
         };
         let message = format!(
             "silence {silence_id} expired in Alertmanager at {}",
@@ -415,6 +416,7 @@ impl Console {
                 action: action.to_string(),
                 reason: Some(comment),
                 override_checks: false,
+                instance: None,
             };
             let message = format!(
                 "silence {id} in Alertmanager at {} until {}",

@@ -311,6 +311,7 @@ impl ReplicaBook {
                         .unwrap_or_default(),
                     samples: observation.map(|o| o.samples.clone()).unwrap_or_default(),
                     observed_at: observation.map(|o| o.observed_at),
+                    round_started_at: slot.last.as_ref().map(|p| p.started_at),
                     gone_since: slot.gone_since,
                 }
             })
@@ -501,7 +502,10 @@ mod tests {
         let mut book = book(&["a:1", "b:1"]);
         let ms = chrono::Duration::milliseconds;
         book.observe(&instance("a:1"), answered(t0, BreakerState::Closed), 0, t0);
-        assert!(book.combine("checkout", "p", t0).unwrap().record, "the first is news");
+        assert!(
+            book.combine("checkout", "p", t0).unwrap().record,
+            "the first is news"
+        );
         book.observe(&instance("b:1"), answered(t0, BreakerState::Closed), 0, t0);
         // b's first answer changes nothing the history keys on (an instance not yet
         // heard from does not make the service less than ok).
@@ -520,7 +524,10 @@ mod tests {
         // Each instance's values go to the history beside the combination.
         let recorded = book.with_instance_samples(opened.observation);
         let series: Vec<&str> = recorded.samples.iter().map(|s| s.series.as_str()).collect();
-        assert_eq!(series, ["queue.depth", "queue.depth@a:1", "queue.depth@b:1"]);
+        assert_eq!(
+            series,
+            ["queue.depth", "queue.depth@a:1", "queue.depth@b:1"]
+        );
         assert_eq!(recorded.samples[0].value, 6.0, "depths are summed");
     }
 
@@ -528,7 +535,10 @@ mod tests {
     fn vanished_instances_are_gone_then_dropped_and_none_at_all_is_no_instances() {
         let t0 = Utc::now();
         let mut book = book(&[]);
-        assert!(book.combine("checkout", "p", t0).is_none(), "nothing heard yet");
+        assert!(
+            book.combine("checkout", "p", t0).is_none(),
+            "nothing heard yet"
+        );
         book.membership(&[instance("a:1"), instance("b:1")], None, t0);
         book.observe(&instance("a:1"), answered(t0, BreakerState::Closed), 0, t0);
         book.observe(&instance("b:1"), answered(t0, BreakerState::Closed), 0, t0);
@@ -556,7 +566,14 @@ mod tests {
         book.membership(&[instance("c:1")], None, later);
         book.membership(&[], Some("c.internal: NXDOMAIN".into()), later);
         let failed = book.combine("checkout", "p", later).unwrap();
-        assert_eq!(failed.view.discovery_error.as_deref(), Some("c.internal: NXDOMAIN"));
-        assert!(failed.view.instances.iter().any(|i| i.id == "c:1" && i.gone_since.is_none()));
+        assert_eq!(
+            failed.view.discovery_error.as_deref(),
+            Some("c.internal: NXDOMAIN")
+        );
+        assert!(failed
+            .view
+            .instances
+            .iter()
+            .any(|i| i.id == "c:1" && i.gone_since.is_none()));
     }
 }

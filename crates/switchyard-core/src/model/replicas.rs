@@ -48,6 +48,11 @@ pub struct Replica {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(type = "string")]
     pub observed_at: Option<DateTime<Utc>>,
+    /// When the round behind these values began: an action's verification trusts only
+    /// rounds begun after the instance answered it. Not shown, not sent.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub round_started_at: Option<DateTime<Utc>>,
     /// Set once discovery stopped listing it: shown as gone for a while, then dropped;
     /// never counted as down.
     #[serde(default, skip_serializing_if = "Option::is_none")]

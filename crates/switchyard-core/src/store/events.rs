@@ -108,6 +108,8 @@ pub struct ActionIntent {
     pub reason: Option<String>,
     /// A safety check was overridden.
     pub override_checks: bool,
+    /// The instance (`host:port`) it went to, for a service of several.
+    pub instance: Option<String>,
 }
 
 /// What became of an action.

@@ -217,6 +217,8 @@ pub struct ActionRecord {
     pub message: Option<String>,
     pub duration_ms: Option<f64>,
     pub verified_state: Option<String>,
+    /// The instance it went to, for a service of several.
+    pub instance: Option<String>,
 }
 
 /// A stored change of a stream session's state.
@@ -386,7 +388,7 @@ impl Store {
         let rows = sqlx::query_as::<_, ActionRecord>(
             "SELECT a.id, a.at_ms, a.operator, s.name AS service, a.target, a.action, a.reason,
                     a.override, a.outcome_at_ms, a.http_status, a.message, a.duration_ms,
-                    a.verified_state
+                    a.verified_state, a.instance
                FROM action_log a JOIN services s ON s.id = a.service_id
               WHERE (?1 IS NULL OR s.name = ?1) AND a.at_ms BETWEEN ?2 AND ?3
               ORDER BY a.at_ms, a.id",

@@ -154,6 +154,7 @@ fn ask(service: &str, kind: ActionKind, target: Option<&str>, reason: &str) -> A
         target: target.map(str::to_string),
         reason: reason.into(),
         override_checks: false,
+        instance: None,
     }
 }
 

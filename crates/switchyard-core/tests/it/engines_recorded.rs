@@ -496,6 +496,7 @@ async fn an_action_goes_to_the_instance_the_engine_names_through_plan_and_audit(
         target: Some("exchange_api".into()),
         reason: "exchange back (INC-1)".into(),
         override_checks: false,
+        instance: None,
     };
     let plan = console
         .plan_action(&request)
@@ -563,6 +564,7 @@ async fn an_engine_without_actions_leaves_its_services_read_only() {
             target: Some("exchange_api".into()),
             reason: "try".into(),
             override_checks: false,
+            instance: None,
         })
         .unwrap_err();
     assert_eq!(refusal.code, RefusalCode::ActionsNotAllowed);

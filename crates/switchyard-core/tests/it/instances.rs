@@ -317,3 +317,191 @@ async fn instances_come_and_go_with_dns_and_an_unknown_name_says_so() {
     engine.shutdown().await;
     fleet.shutdown().await;
 }
+
+/// What a fleet service received as action requests.
+async fn received(fleet: &Fleet, name: &str) -> Vec<serde_json::Value> {
+    let state: serde_json::Value = reqwest::get(format!("{}/_fleet/state", base_url(fleet, name)))
+        .await
+        .expect("state answers")
+        .json()
+        .await
+        .expect("json");
+    state["actions"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_reset_goes_to_each_open_instance_once_audited_and_verified_each() {
+    use std::time::Duration;
+    use switchyard_core::actions::{ActionRequest, OutcomeStatus, Verification, VerifyOptions};
+    use switchyard_core::console::{Console, ConsoleOptions, Watch};
+    use switchyard_core::model::ActionKind;
+    use switchyard_core::store::TimeRange;
+
+    let fleet = replicas().await;
+    let urls: Vec<String> = REPLICAS.iter().map(|n| base_url(&fleet, n)).collect();
+    let config = Config::parse(&format!(
+        r#"
+        [[service]]
+        name = "registry"
+        profile = "breaker-registry"
+        instances = ["{}", "{}", "{}"]
+        poll_interval = "300ms"
+        timeout = "200ms"
+        "#,
+        urls[0], urls[1], urls[2]
+    ))
+    .expect("config parses");
+    let open = ["replica-1", "replica-3"];
+    for name in open {
+        set(
+            &fleet,
+            name,
+            json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+        )
+        .await;
+    }
+    // replica-3 says "done" and changes nothing: its verification must say so.
+    set(
+        &fleet,
+        "replica-3",
+        json!({"breakers": {"exchange_api": {"state": "OPEN"}}, "ignore_resets": true}),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(dir.path().join("history.db")),
+            clock: Arc::new(SystemClock),
+            watch: Watch::All,
+            maintenance: false,
+        },
+    )
+    .await;
+    let mut fleet_feed = console.engine().fleet();
+    let ids: Vec<String> = REPLICAS.iter().map(|n| id_of(&fleet, n)).collect();
+    tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        loop {
+            let shown = console.engine().feed().state("registry");
+            let ready = shown.as_deref().is_some_and(|s| {
+                open.iter().all(|n| {
+                    breaker_on(s, &id_of(&fleet, n), "exchange_api") == Some(BreakerState::Open)
+                }) && breaker_on(s, &ids[1], "exchange_api") == Some(BreakerState::Closed)
+            });
+            if ready {
+                break;
+            }
+            fleet_feed.next().await.expect("engine runs");
+        }
+    })
+    .await
+    .expect("two of three open within 15 s");
+
+    let request = ActionRequest {
+        service: "registry".into(),
+        kind: ActionKind::ResetBreaker,
+        target: Some("exchange_api".into()),
+        reason: "exchange back (INC-5120)".into(),
+        override_checks: false,
+        instance: None,
+    };
+    let plan = console.plan_action(&request).expect("a plan");
+    let planned: Vec<&str> = plan
+        .instances
+        .iter()
+        .filter_map(|p| p.request.instance.as_deref())
+        .collect();
+    let open_ids: Vec<String> = open.iter().map(|n| id_of(&fleet, n)).collect();
+    assert_eq!(planned, open_ids, "the open instances, and only those");
+    assert_eq!(plan.place, "2 of 3 instances");
+    assert!(
+        plan.description.contains(&open_ids[0]),
+        "{}",
+        plan.description
+    );
+
+    let options = VerifyOptions {
+        deadline: Duration::from_secs(3),
+        every: Duration::from_millis(100),
+    };
+    // A subscriber to the action log: each row is announced once it is in the history.
+    let _log = console.action_log();
+    let outcome = console.run_plan(&plan, options).await.expect("sent");
+    assert_eq!(
+        outcome.status,
+        OutcomeStatus::Partial,
+        "{}",
+        outcome.message
+    );
+    assert!(
+        outcome.message.starts_with("1 of 2 closed; "),
+        "{}",
+        outcome.message
+    );
+    assert!(
+        outcome.message.contains(&open_ids[1]),
+        "{}",
+        outcome.message
+    );
+    let by_instance = |id: &str| {
+        outcome
+            .instances
+            .iter()
+            .find(|o| o.request.instance.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("no outcome for {id}"))
+    };
+    assert!(matches!(
+        by_instance(&open_ids[0]).verification,
+        Some(Verification::Verified {
+            state: BreakerState::Closed,
+            ..
+        })
+    ));
+    assert!(matches!(
+        by_instance(&open_ids[1]).verification,
+        Some(Verification::NotVerified {
+            state: Some(BreakerState::Open),
+            ..
+        })
+    ));
+
+    // One request at each open replica, none at the closed one.
+    for (name, expected) in [("replica-1", 1), ("replica-2", 0), ("replica-3", 1)] {
+        let got = received(&fleet, name).await;
+        assert_eq!(got.len(), expected, "{name}: {got:?}");
+        if expected == 1 {
+            assert_eq!(got[0]["reason"], "exchange back (INC-5120)");
+        }
+    }
+    // One audit row per instance, each with its verification.
+    let store = console.store().expect("history open");
+    let rows = store
+        .actions_between(Some("registry"), TimeRange::all())
+        .await
+        .unwrap();
+    let audited: Vec<(Option<&str>, Option<&str>)> = rows
+        .iter()
+        .map(|r| (r.instance.as_deref(), r.verified_state.as_deref()))
+        .collect();
+    assert_eq!(audited.len(), 2, "{rows:?}");
+    assert!(
+        audited.contains(&(Some(open_ids[0].as_str()), Some("closed"))),
+        "{audited:?}"
+    );
+    assert!(
+        audited.iter().any(|(i, v)| *i == Some(open_ids[1].as_str())
+            && v.is_some_and(|v| v.starts_with("not verified"))),
+        "{audited:?}"
+    );
+
+    // Asking again: only replica-3 is still open, so only it is planned.
+    let again = console.plan_action(&request).expect("a plan");
+    let planned: Vec<&str> = again
+        .instances
+        .iter()
+        .filter_map(|p| p.request.instance.as_deref())
+        .collect();
+    assert_eq!(planned, [open_ids[1].as_str()]);
+    console.shutdown().await;
+    fleet.shutdown().await;
+}

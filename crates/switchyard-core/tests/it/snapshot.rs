@@ -204,6 +204,7 @@ async fn incident(db: &TestDb) -> Vec<(i64, EventKind)> {
             action: "reset_breaker".into(),
             reason: Some(format!("rotated {CANARY}")),
             override_checks: false,
+            instance: None,
         })
         .await
         .expect("the writer runs");

@@ -229,6 +229,7 @@ async fn retention_removes_exactly_what_is_out_of_window() {
                 action: "clear_cache".into(),
                 reason: None,
                 override_checks: false,
+                instance: None,
             })
             .await
             .unwrap();

@@ -286,6 +286,7 @@ async fn alerts_actions_stream_states_and_stream_transitions_are_kept() {
             action: "reset_breaker".into(),
             reason: Some("db is back".into()),
             override_checks: false,
+            instance: None,
         })
         .await
         .unwrap();

@@ -151,8 +151,8 @@ pub(super) async fn write_event(
         Event::ActionStarted(intent, _) => {
             let service_id = ids.known_service(tx, &intent.service).await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO action_log (at_ms, operator, service_id, target, action, reason, override)
-                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO action_log (at_ms, operator, service_id, target, action, reason, override, instance)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(intent.at.timestamp_millis())
             .bind(&intent.operator)
@@ -161,6 +161,7 @@ pub(super) async fn write_event(
             .bind(&intent.action)
             .bind(intent.reason.as_deref())
             .bind(intent.override_checks)
+            .bind(intent.instance.as_deref())
             .fetch_one(&mut **tx)
             .await?;
             return Ok(Some(id));
