@@ -39,7 +39,7 @@ pub async fn run(args: ClearCacheArgs) -> Outcome {
         target,
         reason: args.common.reason.clone(),
         override_checks: false,
-        instance: None,
+        instance: args.common.instance_id(),
     };
     act("clear-cache", &args.common, request).await
 }

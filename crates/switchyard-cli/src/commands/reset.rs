@@ -26,6 +26,8 @@ const FIRST_READ_PATIENCE: Duration = Duration::from_secs(5);
 #[derive(Debug, Args)]
 #[command(
     after_help = "Example:\n  switchyard-cli reset --config fleet.toml trading-api exchange_api --reason \"exchange back after maintenance (INC-4711)\"\n\n\
+On a service of several instances, each instance where the breaker is open gets its own\n\
+request, audit row and verification (--instance URL for one).\n\
 A single-breaker service has one breaker, named circuit_breaker. When the service refuses\n\
 (409: not active), run again with --override to reset anyway; the reason is sent with it.\n\n\
 Exit codes: 0 done and verified, 1 refused, failed, outcome unknown or not verified,\n\
@@ -61,6 +63,19 @@ pub struct ActionArgs {
     /// Print the outcome as JSON (the app's ActionOutcome) instead of sentences.
     #[arg(long)]
     pub json: bool,
+    /// For a service of several instances: act on this one only (its URL, or
+    /// `host:port`). Without it, each instance concerned gets its own request.
+    #[arg(long, value_name = "URL")]
+    pub instance: Option<String>,
+}
+
+impl ActionArgs {
+    /// The instance asked for, named as the console names instances.
+    pub fn instance_id(&self) -> Option<String> {
+        self.instance
+            .as_deref()
+            .map(switchyard_core::discovery::instance_id)
+    }
 }
 
 pub async fn run(args: ResetArgs) -> Outcome {
@@ -70,7 +85,7 @@ pub async fn run(args: ResetArgs) -> Outcome {
         target: Some(args.breaker),
         reason: args.common.reason.clone(),
         override_checks: args.override_checks,
-        instance: None,
+        instance: args.common.instance_id(),
     };
     act("reset", &args.common, request).await
 }
@@ -241,6 +256,17 @@ fn print_plan(service: &ServiceConfig, plan: &actions::ActionPlan) {
         println!("{line}");
     }
     println!("plan: {}", plan.description);
+    for one in &plan.instances {
+        let at = one.request.instance.as_deref().unwrap_or("?");
+        match &one.breaker {
+            Some(breaker) => println!(
+                "  instance {at}: {} is {}",
+                breaker.name,
+                breaker.state.as_str()
+            ),
+            None => println!("  instance {at}"),
+        }
+    }
     for why in &plan.overridden {
         println!("override: {why}");
     }
@@ -260,7 +286,22 @@ fn print_outcome(outcome: &ActionOutcome, verification: &Verification) {
     if outcome.override_available {
         println!("  to reset anyway, run again with --override (the reason is sent with it)");
     }
-    println!("{}", verification.line());
+    for one in &outcome.instances {
+        let at = one.request.instance.as_deref().unwrap_or("?");
+        let code = one
+            .http_status
+            .map(|code| format!(" (HTTP {code})"))
+            .unwrap_or_default();
+        let checked = one
+            .verification
+            .as_ref()
+            .map(|v| format!("; {}", v.line()))
+            .unwrap_or_default();
+        println!("  instance {at}: {}{code}{checked}", one.status.as_str());
+    }
+    if outcome.instances.is_empty() || outcome.verification.is_some() {
+        println!("{}", verification.line());
+    }
 }
 
 /// 0 only when it was done and, where there is a state to check, verified.

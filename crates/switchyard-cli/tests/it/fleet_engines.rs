@@ -42,7 +42,7 @@ async fn await_scraped(engine: &LoopbackEngine, promql: &str) {
     }
 }
 
-async fn fleet_json(config: &std::path::Path) -> (Option<i32>, Value) {
+pub(crate) async fn fleet_json(config: &std::path::Path) -> (Option<i32>, Value) {
     let path = config.to_str().unwrap().to_string();
     let output = tokio::task::spawn_blocking(move || cli(&["fleet", "--config", &path, "--json"]))
         .await
@@ -57,7 +57,7 @@ async fn fleet_json(config: &std::path::Path) -> (Option<i32>, Value) {
     (output.status.code(), json)
 }
 
-fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["services"]
         .as_array()
         .unwrap()

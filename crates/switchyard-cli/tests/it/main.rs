@@ -8,6 +8,7 @@ use switchyard_core::store::Store;
 use switchyard_fleet::{Fleet, FleetSpec, Script, ServiceSpec};
 
 mod fleet_engines;
+mod instances;
 mod saved_rules;
 mod team_alerts;
 

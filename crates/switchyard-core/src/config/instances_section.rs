@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::source::Source;
 use super::ConfigError;
-use crate::discovery::{DnsDiscovery, DnsQuery, Instance};
+use crate::discovery::{instance_id, DnsDiscovery, DnsQuery, Instance};
 
 /// How often DNS is asked again when `refresh` is not set.
 const DEFAULT_REFRESH: Duration = Duration::from_secs(30);
@@ -179,19 +179,4 @@ fn validate_discover(
         resolver,
         refresh,
     })
-}
-
-/// An instance's name: its URL's `host:port`, as DNS-found instances are named.
-fn instance_id(base_url: &str) -> String {
-    match reqwest::Url::parse(base_url) {
-        Ok(url) => {
-            // IPv6 hosts come bracketed, as `host:port` needs them.
-            let host = url.host_str().unwrap_or_default();
-            match url.port_or_known_default() {
-                Some(port) => format!("{host}:{port}"),
-                None => host.to_string(),
-            }
-        }
-        Err(_) => base_url.to_string(),
-    }
 }

@@ -76,16 +76,24 @@ impl Console {
         })
     }
 
-    /// Waits until `service` has been polled once (or `patience` passes), so a console
-    /// started just for one action plans with what the service says now. Returns its
-    /// state then.
+    /// Waits until `service` has been polled once (each of its instances, for a service
+    /// of several), or `patience` passes, so a console started just for one action
+    /// plans with what the service says now. Returns its state then.
     pub async fn first_read(&self, service: &str, patience: Duration) -> Option<ServiceState> {
         let mut fleet = self.engine.fleet();
+        // A service of several instances is read once every present instance was.
         let read = |engine: &crate::engine::EngineHandle| {
             engine
                 .feed()
                 .state(service)
-                .filter(|s| s.latest.is_some())
+                .filter(|s| {
+                    s.latest.is_some()
+                        && s.replicas.as_ref().is_none_or(|r| {
+                            r.instances
+                                .iter()
+                                .all(|i| i.gone_since.is_some() || i.observed_at.is_some())
+                        })
+                })
                 .map(|s| (*s).clone())
         };
         let wait = async {

@@ -1,12 +1,15 @@
 //! One round of everything configured, with no history and no engine task: every
-//! service polled once and every team engine refreshed once, together, summed up per
-//! service (its instances, health and breakers, aggregated). What the CLI's `fleet`
+//! service polled once (each instance of a service of several, after one discovery)
+//! and every team engine refreshed once, together, summed up per service (its
+//! instances, health and breakers, aggregated). What the CLI's `fleet`
 //! prints; a script's answer to "is everything healthy right now?".
 
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, InstanceSource, ServiceConfig};
+use crate::discovery;
+use crate::engine::replicas::ReplicaBook;
 use crate::engines::api::EngineApi;
 use crate::engines::refresh_once;
 use crate::model::{BreakerState, EngineStatus, HealthStatus, InstanceView, Observation};
@@ -101,8 +104,12 @@ pub async fn fleet_round(config: &Config, clock: &dyn Clock) -> FleetReport {
     let polls = config.services.iter().map(|service| {
         let client = client.clone();
         async move {
+            if !service.instances.is_single() {
+                return poll_instances(service, &client, clock).await;
+            }
             let mut poller = ServicePoller::new(service.clone());
-            poller.poll_round(&client, clock).await.0
+            let observation = poller.poll_round(&client, clock).await.0;
+            ServiceReport::of(&observation, "poll".into(), Vec::new(), None)
         }
     });
     let refreshes = config.engines.iter().map(|engine| {
@@ -114,10 +121,7 @@ pub async fn fleet_round(config: &Config, clock: &dyn Clock) -> FleetReport {
         futures::future::join_all(refreshes),
     )
     .await;
-    let mut services: Vec<ServiceReport> = polled
-        .iter()
-        .map(|observation| ServiceReport::of(observation, "poll".into(), Vec::new(), None))
-        .collect();
+    let mut services = polled;
     let mut engines = Vec::new();
     for refresh in refreshed {
         if let Ok(reported) = &refresh.services {
@@ -138,4 +142,69 @@ pub async fn fleet_round(config: &Config, clock: &dyn Clock) -> FleetReport {
         engines,
         healthy,
     }
+}
+
+/// A service of several instances: discovered once, each instance polled once, all at
+/// once, combined as the engine combines them.
+async fn poll_instances(
+    service: &ServiceConfig,
+    client: &reqwest::Client,
+    clock: &dyn Clock,
+) -> ServiceReport {
+    let (found, error) = match &service.instances {
+        InstanceSource::Dns(dns) => match discovery::resolve(dns).await {
+            Ok(found) => (found, None),
+            Err(error) => (Vec::new(), Some(error.message)),
+        },
+        InstanceSource::Static(list) => (list.clone(), None),
+        InstanceSource::Single => (Vec::new(), None),
+    };
+    let mut book = ReplicaBook::new(
+        service.base_url.clone(),
+        service.quorum,
+        service.poll_interval,
+        &[],
+    );
+    book.membership(&found, error, clock.now());
+    let polls = found.iter().map(|instance| {
+        let client = client.clone();
+        async move {
+            let started_at = clock.now();
+            let mut poller = ServicePoller::new(service.at_instance(&instance.base_url));
+            let observation = poller.poll_round(&client, clock).await.0;
+            (instance, observation, started_at)
+        }
+    });
+    for (instance, observation, started_at) in futures::future::join_all(polls).await {
+        let failures = u32::from(!observation.is_reachable());
+        book.observe(instance, observation, failures, started_at);
+    }
+    let profile = service.profile.map_or("unknown", |p| p.name());
+    let Some(combined) = book.combine(&service.name, profile, clock.now()) else {
+        // Not reached: discovery answered (or failed) and every poll came back.
+        return ServiceReport {
+            name: service.name.clone(),
+            source: "poll".into(),
+            health: HealthStatus::Unknown.as_str().to_string(),
+            message: Some("no instance was heard from".into()),
+            instances: Vec::new(),
+            breakers: Vec::new(),
+        };
+    };
+    let instances = combined
+        .view
+        .instances
+        .iter()
+        .map(|replica| InstanceView {
+            name: replica.id.clone(),
+            health: replica.health,
+            breakers: replica.breakers.clone(),
+        })
+        .collect();
+    ServiceReport::of(
+        &combined.observation,
+        "poll".into(),
+        instances,
+        combined.view.summary.clone(),
+    )
 }

@@ -35,6 +35,22 @@ impl Instance {
     }
 }
 
+/// An instance's name from its URL (`http://10.0.0.5:8080` → `10.0.0.5:8080`, the
+/// scheme's port when none is written); a name already in that form is kept.
+pub fn instance_id(url_or_id: &str) -> String {
+    match reqwest::Url::parse(url_or_id) {
+        Ok(url) if url.has_host() => {
+            // IPv6 hosts come bracketed, as `host:port` needs them.
+            let host = url.host_str().unwrap_or_default();
+            match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            }
+        }
+        _ => url_or_id.trim_end_matches('/').to_string(),
+    }
+}
+
 /// What a DNS discovery asks, and of whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsDiscovery {
@@ -138,6 +154,17 @@ mod tests {
             let error = DnsQuery::parse(bad).unwrap_err();
             assert!(error.contains(says), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn an_instance_is_named_from_its_url_or_kept_as_named() {
+        assert_eq!(instance_id("http://10.0.0.5:8080/"), "10.0.0.5:8080");
+        assert_eq!(
+            instance_id("https://checkout.internal"),
+            "checkout.internal:443"
+        );
+        assert_eq!(instance_id("http://[fd00::6]:8080"), "[fd00::6]:8080");
+        assert_eq!(instance_id("10.0.0.5:8080"), "10.0.0.5:8080");
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod alert_setup;
 mod alerts;
 mod apply;
 mod discovered;
-mod replicas;
+pub(crate) mod replicas;
 
 pub use alert_setup::{AlertSetup, RulesSaved};
 pub use alerts::{AlertRequestError, AlertsState};
