@@ -105,6 +105,7 @@ function ServiceTileView({
       data-status={view.word}
       data-poll-interval-ms={state.poll_interval_ms}
       data-observed-at={state.latest?.observed_at}
+      data-instances={state.replicas?.instances.map((i) => i.base_url).join(" ")}
     >
       <header>
         <span class={`badge ${view.tone}`} data-testid="status">

@@ -11,6 +11,10 @@ use crate::streams::settings::DEFAULT_PING_INTERVAL;
 use crate::streams::StreamKind;
 use crate::RunningService;
 
+/// Fleet services named `NAME#N` are replicas of one service `NAME`: the
+/// configuration lists them as that service's `instances`.
+pub const REPLICA_MARK: char = '#';
+
 /// The configuration for `services`, with `poll_interval` and `timeout`
 /// as `[defaults]` (humane durations such as `"2s"`, passed through as given).
 pub(crate) fn render(services: &[RunningService], poll_interval: &str, timeout: &str) -> String {
@@ -21,12 +25,34 @@ pub(crate) fn render(services: &[RunningService], poll_interval: &str, timeout: 
     let _ = writeln!(out, "[defaults]");
     let _ = writeln!(out, "poll_interval = {}", string(poll_interval));
     let _ = writeln!(out, "timeout = {}", string(timeout));
-    for service in services {
+    for (index, service) in services.iter().enumerate() {
         let tags: Vec<String> = service.tags.iter().map(|tag| string(tag)).collect();
+        let replica_of = service.name.split_once(REPLICA_MARK).map(|(name, _)| name);
+        let is_replica = |other: &RunningService, name: &str| {
+            other.name.split_once(REPLICA_MARK).map(|(n, _)| n) == Some(name)
+        };
+        if let Some(name) = replica_of {
+            if services[..index].iter().any(|s| is_replica(s, name)) {
+                continue; // listed with the first replica
+            }
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "[[service]]");
-        let _ = writeln!(out, "name = {}", string(&service.name));
-        let _ = writeln!(out, "base_url = {}", string(&service.base_url));
+        match replica_of {
+            Some(name) => {
+                let urls: Vec<String> = services
+                    .iter()
+                    .filter(|s| is_replica(s, name))
+                    .map(|s| string(&s.base_url))
+                    .collect();
+                let _ = writeln!(out, "name = {}", string(name));
+                let _ = writeln!(out, "instances = [{}]", urls.join(", "));
+            }
+            None => {
+                let _ = writeln!(out, "name = {}", string(&service.name));
+                let _ = writeln!(out, "base_url = {}", string(&service.base_url));
+            }
+        }
         let _ = writeln!(out, "profile = {}", string(service.profile));
         let _ = writeln!(out, "tags = [{}]", tags.join(", "));
         if service.profile == Profile::HealthLevels.name() {
@@ -39,7 +65,13 @@ pub(crate) fn render(services: &[RunningService], poll_interval: &str, timeout: 
                 string(&format!("env:{INTERNAL_KEY_ENV}"))
             );
         }
-        let kind = service.profile.parse().ok().and_then(StreamKind::of);
+        // Each instance's streams are not followed yet: a service of several has none.
+        let kind = service
+            .profile
+            .parse()
+            .ok()
+            .and_then(StreamKind::of)
+            .filter(|_| replica_of.is_none());
         if let Some(stream) = kind.map(StreamKind::config) {
             // Indented as a sub-table of the service; the heartbeat is the
             // interval the service pings at (until a test changes it).
@@ -119,6 +151,31 @@ profile = \"health-contract\"
 tags = [\"demo\", \"trading\"]
 ";
         assert_eq!(render(&services, "2s", "1s"), expected);
+    }
+
+    #[test]
+    fn replicas_are_one_service_with_instances() {
+        let replica = |name: &str, port: u16| RunningService {
+            name: name.to_owned(),
+            profile: "breaker-registry",
+            base_url: format!("http://127.0.0.1:{port}"),
+            tags: vec!["demo".to_owned()],
+        };
+        let services = [
+            replica("ledger-api#1", 1),
+            replica("trading-api", 2),
+            replica("ledger-api#2", 3),
+            replica("ledger-api#3", 4),
+        ];
+        let text = render(&services, "2s", "1s");
+        assert!(
+            text.contains(
+                "[[service]]\nname = \"ledger-api\"\ninstances = [\"http://127.0.0.1:1\", \"http://127.0.0.1:3\", \"http://127.0.0.1:4\"]\nprofile = \"breaker-registry\"\ntags = [\"demo\"]\n\n[[service]]\nname = \"trading-api\""
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("[[service]]").count(), 2, "{text}");
+        assert_eq!(text.matches("[[service.stream]]").count(), 1, "{text}");
     }
 
     #[test]

@@ -144,9 +144,52 @@ pub(crate) fn spec() -> FleetSpec {
         ]
         .into_iter()
         .chain(other_seed_services())
+        .chain(ledger_replicas())
         .collect(),
     }
 }
+
+/// `ledger-api`: one `breaker-registry` service run as three quiet replicas;
+/// [`LEDGER_DIVERGENCE`] opens a breaker on the first once they listen, so
+/// the breakers diverge ("open on 1 of 3") until someone resets it.
+fn ledger_replicas() -> Vec<ServiceSpec> {
+    (1..=3)
+        .map(|n| {
+            let name = format!("{LEDGER}{}{n}", crate::config_toml::REPLICA_MARK);
+            ServiceSpec::quiet(Profile::BreakerRegistry, name).with_tags(["demo", "ledger"])
+        })
+        .collect()
+}
+
+/// Posts `body` to a service's control endpoint (`/_fleet/set`): one HTTP/1.1
+/// request on a fresh connection, so the fleet needs no HTTP client.
+pub(crate) async fn tell(base_url: &str, body: &str) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await?;
+    let request = format!(
+        "POST /_fleet/set HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await?;
+    let status = answer.split_whitespace().nth(1).unwrap_or("none");
+    if status.starts_with('2') {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "{base_url} refused its start state: {status}"
+        )))
+    }
+}
+
+/// The demo's service of several instances.
+pub(crate) const LEDGER: &str = "ledger-api";
+
+/// What the first ledger replica is told at start: `exchange_api` open.
+pub(crate) const LEDGER_DIVERGENCE: &str = r#"{"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 12}}}"#;
 
 #[cfg(test)]
 mod tests {

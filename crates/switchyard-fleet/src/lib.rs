@@ -45,6 +45,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use condition::{DependencyCondition, ServiceCondition, Status};
+pub use config_toml::REPLICA_MARK;
 pub use faults::Fault;
 pub use internal_key::INTERNAL_KEY_ENV;
 pub use profile::Profile;
@@ -213,9 +214,17 @@ impl Fleet {
     /// `risk-engine` and `notifications` (`health-contract`, changing every
     /// 15–30 s), then `events-api` (`health-levels`), `trading-api`
     /// (`breaker-registry`), `trading-bot` (`single-breaker`) and
-    /// `wallet-api` (`emergency-controls`) running their demo timelines.
+    /// `wallet-api` (`emergency-controls`) running their demo timelines, and
+    /// `ledger-api`, one `breaker-registry` service as three replicas
+    /// (`ledger-api#1`…`#3`) with `exchange_api` open on the first only.
     pub async fn start_demo() -> io::Result<Fleet> {
-        Fleet::start(demo::spec()).await
+        let fleet = Fleet::start(demo::spec()).await?;
+        // The replicated service's breakers diverge from the start.
+        let first = format!("{}{REPLICA_MARK}1", demo::LEDGER);
+        if let Some(replica) = fleet.services.iter().find(|s| s.name == first) {
+            demo::tell(&replica.base_url, demo::LEDGER_DIVERGENCE).await?;
+        }
+        Ok(fleet)
     }
 
     /// Starts one service per seed profile with its demo timeline:

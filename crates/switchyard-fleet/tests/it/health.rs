@@ -81,6 +81,9 @@ async fn demo_fleet_has_four_healthy_services_and_one_of_each_other_profile() {
             ("trading-api", "breaker-registry"),
             ("trading-bot", "single-breaker"),
             ("wallet-api", "emergency-controls"),
+            ("ledger-api#1", "breaker-registry"),
+            ("ledger-api#2", "breaker-registry"),
+            ("ledger-api#3", "breaker-registry"),
         ]
     );
     for service in fleet.services() {
@@ -96,6 +99,26 @@ async fn demo_fleet_has_four_healthy_services_and_one_of_each_other_profile() {
         assert_eq!(document["service"], service.name.as_str());
         // Every demo script starts in an OK phase.
         assert_eq!(document["status"], "OK", "{}", service.name);
+    }
+    // ledger-api is one service of three instances, its breaker open on the first only.
+    let config: toml::Table = toml::from_str(&fleet.config_toml("2s", "1s")).expect("TOML");
+    let ledger = config["service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str() == Some("ledger-api"))
+        .expect("ledger-api in the configuration");
+    assert_eq!(ledger["instances"].as_array().map(Vec::len), Some(3));
+    for (replica, expected) in [("ledger-api#1", "OPEN"), ("ledger-api#2", "CLOSED")] {
+        let url = &fleet.services().iter().find(|s| s.name == replica).unwrap().base_url;
+        let stats: Value = reqwest::get(format!("{url}/api/circuit-breakers/stats"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let state = stats["breakers"]["exchange_api"]["state"].as_str();
+        assert_eq!(state, Some(expected), "{replica}: {stats}");
     }
     fleet.shutdown().await;
 }
