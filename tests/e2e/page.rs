@@ -13,10 +13,12 @@ pub const READ_ROWS: &str =
     "return Array.from(document.querySelectorAll('article[data-service]')).map(r => ({
     name: r.dataset.service, status: r.dataset.status,
     url: r.querySelector('[data-testid=base-url]').textContent,
+    instances: (r.dataset.instances ?? '').split(' ').filter(u => u),
     interval: Number(r.dataset.pollIntervalMs) }));";
 
-/// The demo: four health-contract services and one service of each other seed profile.
-pub const DEMO_SERVICES: [&str; 8] = [
+/// The demo: four health-contract services, one service of each other seed profile, and
+/// `ledger-api`, one service of three instances.
+pub const DEMO_SERVICES: [&str; 9] = [
     "execution-service",
     "market-data",
     "notifications",
@@ -25,6 +27,7 @@ pub const DEMO_SERVICES: [&str; 8] = [
     "trading-api",
     "trading-bot",
     "wallet-api",
+    "ledger-api",
 ];
 
 /// What a tile's badge says when the console could not read the service.
