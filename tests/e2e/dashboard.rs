@@ -45,7 +45,11 @@ async fn the_dashboard_shows_what_broke_and_since_when() -> Result<()> {
     anyhow::ensure!(ledger.len() == 3, "ledger-api's instances: {ledger:?}");
     for instance in &ledger {
         let url = instance.as_str().unwrap_or_default();
-        set(url, json!({"breakers": {"exchange_api": {"state": "CLOSED"}}})).await?;
+        set(
+            url,
+            json!({"breakers": {"exchange_api": {"state": "CLOSED"}}}),
+        )
+        .await?;
     }
     for name in DEMO_SERVICES.iter().filter(|n| **n != "ledger-api") {
         let body = if [

@@ -189,7 +189,8 @@ pub(crate) async fn tell(base_url: &str, body: &str) -> std::io::Result<()> {
 pub(crate) const LEDGER: &str = "ledger-api";
 
 /// What the first ledger replica is told at start: `exchange_api` open.
-pub(crate) const LEDGER_DIVERGENCE: &str = r#"{"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 12}}}"#;
+pub(crate) const LEDGER_DIVERGENCE: &str =
+    r#"{"breakers": {"exchange_api": {"state": "OPEN", "failure_count": 12}}}"#;
 
 #[cfg(test)]
 mod tests {

@@ -83,7 +83,25 @@ impl LoopbackDns {
         self.folder.path().join("hosts").join("fleet")
     }
 
+    /// Starts dnsmasq; when it exits at once because its port is still (or briefly)
+    /// taken — a restart right after the old process died, or another test's socket on
+    /// the same TCP port — it tries again for a few seconds.
     async fn spawn(&mut self) -> io::Result<()> {
+        let started = Instant::now();
+        loop {
+            match self.spawn_once().await {
+                Err(e)
+                    if e.kind() == io::ErrorKind::AddrInUse
+                        && started.elapsed() < Duration::from_secs(5) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn spawn_once(&mut self) -> io::Result<()> {
         let conf = self.folder.path().join("dnsmasq.conf");
         let mut text = String::from("local=/internal/\n");
         for record in &self.srv {
@@ -144,10 +162,16 @@ impl LoopbackDns {
             }
             if let Some(child) = self.child.as_mut() {
                 if let Some(status) = child.try_wait()? {
-                    return Err(io::Error::other(format!(
-                        "dnsmasq exited ({status}): {}",
-                        self.log()
-                    )));
+                    // dnsmasq exits 2 on a network error: its port is taken.
+                    let kind = if status.code() == Some(2) {
+                        io::ErrorKind::AddrInUse
+                    } else {
+                        io::ErrorKind::Other
+                    };
+                    return Err(io::Error::new(
+                        kind,
+                        format!("dnsmasq exited ({status}): {}", self.log()),
+                    ));
                 }
             }
             if started.elapsed() > Duration::from_secs(20) {
@@ -181,9 +205,16 @@ fn answers(address: SocketAddr) -> bool {
     matches!(socket.recv_from(&mut reply), Ok((n, _)) if n >= 12 && reply[..2] == [0x53, 0x59])
 }
 
+/// A port free for UDP and for TCP (dnsmasq listens on both).
 fn free_udp_port() -> io::Result<u16> {
-    // Bound for TCP as well would be better; dnsmasq says so in its log if it is taken.
-    Ok(UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
+    for _ in 0..50 {
+        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let port = udp.local_addr()?.port();
+        if std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(io::Error::other(
+        "no port free for both UDP and TCP on 127.0.0.1",
+    ))
 }

@@ -81,28 +81,43 @@ fn read(
     })
 }
 
-/// The breaker on instance `id`, from a poll of it begun after `after`.
+/// The breaker on instance `id`, from a poll of it begun after `after` (for an
+/// engine's instance, a refresh begun after it).
 fn read_instance(
     state: &ServiceState,
     id: &str,
     breaker: &str,
     after: DateTime<Utc>,
 ) -> Option<Reading> {
-    let Some(replica) = state
+    let polled = state
         .replicas
         .as_ref()
-        .and_then(|r| r.instances.iter().find(|i| i.id == id))
-    else {
-        return Some(Reading::Problem(format!("{id} is no longer an instance")));
+        .and_then(|r| r.instances.iter().find(|i| i.id == id));
+    let (started, problem, breakers) = match polled {
+        Some(replica) => (
+            replica.round_started_at,
+            replica.reachability.as_ref().and_then(|r| r.message()),
+            replica.breakers.as_slice(),
+        ),
+        None => match state
+            .engine
+            .as_ref()
+            .and_then(|e| e.instances.iter().find(|i| i.name == id))
+        {
+            Some(instance) => (
+                state.round_started_at,
+                state.latest.as_ref().and_then(|o| o.reachability.message()),
+                instance.breakers.as_slice(),
+            ),
+            None => return Some(Reading::Problem(format!("{id} is no longer an instance"))),
+        },
     };
-    replica
-        .round_started_at
-        .filter(|started| *started >= after)?;
-    if let Some(message) = replica.reachability.as_ref().and_then(|r| r.message()) {
+    started.filter(|started| *started >= after)?;
+    if let Some(message) = problem {
         return Some(Reading::Problem(format!("{id}: {message}")));
     }
-    Some(match replica.breaker(breaker) {
-        Some(state) => Reading::State(state),
+    Some(match breakers.iter().find(|(name, _)| name == breaker) {
+        Some((_, state)) => Reading::State(*state),
         None => Reading::Problem(format!("{id} no longer lists {breaker}")),
     })
 }

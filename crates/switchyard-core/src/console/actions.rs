@@ -48,12 +48,12 @@ impl Console {
             }
             return actions::plan(service, request, current.as_deref());
         }
-        // A service a team's engine reports: sent to its instance, when the engine says where.
-        if let Some(instance) = current
+        // A service a team's engine reports: sent to its instances, when the engine says where.
+        if let Some(planned) = current
             .as_deref()
-            .and_then(|state| super::engine_actions::instance_service(&self.config, state, request))
+            .and_then(|state| super::engine_actions::plan(&self.config, state, request))
         {
-            return actions::plan(&instance?, request, current.as_deref());
+            return planned;
         }
         let names: Vec<&str> = self
             .config

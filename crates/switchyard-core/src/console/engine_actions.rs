@@ -4,12 +4,14 @@
 //! the URL the engine's `actions.base_url` builds from its instance label, with the
 //! profile named there, through the same plan, execution, verification and audit as a
 //! configured service. Without `actions` the engine's services are read-only, and say
-//! so. A breaker not closed on several instances is refused for now: one request per
-//! instance, each audited and verified, comes with the instances work.
+//! so. A breaker open on several instances gets one request per instance, each
+//! audited and verified, as for a service the console polls at several instances.
 
-use crate::actions::{ActionRequest, Refusal, RefusalCode};
+use super::instance_actions::{plan_targets, Target};
+use crate::actions::batch::batch;
+use crate::actions::{ActionPlan, ActionRequest, Refusal, RefusalCode};
 use crate::config::{Config, ServiceConfig};
-use crate::model::{BreakerState, ServiceState};
+use crate::model::ServiceState;
 
 fn refuse(code: RefusalCode, message: String) -> Refusal {
     Refusal {
@@ -19,13 +21,14 @@ fn refuse(code: RefusalCode, message: String) -> Refusal {
     }
 }
 
-/// The configuration an action on `state` (reported by an engine) is sent with, or why
-/// it cannot be sent; `None` when no engine reports the service.
-pub(super) fn instance_service(
+/// The plan for an action on `state` (reported by an engine), or why it cannot be sent;
+/// `None` when no engine reports the service. One instance concerned gets the plain
+/// plan (its request naming the instance); several get a batch, one request each.
+pub(super) fn plan(
     config: &Config,
     state: &ServiceState,
     request: &ActionRequest,
-) -> Option<Result<ServiceConfig, Refusal>> {
+) -> Option<Result<ActionPlan, Refusal>> {
     let view = state.engine.as_ref()?;
     let engine = config.engines.iter().find(|e| e.name == view.engine)?;
     let Some(actions) = &engine.actions else {
@@ -37,53 +40,37 @@ pub(super) fn instance_service(
             ),
         )));
     };
-    // Where the breaker is not closed; for a cache action, or a breaker closed
-    // everywhere, any instance (the plan's own checks decide what is pointless).
-    let not_closed: Vec<&str> = match request.target.as_deref() {
-        Some(breaker) => view
-            .instances
-            .iter()
-            .filter(|i| {
-                i.breakers
-                    .iter()
-                    .any(|(name, s)| name == breaker && *s != BreakerState::Closed)
-            })
-            .map(|i| i.name.as_str())
-            .collect(),
-        None => Vec::new(),
-    };
-    let instance = match (not_closed.as_slice(), view.instances.as_slice()) {
-        ([one], _) => (*one).to_string(),
-        ([], [only]) => only.name.clone(),
-        ([], []) => {
-            return Some(Err(refuse(
-                RefusalCode::UnknownService,
-                format!("engine {} names no instance of {}", engine.name, state.name),
-            )))
-        }
-        ([], many) if request.target.is_some() => many[0].name.clone(),
-        (several, all) => {
-            let names = if several.is_empty() {
-                all.iter().map(|i| i.name.as_str()).collect::<Vec<_>>()
-            } else {
-                several.to_vec()
-            };
-            return Some(Err(refuse(
-                RefusalCode::TargetNotAccepted,
-                format!(
-                    "{} has {} instances this would concern ({}); send it to one instance at a time",
-                    state.name,
-                    names.len(),
-                    names.join(", ")
-                ),
-            )));
-        }
-    };
-    let mut service = ServiceConfig::new(
+    let targets: Vec<Target> = view
+        .instances
+        .iter()
+        .map(|instance| {
+            let mut service = ServiceConfig::new(
+                &state.name,
+                &actions.base_url_for(&instance.name),
+                Some(actions.profile),
+            );
+            service.allow_actions = true;
+            Target {
+                id: &instance.name,
+                service,
+                breakers: Some(instance.breakers.as_slice()),
+            }
+        })
+        .collect();
+    let total = targets.len();
+    let found_at = format!("engine {}", engine.name);
+    let planned = plan_targets(
         &state.name,
-        &actions.base_url_for(&instance),
-        Some(actions.profile),
+        &found_at,
+        actions.profile.name(),
+        request,
+        targets,
     );
-    service.allow_actions = true;
-    Some(Ok(service))
+    Some(planned.map(|mut plans| {
+        if plans.len() == 1 {
+            plans.remove(0)
+        } else {
+            batch(plans, total)
+        }
+    }))
 }

@@ -3,74 +3,110 @@
 //! the breaker is not yet in the state asked for (with override, to every instance); a
 //! cache action to every instance; `instance` in the request picks one. Each instance's
 //! plan is the ordinary one, made against what that instance last showed, sent to its
-//! own URL; [`crate::actions::batch`] gathers them.
+//! own URL; [`crate::actions::batch`] gathers them. A team engine's service with
+//! `actions` is planned the same way over the instances the engine names
+//! (`engine_actions.rs`).
 
 use crate::actions::batch::batch;
 use crate::actions::{self, ActionPlan, ActionRequest, Refusal, RefusalCode};
 use crate::config::ServiceConfig;
-use crate::model::{Breaker, Observation, Reachability, Replica, ServiceState};
+use crate::model::{Breaker, Observation, Reachability, ServiceState};
 
-/// The batch plan for `request` on `service`, from its live `state`.
+/// An instance an action may go to: where, and what it last showed.
+pub(super) struct Target<'a> {
+    pub id: &'a str,
+    /// The configuration its request is sent with (its URL, the profile).
+    pub service: ServiceConfig,
+    /// Its breakers as last seen; `None` when it has not answered.
+    pub breakers: Option<&'a [(String, crate::model::BreakerState)]>,
+}
+
+/// The batch plan for `request` on `service` (a service of several instances the
+/// console polls), from its live `state`.
 pub(super) fn plan(
     service: &ServiceConfig,
     request: &ActionRequest,
     state: Option<&ServiceState>,
 ) -> Result<ActionPlan, Refusal> {
-    let present: Vec<&Replica> = state
+    let present: Vec<Target> = state
         .and_then(|s| s.replicas.as_ref())
         .map(|r| {
             r.instances
                 .iter()
                 .filter(|i| i.gone_since.is_none())
+                .map(|replica| Target {
+                    id: &replica.id,
+                    service: service.at_instance(&replica.base_url),
+                    breakers: replica
+                        .reachability
+                        .as_ref()
+                        .filter(|r| matches!(r, Reachability::Reachable { .. }))
+                        .map(|_| replica.breakers.as_slice()),
+                })
                 .collect()
         })
         .unwrap_or_default();
+    let profile = state.map_or("unknown", |s| s.profile.as_str());
+    plan_targets(&service.name, &service.base_url, profile, request, present)
+        .map(|plans| batch(plans, present_count(state)))
+}
+
+fn present_count(state: Option<&ServiceState>) -> usize {
+    state.and_then(|s| s.replicas.as_ref()).map_or(0, |r| {
+        r.instances
+            .iter()
+            .filter(|i| i.gone_since.is_none())
+            .count()
+    })
+}
+
+/// One plan per instance `request` concerns among `present` (every instance the
+/// service has now): the one named, or each concerned. Each plan's request names its
+/// instance, and so do its audit row and verification.
+pub(super) fn plan_targets(
+    service: &str,
+    found_at: &str,
+    profile: &str,
+    request: &ActionRequest,
+    present: Vec<Target>,
+) -> Result<Vec<ActionPlan>, Refusal> {
     if present.is_empty() {
         return Err(refuse(
             RefusalCode::UnknownInstance,
-            format!(
-                "{} has no instances yet ({}): nothing to send it to",
-                service.name, service.base_url
-            ),
+            format!("{service} has no instances yet ({found_at}): nothing to send it to"),
         ));
     }
-    let chosen: Vec<&Replica> = match request.instance.as_deref() {
+    let chosen: Vec<&Target> = match request.instance.as_deref() {
         Some(id) => {
-            let Some(one) = present.iter().find(|i| i.id == id) else {
-                let ids: Vec<&str> = present.iter().map(|i| i.id.as_str()).collect();
+            let Some(one) = present.iter().find(|t| t.id == id) else {
+                let ids: Vec<&str> = present.iter().map(|t| t.id).collect();
                 return Err(refuse(
                     RefusalCode::UnknownInstance,
                     format!(
-                        "{} has no instance `{id}` (it has: {})",
-                        service.name,
+                        "{service} has no instance `{id}` (it has: {})",
                         ids.join(", ")
                     ),
                 ));
             };
-            vec![*one]
+            vec![one]
         }
-        None => present.clone(),
+        None => present.iter().collect(),
     };
     let mut plans = Vec::new();
     let mut already = Vec::new();
-    for replica in &chosen {
+    for target in &chosen {
         let mut one = request.clone();
-        one.instance = Some(replica.id.clone());
-        let profile = state.map_or("unknown", |s| s.profile.as_str());
-        let shown = observed(service, profile, replica);
-        match actions::plan_observed(
-            &service.at_instance(&replica.base_url),
-            &one,
-            shown.as_ref(),
-        ) {
+        one.instance = Some(target.id.to_string());
+        let shown = target.breakers.map(|b| observed(service, profile, b));
+        match actions::plan_observed(&target.service, &one, shown.as_ref()) {
             Ok(plan) => plans.push(plan),
             // Already as asked on this instance: it is simply not among those concerned.
             Err(refusal) if refusal.code == RefusalCode::AlreadyInState && chosen.len() > 1 => {
-                already.push(replica.id.as_str());
+                already.push(target.id);
             }
             Err(mut refusal) => {
                 if chosen.len() > 1 {
-                    refusal.message = format!("{}: {}", replica.id, refusal.message);
+                    refusal.message = format!("{}: {}", target.id, refusal.message);
                 }
                 return Err(refusal);
             }
@@ -88,24 +124,22 @@ pub(super) fn plan(
             overridable: true,
         });
     }
-    Ok(batch(plans, present.len()))
+    Ok(plans)
 }
 
-/// What the planner needs of an instance's last poll: its profile and breakers. `None`
-/// until it answered once.
-fn observed(service: &ServiceConfig, profile: &str, replica: &Replica) -> Option<Observation> {
-    let reachability = replica.reachability.clone()?;
-    if !matches!(reachability, Reachability::Reachable { .. }) {
-        return None;
-    }
-    Some(Observation {
-        service: service.name.clone(),
+/// What the planner needs of an instance's last answer: its profile and breakers.
+fn observed(
+    service: &str,
+    profile: &str,
+    breakers: &[(String, crate::model::BreakerState)],
+) -> Observation {
+    Observation {
+        service: service.to_string(),
         profile: profile.to_string(),
-        observed_at: replica.observed_at?,
-        reachability,
+        observed_at: chrono::Utc::now(),
+        reachability: Reachability::Reachable { latency_ms: 0.0 },
         health: None,
-        breakers: replica
-            .breakers
+        breakers: breakers
             .iter()
             .map(|(name, state)| Breaker {
                 name: name.clone(),
@@ -126,7 +160,7 @@ fn observed(service: &ServiceConfig, profile: &str, replica: &Replica) -> Option
         service_alerts: Vec::new(),
         thresholds: Vec::new(),
         problems: Vec::new(),
-    })
+    }
 }
 
 fn refuse(code: RefusalCode, message: String) -> Refusal {

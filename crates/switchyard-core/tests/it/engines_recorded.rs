@@ -449,20 +449,17 @@ async fn a_chart_reaching_past_the_local_history_reads_the_engine() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn an_action_goes_to_the_instance_the_engine_names_through_plan_and_audit() {
-    let fleet = Fleet::start(FleetSpec {
-        services: vec![ServiceSpec::quiet(Profile::BreakerRegistry, "orders-7")],
-    })
-    .await
-    .unwrap();
-    let instance = fleet.services()[0]
-        .base_url
-        .trim_start_matches("http://")
-        .to_string();
-    // The engine says the instance is down with exchange_api open.
+/// A console reading `orders` from a recorded engine that names these fleet services as
+/// its instances (each down with exchange_api open), with `actions` to reach them.
+async fn acting_console(fleet: &Fleet) -> (Console, tempfile::TempDir) {
+    let instances: Vec<String> = fleet
+        .services()
+        .iter()
+        .map(|s| s.base_url.trim_start_matches("http://").to_string())
+        .collect();
+    let named: Vec<(&str, f64)> = instances.iter().map(|i| (i.as_str(), 0.0)).collect();
     let recorded = Recorded {
-        services: fleet_of(&[("orders", &[(instance.as_str(), 0.0)])]),
+        services: fleet_of(&[("orders", &named)]),
         ..Recorded::default()
     };
     let url = serve(recorded, "").await;
@@ -490,14 +487,45 @@ async fn an_action_goes_to_the_instance_the_engine_names_through_plan_and_audit(
         .first_read("orders", Duration::from_secs(10))
         .await
         .expect("the engine reports orders");
-    let request = ActionRequest {
+    (console, folder)
+}
+
+fn reset_orders() -> ActionRequest {
+    ActionRequest {
         service: "orders".into(),
         kind: ActionKind::ResetBreaker,
         target: Some("exchange_api".into()),
         reason: "exchange back (INC-1)".into(),
         override_checks: false,
         instance: None,
-    };
+    }
+}
+
+/// What a fleet service received as actions, as text.
+async fn received_by(base_url: &str) -> String {
+    let state: Value = reqwest::get(format!("{base_url}/_fleet/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state["actions"].to_string()
+}
+
+#[tokio::test]
+async fn an_action_goes_to_the_instance_the_engine_names_through_plan_and_audit() {
+    let fleet = Fleet::start(FleetSpec {
+        services: vec![ServiceSpec::quiet(Profile::BreakerRegistry, "orders-7")],
+    })
+    .await
+    .unwrap();
+    let instance = fleet.services()[0]
+        .base_url
+        .trim_start_matches("http://")
+        .to_string();
+    // The engine says the instance is down with exchange_api open.
+    let (console, _folder) = acting_console(&fleet).await;
+    let request = reset_orders();
     let plan = console
         .plan_action(&request)
         .expect("planned for the instance");
@@ -515,18 +543,51 @@ async fn an_action_goes_to_the_instance_the_engine_names_through_plan_and_audit(
         .expect("sent");
     assert_eq!(outcome.http_status, Some(200), "{}", outcome.message);
     assert!(outcome.audit_id.is_some(), "audited");
-    let state: Value = reqwest::get(format!("http://{instance}/_fleet/state"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let received = state["actions"].to_string();
+    let received = received_by(&format!("http://{instance}")).await;
     assert!(received.contains("exchange_api/reset"), "{received}");
     assert!(
         received.contains("INC-1"),
         "the reason went along: {received}"
     );
+    console.shutdown().await;
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_breaker_open_on_several_of_an_engines_instances_gets_a_request_each() {
+    let fleet = Fleet::start(FleetSpec {
+        services: ["orders-1", "orders-2"]
+            .iter()
+            .map(|n| ServiceSpec::quiet(Profile::BreakerRegistry, *n))
+            .collect(),
+    })
+    .await
+    .unwrap();
+    let (console, _folder) = acting_console(&fleet).await;
+    let plan = console.plan_action(&reset_orders()).expect("a batch");
+    assert_eq!(plan.place, "2 of 2 instances");
+    assert_eq!(plan.instances.len(), 2);
+    let outcome = console
+        .run_plan(
+            &plan,
+            VerifyOptions {
+                deadline: Duration::from_millis(500),
+                every: Duration::from_millis(100),
+            },
+        )
+        .await
+        .expect("sent");
+    assert_eq!(outcome.instances.len(), 2, "{}", outcome.message);
+    for (one, service) in outcome.instances.iter().zip(fleet.services()) {
+        assert_eq!(one.http_status, Some(200), "{}", one.message);
+        assert!(one.audit_id.is_some(), "each audited");
+        let received = received_by(&service.base_url).await;
+        assert_eq!(
+            received.matches("exchange_api/reset").count(),
+            1,
+            "{received}"
+        );
+    }
     console.shutdown().await;
     fleet.shutdown().await;
 }

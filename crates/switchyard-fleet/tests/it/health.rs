@@ -110,7 +110,12 @@ async fn demo_fleet_has_four_healthy_services_and_one_of_each_other_profile() {
         .expect("ledger-api in the configuration");
     assert_eq!(ledger["instances"].as_array().map(Vec::len), Some(3));
     for (replica, expected) in [("ledger-api#1", "OPEN"), ("ledger-api#2", "CLOSED")] {
-        let url = &fleet.services().iter().find(|s| s.name == replica).unwrap().base_url;
+        let url = &fleet
+            .services()
+            .iter()
+            .find(|s| s.name == replica)
+            .unwrap()
+            .base_url;
         let stats: Value = reqwest::get(format!("{url}/api/circuit-breakers/stats"))
             .await
             .unwrap()
