@@ -250,6 +250,7 @@ export function estimateTileHeight(state: ServiceState, hasSparkline: boolean): 
   const latest = state.latest;
   let height = 24 + 28 + 22; // padding and borders, header, meta line
   if (latest && latest.reachability.kind !== "reachable") height += 20 + (good ? 20 : 0);
+  else if (state.replicas?.summary || state.replicas?.discovery_error || state.engine?.summary) height += 20;
   if ((good?.breakers?.length ?? 0) > 0 || (good?.samples?.length ?? 0) > 0) height += 22;
   if ((good?.actions ?? []).some((k) => k === "clear_cache" || k === "invalidate_cache_pattern")) height += 28;
   if (hasSparkline) height += 32;
