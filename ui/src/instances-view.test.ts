@@ -1,3 +1,6 @@
+// The rules by which a service of several instances reads: counted, combined breakers
+// spread over their instances, instance rows (gone never down), held order, and the
+// action dialog's per-instance plan and outcomes. Pure functions, fixtures as the core sends them.
 import { describe, expect, it } from "vitest";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
 import type { ActionPlan } from "./bindings/ActionPlan";
