@@ -256,7 +256,8 @@ export function estimateTileHeight(state: ServiceState, hasSparkline: boolean): 
   if (hasSparkline) height += 32;
   const health = latest?.health ?? good?.health;
   height += chipRows(health?.dependencies?.length ?? 0);
-  height += chipRows(good?.breakers?.length ?? 0);
+  // A combined breaker's chip also says how it stands across the instances: about two chips wide.
+  height += chipRows((good?.breakers?.length ?? 0) * (state.replicas || (state.engine?.instances.length ?? 0) > 1 ? 2 : 1));
   height += chipRows(state.streams?.length ?? 0);
   height += (latest?.problems?.length ?? 0) * 18;
   return Math.min(TILE_MAX, Math.max(TILE_MIN, height));
