@@ -27,14 +27,22 @@ export interface InstanceLike {
   goneSince?: string;
 }
 
+/** Each state's instances, read once: a state is never changed in place (a batch
+ * replaces it), and a tile, its breakers and the board ask for them every second. */
+const read = new WeakMap<ServiceState, readonly InstanceLike[]>();
+
 /** A service's instances in natural order of their names: its replicas, else the
  * instances its team's engine reports; none for a service of one address. */
-export function serviceInstances(state: ServiceState): InstanceLike[] {
+export function serviceInstances(state: ServiceState): readonly InstanceLike[] {
+  const known = read.get(state);
+  if (known) return known;
   const replicas = state.replicas?.instances.map(
     (r): InstanceLike => ({ id: r.id, health: r.health, reachability: r.reachability, breakers: r.breakers ?? [], samples: r.samples ?? [], goneSince: r.gone_since }),
   );
   const listed = replicas ?? (state.engine?.instances ?? []).map((i): InstanceLike => ({ id: i.name, health: i.health, breakers: i.breakers ?? [], samples: [] }));
-  return listed.sort((a, b) => naturalCompare(a.id, b.id));
+  const sorted = listed.sort((a, b) => naturalCompare(a.id, b.id));
+  read.set(state, sorted);
+  return sorted;
 }
 
 /** Whether the service is made of instances worth counting: polled at several (however
