@@ -387,6 +387,7 @@ describe("the action dialog on a service of several instances", () => {
     answers.set("plan_action", ({ request }) => Promise.resolve(batchPlan(request)));
     await show(checkout(["closed", "open", "half_open"]));
     expect(text("p.meta strong")).toBe("open on 1 of 3");
+    expect(text("[data-testid=action-plan]")).toBe(`POST ${path} — resets db`);
     expect(text("[data-testid=action-instances] p")).toBe("Sends 1 request to each of 2 of 3 instances:");
     expect(listed()).toEqual(["127.0.0.1:4002 open", "127.0.0.1:4003 half_open"]);
     expect(el("[data-plan-instance='127.0.0.1:4002'] .badge")?.className).toBe("badge bad");

@@ -126,7 +126,12 @@ export function ActionDialog({
             {b.failure_count !== undefined && ` · ${b.failure_count} failures`}
           </p>
         )}
-        {plan && <p data-testid="action-plan">{plan.description}</p>}
+        {plan && (
+          <p data-testid="action-plan">
+            {/* A plan of several instances names them below, each with its state. */}
+            {planned ? `${plan.method} ${plan.path} — ${plan.effect}` : plan.description}
+          </p>
+        )}
         {planned && (
           <div data-testid="action-instances">
             <p>{planned.intro}</p>

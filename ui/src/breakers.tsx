@@ -73,9 +73,8 @@ function BoardLineView({
           </span>
         )}
         {spread && (
-          <div class="meta" data-testid="board-spread" title={spread.text}>
+          <div class="meta" data-testid="board-aggregate">
             {spread.aggregate}
-            {spread.counts.length > 1 && ` · ${spread.text}`}
           </div>
         )}
       </span>
@@ -84,8 +83,9 @@ function BoardLineView({
       <span class="num">{breaker.call_count ?? "—"}</span>
       <span class="num">{breaker.backoff_seconds !== undefined ? `${breaker.backoff_seconds} s` : "—"}</span>
       <span class="num">{breaker.health_score ?? "—"}</span>
-      <span class="meta" title={breaker.since ?? ""}>
-        {[spread ? undefined : breaker.reason, since(breaker.since, now)].filter(Boolean).join(" · ")}
+      <span class="meta" title={breaker.since ?? ""} data-testid={spread ? "board-spread" : undefined}>
+        {/* A combined breaker: how it stands on each instance, in place of the core's reason. */}
+        {[spread ? spread.text : breaker.reason, since(breaker.since, now)].filter(Boolean).join(" · ")}
       </span>
     </div>
   );
@@ -180,7 +180,7 @@ export function BreakerBoard({
         </span>
         <span class="num">Backoff</span>
         <span class="num">Health</span>
-        <span>Since</span>
+        <span title="since when, as the service said; for a service of several instances, how the breaker stands on each">Since / instances</span>
       </div>
       <VirtualList
         items={rows}

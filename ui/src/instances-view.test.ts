@@ -148,8 +148,8 @@ describe("the Instances section", () => {
       [replica("a:1"), replica("b:1", { health: "down" }), replica("c:1", { health: "degraded" }), replica("d:1", { health: "down", gone_since: "2026-11-23T09:58:00Z" })],
       { discovery: "dns checkout.internal:8080" },
     );
-    expect(instancesHeader(state)).toEqual({ count: 3, worst: "down", tone: "bad", text: "3 · worst down (1) · 1 gone · dns checkout.internal:8080" });
-    expect(instancesHeader(replicated([replica("a:1")]))).toMatchObject({ tone: "ok", text: "1 · all ok · 3 instances listed" });
+    expect(instancesHeader(state)).toEqual({ count: 3, worst: "down", tone: "bad", text: "3 instances · worst: 1 down · 1 gone · dns checkout.internal:8080" });
+    expect(instancesHeader(replicated([replica("a:1", { breakers: [["db", "open"]] })]))).toMatchObject({ tone: "ok", text: "1 instance · all ok · 1 with a breaker open · 3 instances listed" });
     expect(instancesHeader(replicated([]))).toMatchObject({ count: 0, tone: "bad", text: "none · 3 instances listed" });
   });
 

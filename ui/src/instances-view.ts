@@ -71,11 +71,13 @@ export function instancesHeader(state: ServiceState): { count: number; worst?: H
   const present = all.filter((i) => i.goneSince === undefined);
   const gone = all.length - present.length;
   const worst = present.map((i) => i.health).sort((a, b) => HEALTH_RANK[a] - HEALTH_RANK[b])[0];
-  const parts = [present.length === 0 ? "none" : `${present.length}`];
+  const parts = [present.length === 0 ? "none" : `${present.length} instance${present.length === 1 ? "" : "s"}`];
   if (worst !== undefined) {
     const count = present.filter((i) => i.health === worst).length;
-    parts.push(worst === "ok" ? "all ok" : `worst ${worst} (${count})`);
+    parts.push(worst === "ok" ? "all ok" : `worst: ${count} ${worst}`);
   }
+  const open = present.filter((i) => i.breakers.some(([, s]) => s === "open" || s === "forced_open")).length;
+  if (open > 0) parts.push(`${open} with a breaker open`);
   if (gone > 0) parts.push(`${gone} gone`);
   if (state.replicas?.discovery) parts.push(state.replicas.discovery);
   // No instance at all is a problem, not a quiet section.

@@ -129,7 +129,8 @@ describe("a service of several instances in the overview", () => {
       ["plain", "ok"],
     ]);
     expect(rows[0]?.className).toContain("bad");
-    expect(rows[0]?.querySelector("[data-testid=instance-count]")?.textContent).toBe(" · no instances");
+    // The badge says it; no count beside the name.
+    expect(rows[0]?.querySelector("[data-testid=instance-count]")).toBeNull();
     expect(rows[0]?.querySelector(".list-problem")?.textContent).toBe("no instances: dns empty.internal:80 found none");
     expect(rows[1]?.querySelector("[data-testid=instance-count]")?.textContent).toBe(" · 3 instances");
     expect(rows[1]?.querySelector(".list-problem")?.textContent).toBe("1 of 3 instances down");
@@ -144,8 +145,10 @@ describe("combined breakers on the board", () => {
     // Two of its three instances are closed: the combined breaker is open, worst first.
     expect(rows()).toEqual(["checkout/db", "zzz/db", "aaa/db"]);
     const line = el("[data-board-breaker='checkout/db']");
-    expect(line?.querySelector("[data-testid=board-spread]")?.textContent).toBe("open on 1 of 3 · open 1 · closed 2");
+    expect(line?.querySelector("[data-testid=board-aggregate]")?.textContent).toBe("open on 1 of 3");
+    expect(line?.querySelector("[data-testid=board-spread]")?.textContent).toBe("open 1 · closed 2");
     expect(line?.textContent).not.toContain("instances"); // the core's reason is not said twice
+    expect(el("[data-board-breaker='aaa/db'] [data-testid=board-aggregate]")).toBeNull();
     expect(el("[data-board-breaker='aaa/db'] [data-testid=board-spread]")).toBeNull();
     act(() => (el("[data-board-filter=open]") as HTMLButtonElement).click());
     expect(rows()).toEqual(["checkout/db"]);
@@ -170,7 +173,7 @@ describe("the instances in a service's detail", () => {
     expect(el("[data-testid=detail] [data-testid=instance-count]")?.textContent).toBe(" · 3 instances");
     expect(el("[data-testid=detail] li[data-breaker=db]")?.dataset.aggregate).toBe("open on 1 of 3");
     expect(el("[data-testid=instances]")?.dataset.open).toBe("false");
-    expect(text("[data-testid=instances-summary]")).toBe("3 · worst down (1) · 3 instances listed");
+    expect(text("[data-testid=instances-summary]")).toBe("3 instances · worst: 1 down · 1 with a breaker open · 3 instances listed");
     expect(el("[data-testid=instances-toggle]")?.className).toContain("bad");
     expect(instanceRows()).toEqual([]);
     // A service of one address has no such section.
@@ -205,7 +208,7 @@ describe("the instances in a service's detail", () => {
       Array.from({ length: 500 }, (_, i) => replica(`10.0.${Math.floor(i / 250)}.${i % 250}:8080`, { health: i === 321 ? "down" : "ok" })),
     );
     act(() => render(<Section state={many} />, host));
-    expect(text("[data-testid=instances-summary]")).toBe("500 · worst down (1) · 500 instances listed");
+    expect(text("[data-testid=instances-summary]")).toBe("500 instances · worst: 1 down · 500 instances listed");
     act(() => el("[data-testid=instances-toggle]")?.click());
     expect(el("[data-testid=instances-window]")?.dataset.items).toBe("500");
     const shown = instanceRows();

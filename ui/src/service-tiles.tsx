@@ -10,7 +10,7 @@ import type { EndpointProblem } from "./bindings/EndpointProblem";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
 import { breakerSpread, instanceCountLabel } from "./instances-view";
-import { breakerCounts, breakerTone, offersReset, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
+import { breakerCounts, breakerTone, hasNoInstances, offersReset, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
 
 function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) {
   return (
@@ -105,7 +105,8 @@ function ServiceTileView({
   const shownHealth = state.latest?.health ?? state.last_good?.health;
   const latency = state.latest?.reachability.kind === "reachable" ? state.latest.reachability.latency_ms : undefined;
   const cacheActions = (state.last_good?.actions ?? []).filter((k) => k === "clear_cache" || k === "invalidate_cache_pattern");
-  const instances = instanceCountLabel(state);
+  // The badge already says "no instances".
+  const instances = hasNoInstances(state) ? undefined : instanceCountLabel(state);
   return (
     <article
       class={`tile ${view.tone} ${stale ? "stale" : ""}`}
@@ -133,7 +134,7 @@ function ServiceTileView({
           </span>
         )}
         {instances && (
-          <span class="tag" data-testid="instance-count" title={state.replicas?.discovery ?? ""}>
+          <span class="tag instance-count" data-testid="instance-count" title={state.replicas?.discovery ?? ""}>
             {instances}
           </span>
         )}
