@@ -11,6 +11,7 @@ import { ActionDialog, type ResetTarget } from "./action-dialog";
 import type { ActionOutcome } from "./bindings/ActionOutcome";
 import type { ActionPlan } from "./bindings/ActionPlan";
 import type { ActionRequest } from "./bindings/ActionRequest";
+import type { ServiceState } from "./bindings/ServiceState";
 
 /** Every command the dialog sent, in order, with its arguments. */
 const sent: { cmd: string; args: unknown }[] = [];
@@ -354,5 +355,80 @@ describe("the action dialog", () => {
     } finally {
       window.removeEventListener("keydown", shortcuts);
     }
+  });
+});
+
+describe("the action dialog on a service of several instances", () => {
+  const replica = (id: string, state: "open" | "closed" | "half_open") => ({ id, base_url: `http://${id}`, health: "ok" as const, breakers: [["db", state]] as [string, "open" | "closed" | "half_open"][] });
+  /** The service as the window shows it: db open on two of its three replicas. */
+  const checkout = (states: ["open" | "closed" | "half_open", "open" | "closed" | "half_open", "open" | "closed" | "half_open"]): ServiceState => ({
+    name: "checkout",
+    profile: "breaker-registry",
+    base_url: "http://checkout.internal:8080",
+    tags: [],
+    poll_interval_ms: 1000,
+    consecutive_failures: 0,
+    replicas: { discovery: "3 instances listed", instances: [replica("127.0.0.1:4001", states[0]), replica("127.0.0.1:4002", states[1]), replica("127.0.0.1:4003", states[2])] },
+  });
+  const target: ResetTarget = { service: "checkout", breaker: { name: "db", state: "open", reason: "open on 2 of 3 instances" } };
+  const path = "/api/circuit-breakers/db/reset";
+  /** The batch plan the core makes: one plan per open instance, sending nothing itself. */
+  function batchPlan(request: ActionRequest): ActionPlan {
+    const one = (instance: string) => ({ ...planFor({ ...request, instance }, path, "resets db"), place: instance });
+    return { ...planFor(request, path, "resets db"), place: "2 of 3 instances", description: `POST ${path} to 2 of 3 instances: 127.0.0.1:4002, 127.0.0.1:4003`, instances: [one("127.0.0.1:4002"), one("127.0.0.1:4003")] };
+  }
+  const show = async (state: ServiceState) => {
+    act(() => render(<ActionDialog target={target} state={state} now={NOW} onClose={() => (closed += 1)} />, host));
+    await settle();
+  };
+  const listed = () => Array.from(host.querySelectorAll("[data-plan-instance]")).map((li) => `${(li as HTMLElement).dataset.planInstance} ${(li as HTMLElement).dataset.state ?? "?"}`);
+
+  it("lists the instances it sends to before sending, each with its breaker's state now", async () => {
+    answers.set("plan_action", ({ request }) => Promise.resolve(batchPlan(request)));
+    await show(checkout(["closed", "open", "half_open"]));
+    expect(text("p.meta strong")).toBe("open on 1 of 3");
+    expect(text("[data-testid=action-plan]")).toBe(`POST ${path} — resets db`);
+    expect(text("[data-testid=action-instances] p")).toBe("Sends 1 request to each of 2 of 3 instances:");
+    expect(listed()).toEqual(["127.0.0.1:4002 open", "127.0.0.1:4003 half_open"]);
+    expect(el("[data-plan-instance='127.0.0.1:4002'] .badge")?.className).toBe("badge bad");
+    expect(runs()).toEqual([]);
+    // The states follow the service while the dialog is open.
+    await show(checkout(["closed", "closed", "half_open"]));
+    expect(listed()).toEqual(["127.0.0.1:4002 closed", "127.0.0.1:4003 half_open"]);
+  });
+
+  it("shows partial success in the warn tone, with each instance's own outcome under it", async () => {
+    answers.set("plan_action", ({ request }) => Promise.resolve(batchPlan(request)));
+    answers.set("run_action", ({ request }) => {
+      const at = (instance: string, extra: Partial<ActionOutcome>) => outcome({ ...request, instance }, { http_status: 200, ...extra });
+      return Promise.resolve(
+        outcome(request, {
+          status: "partial",
+          message: "1 of 2 closed; 127.0.0.1:4003 not verified: db is still open after 10s (expected closed)",
+          instances: [
+            at("127.0.0.1:4002", { verification: { kind: "verified", state: "closed", after_ms: 700 } }),
+            at("127.0.0.1:4003", { verification: { kind: "not_verified", state: "open", after_ms: 10000, message: "db is still open after 10s (expected closed)" } }),
+          ],
+        }),
+      );
+    });
+    await show(checkout(["closed", "open", "open"]));
+    typeInto(reasonBox(), "upstream recovered");
+    pressEnter(reasonBox());
+    await settle();
+    expect(runs()).toEqual([{ service: "checkout", kind: "reset_breaker", target: "db", reason: "upstream recovered", override_checks: false }]);
+    expect(text("[data-testid=action-outcome]")).toBe("partly done: 1 of 2 closed; 127.0.0.1:4003 not verified: db is still open after 10s (expected closed)");
+    expect(el("[data-testid=action-outcome]")?.className).toBe("outcome warn");
+    const lines = Array.from(host.querySelectorAll("[data-outcome-instance]")) as HTMLElement[];
+    expect(lines.map((l) => [l.dataset.outcomeInstance, l.className, l.textContent])).toEqual([
+      ["127.0.0.1:4002", "outcome ok", "127.0.0.1:4002 done · HTTP 200 · verified: closed after 0.7 s"],
+      ["127.0.0.1:4003", "outcome bad", "127.0.0.1:4003 done · HTTP 200 · not verified: db is still open after 10s (expected closed)"],
+    ]);
+  });
+
+  it("lists nothing more for a service of one address", async () => {
+    answerReset();
+    await open(registryReset);
+    expect(el("[data-testid=action-instances]")).toBeNull();
   });
 });

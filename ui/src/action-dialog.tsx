@@ -3,6 +3,8 @@
 // (required; an invalidation also needs its pattern). Enter confirms only with a reason; Esc
 // cancels; the button is disabled while the request is on its way, so a double click
 // sends one request. A refusal the console may override becomes an explicit second step.
+// On a service of several instances the dialog lists the instances the action goes to
+// (each with its breaker's state now) and, after the run, each one's own outcome.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { actionTarget, canConfirm, outcomeText } from "./actions-view";
 import { errorText, planAction, refusalOverridable, runAction } from "./backend";
@@ -10,6 +12,8 @@ import type { ActionOutcome } from "./bindings/ActionOutcome";
 import type { ActionKind } from "./bindings/ActionKind";
 import type { ActionPlan } from "./bindings/ActionPlan";
 import type { Breaker } from "./bindings/Breaker";
+import type { ServiceState } from "./bindings/ServiceState";
+import { breakerSpread, instanceOutcomes, plannedInstances } from "./instances-view";
 import { formatAge, formatRatio } from "./view";
 
 /** What the engineer asked to act on: a breaker (reset, force open, disable) or a cache. */
@@ -30,7 +34,18 @@ const VERB: Record<ActionKind, string> = {
 /** A reason the plan preview uses; never sent (the real one is required to confirm). */
 const PREVIEW_REASON = "preview";
 
-export function ActionDialog({ target, now, onClose }: { target: ResetTarget; now: number; onClose: () => void }) {
+export function ActionDialog({
+  target,
+  state,
+  now,
+  onClose,
+}: {
+  target: ResetTarget;
+  /** The service as the window sees it now: its instances' current states. */
+  state?: ServiceState;
+  now: number;
+  onClose: () => void;
+}) {
   const [reason, setReason] = useState("");
   const [pattern, setPattern] = useState("");
   const [plan, setPlan] = useState<ActionPlan | null>(null);
@@ -93,6 +108,9 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
   };
   const offerOverride = (refusal?.overridable ?? false) || (outcome?.override_available ?? false);
   const result = outcome ? outcomeText(outcome) : null;
+  const planned = plan ? plannedInstances(plan, state) : undefined;
+  const perInstance = outcome ? instanceOutcomes(outcome) : [];
+  const spread = target.breaker && state ? breakerSpread(state, target.breaker.name, target.breaker.state) : undefined;
   const b = target.breaker;
   return (
     <div class="overlay" data-testid="action-dialog">
@@ -102,13 +120,35 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
         </h2>
         {b && (
           <p class="meta">
-            now <strong>{b.state.replace("_", " ")}</strong>
+            now <strong>{spread?.aggregate ?? b.state.replace("_", " ")}</strong>
             {b.since && ` since ${formatAge(b.since, now).replace(" ago", "")}`}
             {b.failure_rate !== undefined && ` · failure rate ${formatRatio(b.failure_rate)}`}
             {b.failure_count !== undefined && ` · ${b.failure_count} failures`}
           </p>
         )}
-        {plan && <p data-testid="action-plan">{plan.description}</p>}
+        {plan && (
+          <p data-testid="action-plan">
+            {/* A plan of several instances names them below, each with its state. */}
+            {planned ? `${plan.method} ${plan.path} — ${plan.effect}` : plan.description}
+          </p>
+        )}
+        {planned && (
+          <div data-testid="action-instances">
+            <p>{planned.intro}</p>
+            <ul class="instance-plan">
+              {planned.rows.map((r) => (
+                <li key={r.id} data-plan-instance={r.id} data-state={r.state}>
+                  {r.id}
+                  {r.state && (
+                    <span class={`badge ${r.tone}`} data-testid="instance-state">
+                      {r.state.replace("_", " ")}
+                    </span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         {refusal && (
           <p class="problem" data-testid="action-refusal">
             {refusal.message}
@@ -161,6 +201,16 @@ export function ActionDialog({ target, now, onClose }: { target: ResetTarget; no
           <p class={`outcome ${result.tone}`} data-testid="action-outcome">
             {result.text}
           </p>
+        )}
+        {perInstance.length > 0 && (
+          <ul class="instance-outcomes" data-testid="instance-outcomes">
+            {perInstance.map((o) => (
+              <li key={o.id} class={`outcome ${o.tone}`} data-outcome-instance={o.id}>
+                <strong>{o.id}</strong> {o.status}
+                {o.http !== undefined && ` · HTTP ${o.http}`} · {o.text}
+              </li>
+            ))}
+          </ul>
         )}
         {outcome && (
           <div class="alert-actions">

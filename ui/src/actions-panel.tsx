@@ -1,9 +1,10 @@
 // The audit log: every action of the last day, who, why, what the service said, and
-// whether the console saw it take.
+// whether the console saw it take; on a service of several instances, which instance
+// each request went to (a column shown when a row has one).
 import { useEffect, useState } from "preact/hooks";
 import { errorText, onActionLogged, recentActions } from "./backend";
 import type { ActionRecord } from "./bindings/ActionRecord";
-import { auditCsv } from "./actions-view";
+import { auditCsv, hasInstances } from "./actions-view";
 import { formatAge } from "./view";
 
 export function ActionsPanel({ now, service }: { now: number; service?: string }) {
@@ -23,6 +24,7 @@ export function ActionsPanel({ now, service }: { now: number; service?: string }
   if (!rows) return <p class="empty">Reading the audit log…</p>;
   const shown = service ? rows.filter((r) => r.service === service) : rows;
   if (shown.length === 0) return <p class="empty">No actions in the last 24 hours.</p>;
+  const instances = hasInstances(shown);
   return (
     <div>
       <button onClick={() => setCsv(csv === null ? auditCsv(shown) : null)} data-testid="export-actions">
@@ -35,6 +37,7 @@ export function ActionsPanel({ now, service }: { now: number; service?: string }
           <th>When</th>
           <th>Who</th>
           <th>Action</th>
+          {instances && <th>Instance</th>}
           <th>Reason</th>
           <th>Answer</th>
           <th>Verified</th>
@@ -42,7 +45,7 @@ export function ActionsPanel({ now, service }: { now: number; service?: string }
       </thead>
       <tbody>
         {shown.map((r) => (
-          <tr key={r.id} data-action-row={`${r.service}/${r.target ?? ""}`}>
+          <tr key={r.id} data-action-row={`${r.service}/${r.target ?? ""}`} data-instance={r.instance}>
             <td class="meta" title={new Date(r.at_ms).toISOString()}>
               {formatAge(new Date(r.at_ms).toISOString(), now)}
             </td>
@@ -55,6 +58,7 @@ export function ActionsPanel({ now, service }: { now: number; service?: string }
                 {r.override_checks && " · override"}
               </div>
             </td>
+            {instances && <td data-testid="action-instance">{r.instance ?? "—"}</td>}
             <td>{r.reason}</td>
             <td class="meta">
               {r.http_status ?? "—"} {r.message}

@@ -49,4 +49,13 @@ describe("audit export", () => {
     ]);
     expect(csv.split("\n")[1]).toBe('2026-11-23T10:00:00.000Z,ana,orders,x,reset_breaker,"said ""now"", please",false,200,ok,12,');
   });
+
+  it("has an instance column, after the service, when a row went to one instance", () => {
+    const row = { id: 1, at_ms: Date.parse("2026-11-23T10:00:00Z"), operator: "ana", service: "checkout", target: "db", action: "reset_breaker", reason: "r", override_checks: false, http_status: 200, message: "ok", duration_ms: 12, verified_state: "closed" };
+    const csv = auditCsv([{ ...row, instance: "127.0.0.1:4002" }, row]).split("\n");
+    expect(csv[0]).toBe("time,operator,service,instance,target,action,reason,override,http_status,message,duration_ms,verified_state");
+    expect(csv[1]).toBe("2026-11-23T10:00:00.000Z,ana,checkout,127.0.0.1:4002,db,reset_breaker,r,false,200,ok,12,closed");
+    expect(csv[2]).toBe("2026-11-23T10:00:00.000Z,ana,checkout,,db,reset_breaker,r,false,200,ok,12,closed");
+    expect(auditCsv([row]).split("\n")[0]).not.toContain("instance");
+  });
 });

@@ -37,15 +37,23 @@ export function actionTarget(kind: ActionKind, breaker: string | undefined, patt
   return breaker;
 }
 
-/** The audit log as CSV (RFC 4180 quoting), for an incident ticket or a spreadsheet. */
+/** Whether any row went to one instance of a service of several: the log then has an
+ * instance column. */
+export function hasInstances(rows: ActionRecord[]): boolean {
+  return rows.some((r) => r.instance !== undefined && r.instance !== null);
+}
+
+/** The audit log as CSV (RFC 4180 quoting), for an incident ticket or a spreadsheet; with
+ * an instance column after the service when a row has one. */
 export function auditCsv(rows: ActionRecord[]): string {
   const quote = (value: unknown) => {
     const text = value === undefined || value === null ? "" : String(value);
     return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  const header = ["time", "operator", "service", "target", "action", "reason", "override", "http_status", "message", "duration_ms", "verified_state"];
+  const instances = hasInstances(rows);
+  const header = ["time", "operator", "service", ...(instances ? ["instance"] : []), "target", "action", "reason", "override", "http_status", "message", "duration_ms", "verified_state"];
   const lines = rows.map((r) =>
-    [new Date(r.at_ms).toISOString(), r.operator, r.service, r.target, r.action, r.reason, r.override_checks, r.http_status, r.message, r.duration_ms, r.verified_state]
+    [new Date(r.at_ms).toISOString(), r.operator, r.service, ...(instances ? [r.instance] : []), r.target, r.action, r.reason, r.override_checks, r.http_status, r.message, r.duration_ms, r.verified_state]
       .map(quote)
       .join(","),
   );

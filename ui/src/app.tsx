@@ -20,6 +20,7 @@ import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
 import { Detail, type RangeChoice } from "./detail";
 import { interpret, NO_KEYS, SHORTCUTS } from "./keys";
+import { keepUnderPointer, trackPointer } from "./pointer-anchor";
 import { type Layout, Overview } from "./overview";
 import { applyBatch, deriveOverview, mergeSnapshot, type Fleet, type GroupBy, groupingChoices, groupingLabel, LIST_SORTS, type ListSort, summarize } from "./overview-model";
 import { customRange, engineProblems, filterServices, RANGES } from "./view";
@@ -132,6 +133,10 @@ export function App() {
   const [theme, setTheme] = useState<Theme>("dark");
   const [preferencesRead, setPreferencesRead] = useState(false);
   const [help, setHelp] = useState(false);
+  // A service's Instances section: collapsed whenever another service is opened.
+  const [instancesOpen, setInstancesOpen] = useState(false);
+  useEffect(() => setInstancesOpen(false), [selected]);
+  useEffect(() => trackPointer(), []);
   const filterInput = useRef<HTMLInputElement>(null);
   const pendingRender = useRef<(string | undefined)[]>([]);
   // The observation each service was last measured with: a batch that carries a
@@ -279,6 +284,9 @@ export function App() {
           break;
         case "services":
           setServicesOpen(true);
+          break;
+        case "toggle-instances":
+          if (selected) keepUnderPointer(() => setInstancesOpen((o) => !o));
           break;
         case "toggle-theme":
           setTheme((t) => (t === "dark" ? "light" : "dark"));
@@ -437,7 +445,15 @@ export function App() {
       )}
       <main>
         {detail ? (
-          <Detail state={detail} range={range} theme={theme} now={now} />
+          <Detail
+            state={detail}
+            range={range}
+            theme={theme}
+            now={now}
+            instancesOpen={instancesOpen}
+            onToggleInstances={() => keepUnderPointer(() => setInstancesOpen((o) => !o))}
+            onReset={setResetTarget}
+          />
         ) : view === "actions" ? (
           <ActionsPanel now={now} />
         ) : view === "alerts" ? (
@@ -464,7 +480,7 @@ export function App() {
         )}
       </main>
       {servicesOpen && <ServicesDialog demo={session?.demo ?? false} configPath={session?.config_path} onClose={() => setServicesOpen(false)} />}
-      {resetTarget && <ActionDialog target={resetTarget} now={now} onClose={() => setResetTarget(null)} />}
+      {resetTarget && <ActionDialog target={resetTarget} state={fleet.get(resetTarget.service)} now={now} onClose={() => setResetTarget(null)} />}
       {help && (
         <div class="overlay" onClick={() => setHelp(false)} data-testid="help">
           <div class="help">

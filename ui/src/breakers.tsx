@@ -14,6 +14,7 @@ import type { Breaker } from "./bindings/Breaker";
 import { type GroupBy, groupingChoices, groupingLabel, groupOf, naturalCompare } from "./overview-model";
 import { BOARD_STATE_FILTERS, boardRows, type BoardRow, type BoardSort, type BoardStateFilter, breakerMatches, breakerTone, formatAge, formatRatio, offersReset } from "./view";
 import { VirtualList } from "./virtual-list";
+import { breakerSpread, type BreakerSpread } from "./instances-view";
 
 const ROW = 46;
 
@@ -40,7 +41,22 @@ function groupChoices(states: ServiceState[]): GroupChoice[] {
   return out;
 }
 
-function BoardLineView({ service, breaker, resettable, now, onReset }: { service: string; breaker: Breaker; resettable: boolean; now: number; onReset: (t: ResetTarget) => void }) {
+function BoardLineView({
+  service,
+  breaker,
+  spread,
+  resettable,
+  now,
+  onReset,
+}: {
+  service: string;
+  breaker: Breaker;
+  /** On a service of several instances: on how many it is in its state, and the others. */
+  spread?: BreakerSpread;
+  resettable: boolean;
+  now: number;
+  onReset: (t: ResetTarget) => void;
+}) {
   return (
     <div class="board-row" data-board-breaker={`${service}/${breaker.name}`} data-state={breaker.state}>
       <span>
@@ -56,14 +72,20 @@ function BoardLineView({ service, breaker, resettable, now, onReset }: { service
             read-only
           </span>
         )}
+        {spread && (
+          <div class="meta" data-testid="board-aggregate">
+            {spread.aggregate}
+          </div>
+        )}
       </span>
       <span class="num">{formatRatio(breaker.failure_rate) || "—"}</span>
       <span class="num">{breaker.failure_count ?? "—"}</span>
       <span class="num">{breaker.call_count ?? "—"}</span>
       <span class="num">{breaker.backoff_seconds !== undefined ? `${breaker.backoff_seconds} s` : "—"}</span>
       <span class="num">{breaker.health_score ?? "—"}</span>
-      <span class="meta" title={breaker.since ?? ""}>
-        {[breaker.reason, since(breaker.since, now)].filter(Boolean).join(" · ")}
+      <span class="meta" title={breaker.since ?? ""} data-testid={spread ? "board-spread" : undefined}>
+        {/* A combined breaker: how it stands on each instance, in place of the core's reason. */}
+        {[spread ? spread.text : breaker.reason, since(breaker.since, now)].filter(Boolean).join(" · ")}
       </span>
     </div>
   );
@@ -93,6 +115,17 @@ export function BreakerBoard({
   const [group, setGroup] = useState("");
   const groups = useMemo(() => groupChoices(states), [states]);
   const allRows = useMemo(() => boardRows(states, sort), [states, sort]);
+  // Each combined breaker's spread over its service's instances, once per fleet change.
+  const spreads = useMemo(() => {
+    const byName = new Map(states.map((s) => [s.name, s]));
+    const out = new Map<string, BreakerSpread>();
+    for (const r of allRows) {
+      const state = byName.get(r.service);
+      const spread = state && breakerSpread(state, r.breaker.name, r.breaker.state);
+      if (spread) out.set(rowKey(r), spread);
+    }
+    return out;
+  }, [states, allRows]);
   const rows = useMemo(() => {
     const choice = groups.find((g) => g.value === group);
     const members = choice ? new Set(states.filter((s) => groupOf(s, choice.by) === choice.name).map((s) => s.name)) : null;
@@ -147,14 +180,14 @@ export function BreakerBoard({
         </span>
         <span class="num">Backoff</span>
         <span class="num">Health</span>
-        <span>Since</span>
+        <span title="since when, as the service said; for a service of several instances, how the breaker stands on each">Since / instances</span>
       </div>
       <VirtualList
         items={rows}
         heightOf={rowHeight}
         keyOf={rowKey}
         testid="board-rows"
-        render={(r) => <BoardLine service={r.service} breaker={r.breaker} resettable={resettable.has(r.service)} now={now} onReset={onReset} />}
+        render={(r) => <BoardLine service={r.service} breaker={r.breaker} spread={spreads.get(rowKey(r))} resettable={resettable.has(r.service)} now={now} onReset={onReset} />}
       />
       {allRows.length === 0 && <p class="empty">No service reports breakers.</p>}
     </section>

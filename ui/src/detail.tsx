@@ -1,11 +1,16 @@
-// One service up close: its health and dependencies, and a chart per series over the
-// chosen range, with capacity, thresholds and events drawn in.
+// One service up close: its health and dependencies, its breakers (combined across its
+// instances, with the instances on demand), and a chart per series over the chosen range,
+// with capacity, thresholds and events drawn in.
+import type { ResetTarget } from "./action-dialog";
 import { ActionsPanel } from "./actions-panel";
 import { breakerTimeline, seriesChart } from "./backend";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { Theme } from "./bindings/Theme";
 import { browserOffsetMinutes, Chart } from "./chart";
-import { chartedSeries, formatAge, resolutionNote, statusView } from "./view";
+import { InstancesSection } from "./instances";
+import { instanceCountLabel, isMultiInstance } from "./instances-view";
+import { BreakerList } from "./service-tiles";
+import { chartedSeries, formatAge, offersReset, resolutionNote, statusView } from "./view";
 
 export interface RangeChoice {
   minutes: number;
@@ -13,8 +18,27 @@ export interface RangeChoice {
   untilMs?: number;
 }
 
-export function Detail({ state, range, theme, now }: { state: ServiceState; range: RangeChoice; theme: Theme; now: number }) {
+export function Detail({
+  state,
+  range,
+  theme,
+  now,
+  instancesOpen = false,
+  onToggleInstances = () => undefined,
+  onReset,
+}: {
+  state: ServiceState;
+  range: RangeChoice;
+  theme: Theme;
+  now: number;
+  /** Whether the Instances section is open (`i` toggles it from the window). */
+  instancesOpen?: boolean;
+  onToggleInstances?: () => void;
+  onReset?: (t: ResetTarget) => void;
+}) {
   const view = statusView(state);
+  const instances = instanceCountLabel(state);
+  const breakers = state.last_good?.breakers ?? [];
   const live = range.untilMs === undefined;
   const rangeRequest = { minutes: range.minutes, until_ms: range.untilMs };
   const canvas = (width: number, height: number) => ({ width, height, theme, utc_offset_minutes: browserOffsetMinutes() });
@@ -25,10 +49,13 @@ export function Detail({ state, range, theme, now }: { state: ServiceState; rang
         <h2>{state.name}</h2>
         <span class={`badge ${view.tone}`}>{view.word}</span>
         <span class="meta">
-          {state.profile} · {state.base_url} · updated {formatAge(state.latest?.observed_at, now)}
+          {state.profile} · {state.base_url}
+          {instances && <span data-testid="instance-count"> · {instances}</span>} · updated {formatAge(state.latest?.observed_at, now)}
         </span>
       </header>
       {view.message && <p class="problem">{view.message}</p>}
+      {breakers.length > 0 && isMultiInstance(state) && <BreakerList breakers={breakers} state={state} onReset={onReset && offersReset(state) ? onReset : undefined} />}
+      {isMultiInstance(state) && <InstancesSection state={state} now={now} open={instancesOpen} onToggle={onToggleInstances} />}
       {(state.last_good?.service_alerts?.length ?? 0) > 0 && (
         <section class="service-alerts" data-testid="service-alerts">
           <h3>The service's own alerts</h3>

@@ -38,3 +38,11 @@ describe("overview shortcuts", () => {
     expect(interpret("s", NO_KEYS, true)[0]).toBeNull();
   });
 });
+
+describe("detail shortcuts", () => {
+  it("i shows or hides a service's instances, and the help lists it", () => {
+    expect(interpret("i", NO_KEYS, false)[0]).toEqual({ kind: "toggle-instances" });
+    expect(interpret("i", NO_KEYS, true)[0]).toBeNull();
+    expect(SHORTCUTS.some(([key, what]) => key === "i" && what.includes("instances"))).toBe(true);
+  });
+});

@@ -13,7 +13,8 @@ export type Command =
   | { kind: "toggle-layout" }
   | { kind: "next-grouping" }
   | { kind: "next-sort" }
-  | { kind: "services" };
+  | { kind: "services" }
+  | { kind: "toggle-instances" };
 
 export interface KeyState {
   /** The previous key, when it starts a sequence. */
@@ -54,6 +55,8 @@ export function interpret(key: string, state: KeyState, typing: boolean): [Comma
       return [{ kind: "next-sort" }, NO_KEYS];
     case "w":
       return [{ kind: "services" }, NO_KEYS];
+    case "i":
+      return [{ kind: "toggle-instances" }, NO_KEYS];
   }
   if (/^[1-6]$/.test(key)) return [{ kind: "range", index: Number(key) - 1 }, NO_KEYS];
   return [null, NO_KEYS];
@@ -70,6 +73,7 @@ export const SHORTCUTS: [string, string][] = [
   ["v", "overview as tiles or as a compact list"],
   ["G", "group the overview by the next tag key, profile, or not at all"],
   ["s", "sort the compact list by state, name, latency or age"],
+  ["i", "a service's instances, in its detail: show or hide"],
   ["e", "export the incident snapshot"],
   ["w", "watch your own services: add, edit, remove"],
   ["t", "light or dark theme"],

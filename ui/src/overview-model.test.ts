@@ -167,4 +167,13 @@ describe("tile heights in the windowed overview", () => {
     expect(estimateTileHeight(plain, true)).toBeGreaterThanOrEqual(estimateTileHeight(plain, false));
     expect(estimateTileHeight(busy, true)).toBe(TILE_MAX);
   });
+
+  it("makes room for a replicated service's summary line and its wider breaker chips", () => {
+    const three = observation({ health: { status: "degraded" }, breakers: [0, 1, 2].map((i) => ({ name: `cb${i}`, state: "closed" as const })) });
+    const single = service("a", "ok", [], { last_good: three, latest: three });
+    const instances = [{ id: "a:1", base_url: "http://a:1", health: "down" as const }];
+    const replicated = { ...single, replicas: { discovery: "1 instance listed", instances, summary: "1 of 1 instances down" } };
+    // One row of chips, then two; and the summary's line.
+    expect(estimateTileHeight(replicated, false) - estimateTileHeight(single, false)).toBe(26 + 20);
+  });
 });

@@ -250,12 +250,14 @@ export function estimateTileHeight(state: ServiceState, hasSparkline: boolean): 
   const latest = state.latest;
   let height = 24 + 28 + 22; // padding and borders, header, meta line
   if (latest && latest.reachability.kind !== "reachable") height += 20 + (good ? 20 : 0);
+  else if (state.replicas?.summary || state.replicas?.discovery_error || state.engine?.summary) height += 20;
   if ((good?.breakers?.length ?? 0) > 0 || (good?.samples?.length ?? 0) > 0) height += 22;
   if ((good?.actions ?? []).some((k) => k === "clear_cache" || k === "invalidate_cache_pattern")) height += 28;
   if (hasSparkline) height += 32;
   const health = latest?.health ?? good?.health;
   height += chipRows(health?.dependencies?.length ?? 0);
-  height += chipRows(good?.breakers?.length ?? 0);
+  // A combined breaker's chip also says how it stands across the instances: about two chips wide.
+  height += chipRows((good?.breakers?.length ?? 0) * (state.replicas || (state.engine?.instances.length ?? 0) > 1 ? 2 : 1));
   height += chipRows(state.streams?.length ?? 0);
   height += (latest?.problems?.length ?? 0) * 18;
   return Math.min(TILE_MAX, Math.max(TILE_MIN, height));

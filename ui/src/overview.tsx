@@ -22,8 +22,9 @@ import {
   type Overview as OverviewData,
   sortForList,
 } from "./overview-model";
+import { instanceCountLabel } from "./instances-view";
 import { ServiceTile } from "./service-tiles";
-import { formatAge, formatLatency, isStale, statusView } from "./view";
+import { formatAge, formatLatency, hasNoInstances, isStale, statusView } from "./view";
 import { useSize, VirtualList } from "./virtual-list";
 
 export type Layout = "tiles" | "list";
@@ -65,10 +66,19 @@ function ListRowView({ state, now, onSelect }: { state: ServiceState; now: numbe
   const view = statusView(state);
   const open = openBreakerCount(state);
   const stale = isStale(state, now);
+  const instances = hasNoInstances(state) ? undefined : instanceCountLabel(state);
   return (
     <div class={`list-row ${view.tone}${stale ? " stale" : ""}`} data-list-service={state.name} data-status={view.word} data-observed-at={state.latest?.observed_at} onClick={() => onSelect(state.name)}>
       <span class={`badge ${view.tone}`}>{view.word}</span>
-      <span class="name">{state.name}</span>
+      <span class="name">
+        {state.name}
+        {instances && (
+          <span class="meta instance-count" data-testid="instance-count">
+            {" "}
+            · {instances}
+          </span>
+        )}
+      </span>
       <span class="meta list-profile">{state.profile}</span>
       <span class="num">{formatLatency(latencyOf(state))}</span>
       <span class="num">

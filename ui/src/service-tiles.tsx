@@ -9,7 +9,8 @@ import type { Dependency } from "./bindings/Dependency";
 import type { EndpointProblem } from "./bindings/EndpointProblem";
 import type { ServiceState } from "./bindings/ServiceState";
 import type { StreamStatus } from "./bindings/StreamStatus";
-import { breakerCounts, breakerTone, offersReset, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
+import { breakerSpread, instanceCountLabel } from "./instances-view";
+import { breakerCounts, breakerTone, hasNoInstances, offersReset, formatAge, formatLatency, formatRatio, headlines, isStale, statusView, streamView } from "./view";
 
 function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) {
   return (
@@ -27,27 +28,34 @@ function StreamList({ streams, now }: { streams: StreamStatus[]; now: number }) 
   );
 }
 
-function BreakerList({
+/** A service's breakers as chips; on a service of several instances each says on how
+ * many it is in its state ("open on 1 of 3") and how the others stand ("open 1 · closed 2"). */
+export function BreakerList({
   breakers,
-  service,
+  state,
   onReset,
   extraKinds,
 }: {
   breakers: Breaker[];
-  service: string;
+  state: ServiceState;
   onReset?: (t: ResetTarget) => void;
   extraKinds?: ActionKind[];
 }) {
+  const service = state.name;
   return (
     <ul class="breakers" data-testid="breakers">
-      {breakers.map((b) => (
-        <li class={`breaker ${breakerTone(b.state)}`} title={b.reason ?? b.since ?? ""} key={b.name} data-breaker={b.name} data-state={b.state}>
-          <span class="breaker-name">{b.name}</span> {b.state.replace("_", " ")}
-          {b.failure_rate !== undefined && <span class="dep-latency"> · fails {formatRatio(b.failure_rate)}</span>}
-          {onReset && <ResetButton service={service} breaker={b} onReset={onReset} />}
-          {onReset && extraKinds?.map((kind) => <ResetButton key={kind} service={service} breaker={b} kind={kind} onReset={onReset} />)}
-        </li>
-      ))}
+      {breakers.map((b) => {
+        const spread = breakerSpread(state, b.name, b.state);
+        return (
+          <li class={`breaker ${breakerTone(b.state)}`} title={spread?.text ?? b.reason ?? b.since ?? ""} key={b.name} data-breaker={b.name} data-state={b.state} data-aggregate={spread?.aggregate}>
+            <span class="breaker-name">{b.name}</span> {spread ? <span data-testid="breaker-aggregate">{spread.aggregate}</span> : b.state.replace("_", " ")}
+            {spread && spread.counts.length > 1 && <span class="dep-latency" data-testid="breaker-spread"> ({spread.text})</span>}
+            {b.failure_rate !== undefined && <span class="dep-latency"> · fails {formatRatio(b.failure_rate)}</span>}
+            {onReset && <ResetButton service={service} breaker={b} onReset={onReset} />}
+            {onReset && extraKinds?.map((kind) => <ResetButton key={kind} service={service} breaker={b} kind={kind} onReset={onReset} />)}
+          </li>
+        );
+      })}
     </ul>
   );
 }
@@ -97,6 +105,8 @@ function ServiceTileView({
   const shownHealth = state.latest?.health ?? state.last_good?.health;
   const latency = state.latest?.reachability.kind === "reachable" ? state.latest.reachability.latency_ms : undefined;
   const cacheActions = (state.last_good?.actions ?? []).filter((k) => k === "clear_cache" || k === "invalidate_cache_pattern");
+  // The badge already says "no instances".
+  const instances = hasNoInstances(state) ? undefined : instanceCountLabel(state);
   return (
     <article
       class={`tile ${view.tone} ${stale ? "stale" : ""}`}
@@ -122,6 +132,11 @@ function ServiceTileView({
         {state.engine && (
           <span class="tag" data-testid="engine">
             via {state.engine.engine}
+          </span>
+        )}
+        {instances && (
+          <span class="tag instance-count" data-testid="instance-count" title={state.replicas?.discovery ?? ""}>
+            {instances}
           </span>
         )}
         {state.tags.map((t) => (
@@ -160,7 +175,7 @@ function ServiceTileView({
       {state.last_good?.breakers && (
         <BreakerList
           breakers={state.last_good.breakers}
-          service={state.name}
+          state={state}
           onReset={offersReset(state) ? onReset : undefined}
           extraKinds={(state.last_good.actions ?? []).filter((k) => k === "force_open_breaker" || k === "disable_breaker")}
         />

@@ -32,18 +32,48 @@ export function statusView(state: ServiceState): StatusView {
   if (!latest) {
     return { word: "waiting", tone: "unknown", stale: false };
   }
+  if (hasNoInstances(state)) {
+    // Nothing to poll is never healthy, whatever the combination's fields say.
+    const reason = "message" in latest.reachability ? latest.reachability.message : undefined;
+    return { word: "no instances", tone: "bad", message: joinNotes(reason, state.replicas?.discovery_error), stale: state.last_good !== undefined };
+  }
   if (latest.reachability.kind !== "reachable") {
     return {
       word: latest.reachability.kind.replace("_", " "),
       tone: "bad",
-      message: latest.reachability.message,
+      message: joinNotes(latest.reachability.message, replicaNote(state)),
       stale: state.last_good !== undefined,
     };
   }
   const status = latest.health?.status ?? "unknown";
-  // A team's engine: why its values are stale, else how many instances are down.
-  const message = state.engine?.stale?.reason ?? state.engine?.summary;
+  // A team's engine: why its values are stale, else how many instances are down; a
+  // service polled at several instances: how many are down, and what discovery said.
+  const message = state.engine?.stale?.reason ?? state.engine?.summary ?? replicaNote(state);
   return { word: status, tone: HEALTH_TONE[status], message, stale: false };
+}
+
+/** A service polled at several instances of which none is left (discovery found none,
+ * or every one is gone): "no instances", shown as a problem. Before discovery first
+ * answered there is no observation, and the service is only waiting. */
+export function hasNoInstances(state: ServiceState): boolean {
+  const replicas = state.replicas;
+  if (replicas === undefined || state.latest === undefined) return false;
+  return replicas.instances.every((i) => i.gone_since !== undefined);
+}
+
+/** What a service of several instances says about them: "1 of 3 instances down",
+ * "no instances", and why discovery last failed. */
+export function replicaNote(state: ServiceState): string | undefined {
+  const replicas = state.replicas;
+  if (replicas === undefined) return undefined;
+  return joinNotes(replicas.summary, replicas.discovery_error);
+}
+
+/** Notes joined with " · ", each once (a discovery error may already be the reachability's message). */
+function joinNotes(...notes: (string | undefined)[]): string | undefined {
+  const out: string[] = [];
+  for (const note of notes) if (note && !out.some((o) => o.includes(note))) out.push(note);
+  return out.length > 0 ? out.join(" · ") : undefined;
 }
 
 /** What the window's banner says about the team's engines: one line per engine that
