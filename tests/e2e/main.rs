@@ -9,6 +9,7 @@ mod alerts;
 mod dashboard;
 mod first_run;
 mod fleet_control;
+mod instances;
 mod live_status;
 mod page;
 mod second_launch;
