@@ -1,6 +1,7 @@
 // One service up close: its health and dependencies, its breakers (combined across its
 // instances, with the instances on demand), and a chart per series over the chosen range,
 // with capacity, thresholds and events drawn in.
+import { useState } from "preact/hooks";
 import type { ResetTarget } from "./action-dialog";
 import { ActionsPanel } from "./actions-panel";
 import { breakerTimeline, seriesChart } from "./backend";
@@ -42,7 +43,12 @@ export function Detail({
   const live = range.untilMs === undefined;
   const rangeRequest = { minutes: range.minutes, until_ms: range.untilMs };
   const canvas = (width: number, height: number) => ({ width, height, theme, utc_offset_minutes: browserOffsetMinutes() });
-  const keyOf = (what: string) => `${state.name}/${what}/${range.minutes}/${range.untilMs ?? "live"}/${theme}`;
+  // A service polled at several instances can chart each one's values (kept as
+  // `series@instance`) instead of their combination.
+  const [perInstance, setPerInstance] = useState(false);
+  const eachInstance = perInstance && (state.replicas?.instances.length ?? 0) > 0;
+  const keyOf = (what: string) =>
+    `${state.name}/${what}/${range.minutes}/${range.untilMs ?? "live"}/${theme}/${eachInstance ? "each" : "combined"}`;
   return (
     <section class="detail" data-testid="detail" data-service={state.name}>
       <header>
@@ -87,6 +93,19 @@ export function Detail({
         <h3 class="section-title">Actions on this service</h3>
         <ActionsPanel now={now} service={state.name} />
       </section>
+      {state.replicas && (
+        <div class="chart-choice">
+          <button
+            type="button"
+            data-testid="chart-per-instance"
+            aria-pressed={perInstance}
+            onClick={() => setPerInstance(!perInstance)}
+            title="Draw one line per instance, or the service's combination"
+          >
+            {perInstance ? "one line per instance" : "combined"}
+          </button>
+        </div>
+      )}
       <div class="charts">
         {chartedSeries(state).map((series) => (
           <Chart
@@ -96,7 +115,7 @@ export function Detail({
             source={{
               key: keyOf(series),
               draw: (width) =>
-                seriesChart({ service: state.name, series, range: rangeRequest, canvas: canvas(width, 200) }).then((c) => ({
+                seriesChart({ service: state.name, series, range: rangeRequest, canvas: canvas(width, 200), per_instance: eachInstance }).then((c) => ({
                   svg: c.svg,
                   note: resolutionNote(c.resolution, c.points),
                 })),

@@ -181,6 +181,21 @@ describe("the instances in a service's detail", () => {
     expect(el("[data-testid=instances]")).toBeNull();
   });
 
+  it("offer one chart line per instance, or the combination, for a service polled at several", async () => {
+    answers.set("recent_actions", []);
+    act(() => render(<Detail state={checkout} range={{ minutes: 15 }} theme="dark" now={NOW} />, host));
+    await settle();
+    const choice = () => el("[data-testid=chart-per-instance]");
+    expect(choice()?.getAttribute("aria-pressed")).toBe("false");
+    expect(choice()?.textContent).toBe("combined");
+    act(() => choice()?.click());
+    expect(choice()?.getAttribute("aria-pressed")).toBe("true");
+    expect(choice()?.textContent).toBe("one line per instance");
+    // A service of one address has one line to draw.
+    act(() => render(<Detail state={service("plain", undefined)} range={{ minutes: 15 }} theme="dark" now={NOW} />, host));
+    expect(choice()).toBeNull();
+  });
+
   it("open on a click: a row per instance in natural order, each with its health, reachability, breakers and values", () => {
     const state = service("orders", [
       replica("10.0.0.10:80", { samples: [{ series: "cache.hit_rate", value: 0.91 }, { series: "queue.depth", value: 3 }] }),

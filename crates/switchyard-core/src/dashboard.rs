@@ -66,6 +66,11 @@ pub struct ChartRequest {
     pub series: String,
     pub range: RangeRequest,
     pub canvas: Canvas,
+    /// For a service of several instances: one line per instance (its own values, kept
+    /// as `series@instance`) instead of the service's combination.
+    #[serde(default)]
+    #[ts(as = "Option<bool>", optional)]
+    pub per_instance: bool,
 }
 
 /// A drawn chart and what it shows.
@@ -240,23 +245,57 @@ pub async fn series_chart_reaching(
         from,
         until,
         local_offset: request.canvas.offset(),
-        lines: vec![Line {
-            label: request.series.clone(),
-            points: points.clone(),
-            envelope,
-        }],
+        lines: match instance_lines(store, state, request, range, max_points).await? {
+            Some(lines) => lines,
+            None => vec![Line {
+                label: request.series.clone(),
+                points: points.clone(),
+                envelope,
+            }],
+        },
         thresholds,
         markers,
     };
+    let drawn: usize = spec.lines.iter().map(|l| l.points.len()).sum();
     Ok(ChartView {
         service: request.service.clone(),
         series: request.series.clone(),
         unit,
         svg: charts::render_line_chart(&spec)?,
         resolution,
-        points: u32::try_from(points.len()).unwrap_or(u32::MAX),
+        points: u32::try_from(drawn).unwrap_or(u32::MAX),
         last_value: points.last().map(|p| p.1),
     })
+}
+
+/// One line per present instance of the service, when the request asks for them and
+/// the service has several.
+async fn instance_lines(
+    store: &Store,
+    state: Option<&ServiceState>,
+    request: &ChartRequest,
+    range: TimeRange,
+    max_points: usize,
+) -> Result<Option<Vec<Line>>, StoreError> {
+    let Some(replicas) = state
+        .and_then(|s| s.replicas.as_ref())
+        .filter(|_| request.per_instance)
+    else {
+        return Ok(None);
+    };
+    let mut lines = Vec::new();
+    for instance in replicas.instances.iter().filter(|i| i.gone_since.is_none()) {
+        let series = crate::model::instance_series(&request.series, &instance.id);
+        let read = store
+            .range(&request.service, &series, range, max_points)
+            .await?;
+        lines.push(Line {
+            label: instance.id.clone(),
+            points: read.as_ref().map(|r| r.line()).unwrap_or_default(),
+            envelope: read.as_ref().map(|r| r.envelope()).unwrap_or_default(),
+        });
+    }
+    Ok(Some(lines))
 }
 
 /// Transitions, alerts and actions of a service in a range, as chart markers.

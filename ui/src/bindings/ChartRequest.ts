@@ -2,4 +2,9 @@
 import type { Canvas } from "./Canvas";
 import type { RangeRequest } from "./RangeRequest";
 
-export type ChartRequest = { service: string, series: string, range: RangeRequest, canvas: Canvas, };
+export type ChartRequest = { service: string, series: string, range: RangeRequest, canvas: Canvas, 
+/**
+ * For a service of several instances: one line per instance (its own values, kept
+ * as `series@instance`) instead of the service's combination.
+ */
+per_instance?: boolean, };

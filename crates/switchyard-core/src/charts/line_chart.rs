@@ -72,11 +72,28 @@ pub fn render_line_chart(spec: &ChartSpec) -> Result<String, ChartError> {
                     )))
                     .map_err(drawing)?;
             }
-            chart
+            let drawn = chart
                 .draw_series(LineSeries::new(
                     line.points.iter().copied(),
                     colour.stroke_width(2),
                 ))
+                .map_err(drawing)?;
+            // Several lines (one per instance) need names; one line is named by the
+            // chart's caption.
+            if spec.lines.len() > 1 {
+                drawn.label(line.label.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2))
+                });
+            }
+        }
+        if spec.lines.len() > 1 {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(palette.background.mix(0.85))
+                .border_style(palette.grid)
+                .label_font(("sans-serif", 10).into_font().color(&palette.text))
+                .draw()
                 .map_err(drawing)?;
         }
         for threshold in &spec.thresholds {

@@ -84,6 +84,7 @@ async fn queue_and_breaker_views_come_from_the_store() {
             until_ms: None,
         },
         canvas: CANVAS,
+        per_instance: false,
     };
     let chart = dashboard::series_chart(
         &store,

@@ -411,6 +411,7 @@ async fn a_chart_reaching_past_the_local_history_reads_the_engine() {
             theme: Theme::Dark,
             utc_offset_minutes: 0,
         },
+        per_instance: false,
     };
     let view = dashboard::series_chart_reaching(
         &store,

@@ -9,8 +9,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde_json::json;
+use switchyard_core::charts::Theme;
 use switchyard_core::clock::SystemClock;
 use switchyard_core::config::Config;
+use switchyard_core::dashboard::{self, Canvas, ChartRequest, RangeRequest};
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::model::{BreakerState, HealthStatus, ServiceState};
 use switchyard_core::store::Store;
@@ -109,6 +111,7 @@ async fn divergent_breakers_combine_and_a_dead_instance_holds_nobody_back() {
         },
     )
     .await;
+    let registry = state.clone();
     let combined = state
         .last_good
         .as_ref()
@@ -189,6 +192,44 @@ async fn divergent_breakers_combine_and_a_dead_instance_holds_nobody_back() {
             "no series of {id} in {series:?}"
         );
     }
+    // A chart draws the combination, or one line per instance, named in a legend.
+    let plain = series
+        .iter()
+        .find(|s| !s.contains('@'))
+        .expect("a combined series")
+        .clone();
+    let chart = |per_instance| ChartRequest {
+        service: "registry".into(),
+        series: plain.clone(),
+        range: RangeRequest {
+            minutes: 5,
+            until_ms: None,
+        },
+        canvas: Canvas {
+            width: 600,
+            height: 200,
+            theme: Theme::Dark,
+            utc_offset_minutes: 0,
+        },
+        per_instance,
+    };
+    let now = chrono::Utc::now();
+    let one = dashboard::series_chart(&store, now, Some(&registry), &chart(false), Vec::new())
+        .await
+        .unwrap();
+    let each = dashboard::series_chart(&store, now, Some(&registry), &chart(true), Vec::new())
+        .await
+        .unwrap();
+    for id in REPLICAS.iter().map(|n| id_of(&fleet, n)) {
+        assert!(each.svg.contains(&id), "{id} is not named on the chart");
+        assert!(!one.svg.contains(&id), "the combination names no instance");
+    }
+    assert!(
+        each.points >= 3 && one.points >= 1,
+        "{} / {}",
+        each.points,
+        one.points
+    );
     fleet.shutdown().await;
 }
 
