@@ -16,7 +16,8 @@ function describeSelect(rule: RuleSpec): string {
     (s.dependency !== undefined ? "dependency" : undefined) ?? (s.stream_state !== undefined ? "stream state" : undefined) ??
     (s.staleness ? "staleness" : "?");
   const scope = [s.service, ...(s.tags ?? []).map((t) => `#${t}`)].filter(Boolean).join(" ");
-  return scope ? `${subject} on ${scope}` : subject;
+  const each = s.per === "instance" ? ", each instance" : "";
+  return scope ? `${subject} on ${scope}${each}` : `${subject}${each}`;
 }
 
 export function RulesEditor() {

@@ -5,6 +5,11 @@
  */
 export type SelectSpec = { service?: string, tags?: Array<string>, 
 /**
+ * `instance`: on a service of several instances, one alert per instance; `service`
+ * (the default): one for the service's combination.
+ */
+per?: string, 
+/**
  * A series' value.
  */
 series?: string, 

@@ -148,14 +148,30 @@ impl Alerting {
         self.settle(events, now, false)
     }
 
+    /// The instances of the service `instance_of`, each as a service of its own, for the
+    /// per-instance rules.
+    pub(crate) fn observe_instances(
+        &mut self,
+        instance_of: &str,
+        instances: &[ServiceState],
+        now: DateTime<Utc>,
+    ) -> Option<EngineEvent> {
+        let events = instances
+            .iter()
+            .flat_map(|state| self.evaluator.evaluate_instance(instance_of, state, now))
+            .collect();
+        self.settle(events, now, false)
+    }
+
     /// Time passed: `for` and `keep_firing` elapse, staleness grows, silences end.
     /// Publishes also when only the active list changed (values, resolving).
     pub(crate) fn tick(
         &mut self,
         states: &[ServiceState],
+        instances: &[(String, ServiceState)],
         now: DateTime<Utc>,
     ) -> Option<EngineEvent> {
-        let events = self.evaluator.tick(states, now);
+        let events = self.evaluator.tick_with_instances(states, instances, now);
         self.settle(events, now, true)
     }
 

@@ -491,6 +491,23 @@ struct Fleet {
     engines: EngineSources,
 }
 
+impl Fleet {
+    /// Every instance of the services of several, each as a service of its own beside
+    /// the name of the service it belongs to (for the per-instance alert rules).
+    fn instance_states(&self) -> Vec<(String, ServiceState)> {
+        self.replicas
+            .iter()
+            .flat_map(|(slot, replicas)| {
+                let service = &self.states[*slot];
+                replicas
+                    .instance_states(service)
+                    .into_iter()
+                    .map(|instance| (service.name.clone(), instance))
+            })
+            .collect()
+    }
+}
+
 async fn run(
     mut fleet: Fleet,
     inputs: Inputs,
@@ -536,6 +553,10 @@ async fn run(
                 apply::apply(state, &mut fleet.book, replicas, event.news, outputs.writer.as_ref());
                 outputs.feed.publish(Arc::new(state.clone()));
                 publish(alerting.observe(state, clock.now()));
+                if let Some(replicas) = fleet.replicas.get(&slot) {
+                    let instances = replicas.instance_states(state);
+                    publish(alerting.observe_instances(&state.name, &instances, clock.now()));
+                }
             }
             Some(command) = commands.recv() => match command {
                 Command::Alerts(command) => {
@@ -546,7 +567,8 @@ async fn run(
                 }
             },
             _ = alert_tick.tick() => {
-                publish(alerting.tick(&fleet.states, clock.now()));
+                let instances = fleet.instance_states();
+                publish(alerting.tick(&fleet.states, &instances, clock.now()));
             }
             _ = shutdown.cancelled() => break,
         }

@@ -15,7 +15,7 @@ use crate::discovery::Instance;
 use crate::model::aggregate::{aggregate, HealthRule, InstanceReading};
 use crate::model::{
     instance_series, natural_cmp, BreakerState, EndpointProblem, HealthStatus, Observation,
-    Reachability, Replica, Replicas, Sample,
+    Reachability, Replica, Replicas, Sample, ServiceState,
 };
 
 /// How long an instance discovery stopped listing is shown as gone before it is dropped.
@@ -323,6 +323,39 @@ impl ReplicaBook {
             summary,
             discovery_error: self.discovery_error.clone(),
         }
+    }
+
+    /// Each instance heard from, as a service of its own (`service@host:port`, the
+    /// service's tags and interval), for the per-instance alert rules. A gone instance
+    /// reads as listing nothing, so its breaker alerts resolve rather than fire on.
+    pub(crate) fn instance_states(&self, service: &ServiceState) -> Vec<ServiceState> {
+        self.slots
+            .iter()
+            .filter_map(|(id, slot)| {
+                let polled = slot.last.as_ref()?;
+                let mut observation = polled.observation.clone();
+                if let Some(since) = slot.gone_since {
+                    observation.observed_at = since;
+                    observation.reachability = Reachability::Reachable { latency_ms: 0.0 };
+                    observation.breakers.clear();
+                    observation.health = None;
+                }
+                Some(ServiceState {
+                    name: instance_series(&service.name, id),
+                    profile: service.profile.clone(),
+                    base_url: slot.base_url.clone(),
+                    tags: service.tags.clone(),
+                    poll_interval_ms: service.poll_interval_ms,
+                    last_good: observation.is_reachable().then(|| observation.clone()),
+                    latest: Some(observation),
+                    consecutive_failures: polled.consecutive_failures,
+                    round_started_at: Some(polled.started_at),
+                    streams: Vec::new(),
+                    engine: None,
+                    replicas: None,
+                })
+            })
+            .collect()
     }
 
     /// The history's copy of `combined`: each instance's own values beside the service's.

@@ -54,7 +54,7 @@ async fn fleet_of(profile: Profile, name: &str) -> (Fleet, Config) {
 }
 
 /// Waits for an alert event matching `predicate`.
-async fn wait_event(
+pub(crate) async fn wait_event(
     events: &mut Events,
     what: &str,
     predicate: impl Fn(&AlertEvent) -> bool,

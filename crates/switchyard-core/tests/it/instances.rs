@@ -547,3 +547,72 @@ async fn a_reset_goes_to_each_open_instance_once_audited_and_verified_each() {
     console.shutdown().await;
     fleet.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_rule_per_instance_fires_on_the_instance_whose_breaker_opened() {
+    use switchyard_core::alerts::AlertPhase;
+
+    use crate::alerts_fleet::wait_event;
+
+    let fleet = replicas().await;
+    let urls: Vec<String> = REPLICAS.iter().map(|n| base_url(&fleet, n)).collect();
+    let config = Config::parse(&format!(
+        r#"
+        [[service]]
+        name = "registry"
+        profile = "breaker-registry"
+        instances = ["{}", "{}", "{}"]
+        poll_interval = "300ms"
+        timeout = "200ms"
+
+        [[alert]]
+        name = "instance breaker open"
+        select = {{ service = "registry", breaker_state = true, per = "instance" }}
+        when = "state is open"
+        severity = "high"
+        "#,
+        urls[0], urls[1], urls[2]
+    ))
+    .expect("config parses");
+    let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
+    let mut events = events_of(&engine);
+    let second = id_of(&fleet, "replica-2");
+    let on_second = format!("registry@{second}");
+
+    set(
+        &fleet,
+        "replica-2",
+        json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+    )
+    .await;
+    let fired = wait_event(&mut events, "the per-instance alert firing", |e| {
+        e.key.rule == "instance breaker open" && e.phase == AlertPhase::Firing
+    })
+    .await;
+    assert_eq!(fired.key.service, on_second, "{fired:?}");
+    assert_eq!(fired.key.subject, "exchange_api");
+
+    // Closed again: the instance's alert resolves; no other instance ever had one.
+    set(
+        &fleet,
+        "replica-2",
+        json!({"breakers": {"exchange_api": {"state": "CLOSED"}}}),
+    )
+    .await;
+    let resolved = wait_event(&mut events, "the per-instance alert resolving", |e| {
+        e.key.rule == "instance breaker open" && e.phase == AlertPhase::Resolved
+    })
+    .await;
+    assert_eq!(resolved.key.service, on_second);
+    let state = engine.alerts().await;
+    assert!(
+        state
+            .active
+            .iter()
+            .all(|a| a.key.rule != "instance breaker open"),
+        "{:?}",
+        state.active
+    );
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}

@@ -181,12 +181,33 @@ impl Evaluator {
     /// observation (and stream change). Returns the alerts that changed phase.
     pub fn evaluate(&mut self, state: &ServiceState, now: DateTime<Utc>) -> Vec<AlertEvent> {
         let mut events = Vec::new();
-        self.run(state, now, &mut events);
+        self.run(state, None, now, &mut events);
         events
     }
 
-    fn run(&mut self, state: &ServiceState, now: DateTime<Utc>, events: &mut Vec<AlertEvent>) {
-        if self.import_thresholds {
+    /// Evaluates the per-instance rules (`per = "instance"`) on one instance of the
+    /// service `instance_of`: `state` is that instance as a service of its own, named
+    /// `service@host:port`, which is how its alerts are keyed and shown.
+    pub fn evaluate_instance(
+        &mut self,
+        instance_of: &str,
+        state: &ServiceState,
+        now: DateTime<Utc>,
+    ) -> Vec<AlertEvent> {
+        let mut events = Vec::new();
+        self.run(state, Some(instance_of), now, &mut events);
+        events
+    }
+
+    fn run(
+        &mut self,
+        state: &ServiceState,
+        instance_of: Option<&str>,
+        now: DateTime<Utc>,
+        events: &mut Vec<AlertEvent>,
+    ) {
+        // Thresholds a service declares are the service's, not each instance's.
+        if self.import_thresholds && instance_of.is_none() {
             self.import(state, now, events);
         }
         self.seed_carried(&state.name, now);
@@ -220,7 +241,11 @@ impl Evaluator {
             .zip(subject_keys.iter())
             .zip(by_rule.iter_mut())
         {
-            if !rule.selector.services.matches(&state.name, &state.tags) {
+            let services = &rule.selector.services;
+            let several = state.replicas.is_some();
+            if !services.reads(instance_of, several)
+                || !services.matches(instance_of.unwrap_or(&state.name), &state.tags)
+            {
                 continue;
             }
             if rule.origin == RuleOrigin::Default
@@ -276,10 +301,24 @@ impl Evaluator {
     /// was removed, and is not acknowledged, is announced again with `repeat`). Call
     /// every second or so with every service's state.
     pub fn tick(&mut self, states: &[ServiceState], now: DateTime<Utc>) -> Vec<AlertEvent> {
+        self.tick_with_instances(states, &[], now)
+    }
+
+    /// [`Evaluator::tick`], with each instance (of the service named beside it) of the
+    /// services of several, for the per-instance rules.
+    pub fn tick_with_instances(
+        &mut self,
+        states: &[ServiceState],
+        instances: &[(String, ServiceState)],
+        now: DateTime<Utc>,
+    ) -> Vec<AlertEvent> {
         let mut events = Vec::new();
         self.silences.retain(|s| s.until > now);
         for state in states {
-            self.run(state, now, &mut events);
+            self.run(state, None, now, &mut events);
+        }
+        for (instance_of, state) in instances {
+            self.run(state, Some(instance_of), now, &mut events);
         }
         for (service, tracks) in &mut self.services {
             for (rule, slot) in self.rules.iter().zip(tracks.by_rule.iter_mut()) {

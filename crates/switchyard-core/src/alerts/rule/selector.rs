@@ -13,6 +13,9 @@ pub struct ServiceSelector {
     pub service: Option<String>,
     /// A service must carry every one of these.
     pub tags: Vec<String>,
+    /// `per = "instance"`: on a service of several instances, one alert per instance
+    /// (read from that instance's own polls) instead of one for the combination.
+    pub per_instance: bool,
 }
 
 impl ServiceSelector {
@@ -24,12 +27,24 @@ impl ServiceSelector {
         ServiceSelector {
             service: Some(name.to_string()),
             tags: Vec::new(),
+            per_instance: false,
         }
     }
 
     pub fn matches(&self, name: &str, tags: &[String]) -> bool {
         self.service.as_deref().is_none_or(|s| s == name)
             && self.tags.iter().all(|t| tags.iter().any(|have| have == t))
+    }
+
+    /// Whether the rule reads what is evaluated: a service's combination
+    /// (`instance_of` none; `several`: the service has instances of its own) or one
+    /// instance of the service `instance_of` names. A per-instance rule reads a service
+    /// of one address as it is: it is its only instance.
+    pub fn reads(&self, instance_of: Option<&str>, several: bool) -> bool {
+        match instance_of {
+            Some(_) => self.per_instance,
+            None => !self.per_instance || !several,
+        }
     }
 }
 

@@ -38,6 +38,16 @@ impl Rule {
                 services: ServiceSelector {
                     service: spec.select.service.as_ref().map(|s| s.trim().to_string()),
                     tags: spec.select.tags.clone(),
+                    per_instance: match spec.select.per.as_deref().map(str::trim) {
+                        None | Some("service") => false,
+                        Some("instance") => true,
+                        Some(other) => {
+                            return Err(fail(
+                                RuleField::Select,
+                                format!("per = `{other}`: write `instance` (one alert per instance) or `service`"),
+                            ))
+                        }
+                    },
                 },
                 subject,
             },
@@ -68,6 +78,11 @@ impl Rule {
         let mut select = SelectSpec {
             service: self.selector.services.service.clone(),
             tags: self.selector.services.tags.clone(),
+            per: self
+                .selector
+                .services
+                .per_instance
+                .then(|| "instance".to_string()),
             ..SelectSpec::default()
         };
         let target = |name: &Option<String>| {
@@ -161,6 +176,10 @@ pub struct SelectSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<String>>", optional)]
     pub tags: Vec<String>,
+    /// `instance`: on a service of several instances, one alert per instance; `service`
+    /// (the default): one for the service's combination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
     /// A series' value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<String>,

@@ -191,6 +191,7 @@ fn selectors_match_by_name_and_every_tag() {
     let prod = ServiceSelector {
         service: None,
         tags: vec!["prod".into(), "payments".into()],
+        per_instance: false,
     };
     assert!(prod.matches("orders", &tags));
     assert!(!prod.matches("orders", &tags[..1]));
@@ -234,4 +235,29 @@ fn the_ui_types_have_typescript_twins() {
     crate::alerts::Silence::export_all(&config).unwrap();
     RuleView::export_all(&config).unwrap();
     RuleError::export_all(&config).unwrap();
+}
+
+#[test]
+fn a_rule_reads_each_instance_or_the_combination() {
+    let with_per = |per: Option<&str>| RuleSpec {
+        select: SelectSpec {
+            per: per.map(str::to_string),
+            ..breakers()
+        },
+        ..spec(breakers(), "state is open", None)
+    };
+    let each = Rule::from_spec(&with_per(Some("instance")), RuleOrigin::Config).unwrap();
+    let services = &each.selector.services;
+    assert!(services.per_instance);
+    // One instance of a service of several; a service of one address is its own instance.
+    assert!(services.reads(Some("orders"), false));
+    assert!(services.reads(None, false));
+    assert!(!services.reads(None, true));
+    assert_eq!(each.to_spec().select.per.as_deref(), Some("instance"));
+    let combined = Rule::from_spec(&with_per(None), RuleOrigin::Config).unwrap();
+    assert!(combined.selector.services.reads(None, true));
+    assert!(!combined.selector.services.reads(Some("orders"), false));
+    assert_eq!(combined.to_spec().select.per, None);
+    let wrong = error(&with_per(Some("replica")));
+    assert!(wrong.message.contains("write `instance`"), "{}", wrong.message);
 }
