@@ -45,6 +45,9 @@ pub enum News {
         error: Option<String>,
         at: DateTime<Utc>,
     },
+    /// A stream session with one instance of a service of several had news (a status
+    /// or a breaker, as below): applied to that instance, then to the combination.
+    InstanceStream { instance: Instance, news: Box<News> },
     /// A stream session's state or counters changed.
     StreamStatus(StreamStatus),
     /// A breaker's state, as a stream just said.

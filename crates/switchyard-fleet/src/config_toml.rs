@@ -65,13 +65,7 @@ pub(crate) fn render(services: &[RunningService], poll_interval: &str, timeout: 
                 string(&format!("env:{INTERNAL_KEY_ENV}"))
             );
         }
-        // Each instance's streams are not followed yet: a service of several has none.
-        let kind = service
-            .profile
-            .parse()
-            .ok()
-            .and_then(StreamKind::of)
-            .filter(|_| replica_of.is_none());
+        let kind = service.profile.parse().ok().and_then(StreamKind::of);
         if let Some(stream) = kind.map(StreamKind::config) {
             // Indented as a sub-table of the service; the heartbeat is the
             // interval the service pings at (until a test changes it).
@@ -175,7 +169,8 @@ tags = [\"demo\", \"trading\"]
             "{text}"
         );
         assert_eq!(text.matches("[[service]]").count(), 2, "{text}");
-        assert_eq!(text.matches("[[service.stream]]").count(), 1, "{text}");
+        // Each instance follows the service's stream.
+        assert_eq!(text.matches("[[service.stream]]").count(), 2, "{text}");
     }
 
     #[test]

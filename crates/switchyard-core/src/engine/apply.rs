@@ -38,6 +38,21 @@ pub(super) fn apply(
             replicas.membership(&present, error, at);
             apply_combined(state, book, replicas, writer, at);
         }
+        // A stream with one instance: its status is listed under the instance's name;
+        // its word about a breaker changes that instance, then the combination.
+        News::InstanceStream { instance, news } => match *news {
+            News::StreamStatus(mut status) => {
+                status.path = format!("{} {}", instance.id, status.path);
+                apply(state, book, None, News::StreamStatus(status), writer);
+            }
+            News::StreamBreaker { breaker, at } => {
+                let Some(replicas) = replicas else { return };
+                if replicas.stream_breaker(&instance.id, &breaker) {
+                    apply_combined(state, book, replicas, writer, at);
+                }
+            }
+            _ => {}
+        },
         News::Poll {
             observation,
             consecutive_failures,

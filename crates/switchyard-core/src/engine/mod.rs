@@ -63,9 +63,11 @@ pub fn initial_state(service: &ServiceConfig, now: chrono::DateTime<chrono::Utc>
         last_good: None,
         consecutive_failures: 0,
         round_started_at: None,
+        // A service of several instances lists each instance's sessions as they start.
         streams: service
             .streams
             .iter()
+            .filter(|_| service.instances.is_single())
             .map(|stream| StreamStatus::new(&stream.path, now))
             .collect(),
         engine: None,
@@ -191,7 +193,7 @@ impl EngineHandle {
             let nudge = Arc::new(Notify::new());
             poll_now.insert(service.name.clone(), nudge.clone());
             if !service.instances.is_single() {
-                // Each instance polled on its own; its streams are not followed yet.
+                // Each instance polled, and its streams followed, on its own.
                 sources.spawn(crate::sources::replicas::run(
                     client.clone(),
                     (*service).clone(),

@@ -128,6 +128,34 @@ impl ReplicaBook {
         }
     }
 
+    /// A stream's word about one breaker of an instance, merged into its last poll
+    /// (the next poll confirms or corrects it). False when nothing changed, or the
+    /// instance has not answered a poll yet.
+    pub(crate) fn stream_breaker(&mut self, id: &str, breaker: &crate::model::Breaker) -> bool {
+        let Some(polled) = self
+            .slots
+            .get_mut(id)
+            .filter(|slot| slot.gone_since.is_none())
+            .and_then(|slot| slot.last.as_mut())
+            .filter(|p| p.observation.is_reachable())
+        else {
+            return false;
+        };
+        let breakers = &mut polled.observation.breakers;
+        match breakers.iter_mut().find(|b| b.name == breaker.name) {
+            Some(known) if known.state == breaker.state => false,
+            Some(known) => {
+                known.state = breaker.state;
+                known.since.clone_from(&breaker.since);
+                true
+            }
+            None => {
+                breakers.push(breaker.clone());
+                true
+            }
+        }
+    }
+
     /// Discovery's answer: new instances are added, missing ones marked gone (and
     /// dropped once gone long enough), returning ones come back. With `error`, the
     /// instances known are kept and the error shown.

@@ -1,5 +1,5 @@
 //! A service of several instances (`instances = [...]`, `discover = { dns = … }`): one
-//! poller per instance, each on its own schedule so a hanging or flooding instance never
+//! poller (and one session per configured stream) per instance, each on its own schedule so a hanging or flooding instance never
 //! delays the others, and for DNS a refresh every `refresh` that starts pollers for new
 //! instances and stops those of vanished ones. Discovery's answer is sent on the ingress
 //! too, so the engine knows which instances are present, gone, or why DNS failed.
@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::poller;
+use super::{poller, ws};
 use crate::clock::Clock;
 use crate::config::{InstanceSource, ServiceConfig};
 use crate::discovery;
@@ -80,6 +80,16 @@ pub async fn run(
                     poller.poll_now.clone(),
                     poller.stop.clone(),
                 ));
+                for stream in &service.streams {
+                    pollers.spawn(ws::run_instance(
+                        service.at_instance(&instance.base_url),
+                        instance.clone(),
+                        stream.clone(),
+                        clock.clone(),
+                        ingress.clone(),
+                        poller.stop.clone(),
+                    ));
+                }
                 running.insert(instance.id.clone(), poller);
             }
         }

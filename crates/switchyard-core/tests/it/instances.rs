@@ -616,3 +616,72 @@ async fn a_rule_per_instance_fires_on_the_instance_whose_breaker_opened() {
     engine.shutdown().await;
     fleet.shutdown().await;
 }
+
+#[tokio::test]
+async fn each_instance_streams_and_a_streamed_breaker_changes_the_combination() {
+    let fleet = replicas().await;
+    let urls: Vec<String> = REPLICAS.iter().map(|n| base_url(&fleet, n)).collect();
+    // Polls far apart: only the streams can bring the change in time.
+    let config = Config::parse(&format!(
+        r#"
+        [[service]]
+        name = "registry"
+        profile = "breaker-registry"
+        instances = ["{}", "{}", "{}"]
+        poll_interval = "60s"
+        timeout = "2s"
+          [[service.stream]]
+          path = "/api/ws/breakers"
+          subscribe = ["breakers"]
+        "#,
+        urls[0], urls[1], urls[2]
+    ))
+    .expect("config parses");
+    let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
+    let mut events = events_of(&engine);
+    let ids: Vec<String> = REPLICAS.iter().map(|n| id_of(&fleet, n)).collect();
+    let expected: BTreeSet<String> = ids
+        .iter()
+        .map(|id| format!("{id} /api/ws/breakers"))
+        .collect();
+    wait_for(
+        &mut events,
+        "registry",
+        "every instance polled and streaming",
+        |s| {
+            let live: BTreeSet<String> = s
+                .streams
+                .iter()
+                .filter(|st| st.state.as_str() == "live")
+                .map(|st| st.path.clone())
+                .collect();
+            live == expected
+                && present(s).len() == 3
+                && s.last_good.is_some()
+                && ids
+                    .iter()
+                    .all(|id| breaker_on(s, id, "exchange_api").is_some())
+        },
+    )
+    .await;
+
+    set(
+        &fleet,
+        "replica-3",
+        json!({"breakers": {"exchange_api": {"state": "OPEN"}}}),
+    )
+    .await;
+    let state = wait_for(&mut events, "registry", "open on 1 of 3, by stream", |s| {
+        s.last_good
+            .as_ref()
+            .and_then(|o| o.breakers.iter().find(|b| b.name == "exchange_api"))
+            .is_some_and(|b| b.reason.as_deref() == Some("open on 1 of 3 instances"))
+    })
+    .await;
+    assert_eq!(
+        breaker_on(&state, &ids[2], "exchange_api"),
+        Some(BreakerState::Open)
+    );
+    engine.shutdown().await;
+    fleet.shutdown().await;
+}

@@ -259,5 +259,9 @@ fn a_rule_reads_each_instance_or_the_combination() {
     assert!(!combined.selector.services.reads(Some("orders"), false));
     assert_eq!(combined.to_spec().select.per, None);
     let wrong = error(&with_per(Some("replica")));
-    assert!(wrong.message.contains("write `instance`"), "{}", wrong.message);
+    assert!(
+        wrong.message.contains("write `instance`"),
+        "{}",
+        wrong.message
+    );
 }

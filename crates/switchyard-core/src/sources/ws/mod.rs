@@ -6,4 +6,4 @@ pub mod messages;
 mod rate;
 mod session;
 
-pub use session::run;
+pub use session::{run, run_instance};

@@ -23,6 +23,7 @@ use super::messages::{self, StreamMessage};
 use super::rate::{Admit, RateMeter};
 use crate::clock::Clock;
 use crate::config::{ServiceConfig, StreamConfig};
+use crate::discovery::Instance;
 use crate::ingress::{Ingress, News, SourceEvent};
 use crate::model::{StreamState, StreamStatus};
 use crate::secrets;
@@ -52,10 +53,35 @@ pub async fn run(
     events: Ingress,
     shutdown: CancellationToken,
 ) {
+    run_for(service, None, stream, clock, events, shutdown).await;
+}
+
+/// [`run`] for one instance of a service of several (`service` at the instance's
+/// URL): its news is sent as that instance's.
+pub async fn run_instance(
+    service: ServiceConfig,
+    instance: Instance,
+    stream: StreamConfig,
+    clock: Arc<dyn Clock>,
+    events: Ingress,
+    shutdown: CancellationToken,
+) {
+    run_for(service, Some(instance), stream, clock, events, shutdown).await;
+}
+
+async fn run_for(
+    service: ServiceConfig,
+    instance: Option<Instance>,
+    stream: StreamConfig,
+    clock: Arc<dyn Clock>,
+    events: Ingress,
+    shutdown: CancellationToken,
+) {
     let (headers, _) = secrets::resolve_headers(&service.name, &service.headers);
     let mut session = Session {
         url: stream_url(&service.base_url, &stream.path),
         service: service.name.clone(),
+        instance,
         status: StreamStatus::new(&stream.path, clock.now()),
         last_counters: [0; 6],
         stream,
@@ -119,6 +145,8 @@ fn stream_url(base_url: &str, path: &str) -> String {
 
 struct Session {
     service: String,
+    /// Set for a session with one instance of a service of several.
+    instance: Option<Instance>,
     url: String,
     stream: StreamConfig,
     headers: HeaderMap,
@@ -131,6 +159,13 @@ struct Session {
 
 impl Session {
     async fn emit(&self, news: News) {
+        let news = match &self.instance {
+            Some(instance) => News::InstanceStream {
+                instance: instance.clone(),
+                news: Box::new(news),
+            },
+            None => news,
+        };
         // The engine gone means we are shutting down; the loop notices the token.
         let _ = self
             .events
