@@ -164,7 +164,7 @@ tags = [\"demo\", \"trading\"]
         let text = render(&services, "2s", "1s");
         assert!(
             text.contains(
-                "[[service]]\nname = \"ledger-api\"\ninstances = [\"http://127.0.0.1:1\", \"http://127.0.0.1:3\", \"http://127.0.0.1:4\"]\nprofile = \"breaker-registry\"\ntags = [\"demo\"]\n\n[[service]]\nname = \"trading-api\""
+                "[[service]]\nname = \"ledger-api\"\ninstances = [\"http://127.0.0.1:1\", \"http://127.0.0.1:3\", \"http://127.0.0.1:4\"]\nprofile = \"breaker-registry\"\ntags = [\"demo\"]\n  [[service.stream]]"
             ),
             "{text}"
         );
