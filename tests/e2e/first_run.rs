@@ -14,6 +14,7 @@ use switchyard_tests::Window;
 use crate::fleet_control::{registry_fleet, set};
 use crate::page::{breaker_shown, click, element_shown, press, row, type_into, READ_ROWS};
 use crate::ONE_WINDOW;
+use switchyard_fleet::keyring_on_session::TestKeyring;
 
 /// Submits the services dialog's form, as Enter in one of its fields does.
 async fn press_enter_in_dialog(session: &Session) -> Result<()> {
@@ -252,97 +253,6 @@ async fn a_service_added_from_the_demo_lands_in_the_file_and_follows_its_edits()
     anyhow::ensure!(std::fs::read_to_string(&file)? == rewritten);
     window.close().await?;
     Ok(())
-}
-
-/// A Secret Service of the test's own (GNOME Keyring, unlocked, its keyrings in a
-/// temporary folder) on the session bus the app uses; stopped when dropped.
-struct TestKeyring {
-    _daemon: tokio::process::Child,
-    _home: tempfile::TempDir,
-}
-
-impl TestKeyring {
-    async fn start() -> Result<TestKeyring> {
-        use tokio::io::AsyncWriteExt;
-        let home = tempfile::tempdir()?;
-        // The login keyring --unlock creates is the default one, as on a desktop.
-        std::fs::create_dir_all(home.path().join("keyrings"))?;
-        std::fs::write(home.path().join("keyrings").join("default"), "login")?;
-        let mut daemon = tokio::process::Command::new("gnome-keyring-daemon")
-            // --replace: in a whole `cargo test --workspace` run, something asked for
-            // the Secret Service earlier and D-Bus activation started the system's
-            // daemon (no unlocked login keyring) on this bus; ours takes the name over.
-            .args([
-                "--foreground",
-                "--replace",
-                "--unlock",
-                "--components=secrets",
-            ])
-            .env("XDG_DATA_HOME", home.path())
-            .env("XDG_RUNTIME_DIR", home.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("gnome-keyring-daemon (scripts/install-system-deps.sh installs it)")?;
-        // --unlock reads the new login keyring's password from stdin (an empty one
-        // creates no keyring).
-        let mut stdin = daemon.stdin.take().context("the daemon's stdin")?;
-        stdin.write_all(b"switchyard-test").await?;
-        stdin.shutdown().await?;
-        drop(stdin);
-        // Ready once it owns the Secret Service's name on the session bus.
-        let ready = tokio::process::Command::new("gdbus")
-            .args([
-                "wait",
-                "--session",
-                "--timeout",
-                "15",
-                "org.freedesktop.secrets",
-            ])
-            .status()
-            .await
-            .context("gdbus")?;
-        anyhow::ensure!(
-            ready.success(),
-            "gnome-keyring-daemon did not take the Secret Service name within 15 s (is the test under dbus-run-session?)"
-        );
-        // Owning the name comes before the login keyring exists: a secret stored in
-        // between has no default collection to go to (seen on a loaded machine). Ready
-        // once the `default` alias names a collection.
-        let started = std::time::Instant::now();
-        loop {
-            let alias = tokio::process::Command::new("gdbus")
-                .args([
-                    "call",
-                    "--session",
-                    "--dest",
-                    "org.freedesktop.secrets",
-                    "--object-path",
-                    "/org/freedesktop/secrets",
-                    "--method",
-                    "org.freedesktop.Secret.Service.ReadAlias",
-                    "default",
-                ])
-                .output()
-                .await
-                .context("gdbus")?;
-            let answer = String::from_utf8_lossy(&alias.stdout).to_string();
-            if alias.status.success() && answer.contains("/collection/") {
-                break;
-            }
-            anyhow::ensure!(
-                started.elapsed() < Duration::from_secs(15),
-                "the test keyring has no default collection after 15 s: {answer}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Ok(TestKeyring {
-            _daemon: daemon,
-            _home: home,
-        })
-    }
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ pub mod engines_on_loopback;
 mod faults;
 mod gate;
 mod internal_key;
+pub mod keyring_on_session;
 mod profile;
 mod profiles;
 mod rate_limit;

@@ -29,6 +29,38 @@ pub struct ExportRequest {
     pub with_config: bool,
 }
 
+/// How long the OS keyring may take to give the secrets to hide: a locked keyring on a
+/// headless machine may wait for a prompt nobody answers.
+const KEYRING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The redactor for an export: the configuration's literal secrets and the values behind
+/// its references, the OS keyring's included (the console sent those; a service may
+/// have echoed one into the history). The keyring is read off the async threads and
+/// within [`KEYRING_PATIENCE`]; past it, the environment's values only, said in the log.
+async fn redactor_for(config: Option<&crate::config::Config>) -> Redactor {
+    let Some(config) = config else {
+        return Redactor::from_config(None);
+    };
+    let owned = config.clone();
+    let with_keyring = tokio::task::spawn_blocking(move || {
+        let mut redactor = Redactor::from_config(Some(&owned));
+        redactor.add_resolved_references(&owned, true);
+        redactor
+    });
+    match tokio::time::timeout(KEYRING_PATIENCE, with_keyring).await {
+        Ok(Ok(redactor)) => redactor,
+        _ => {
+            tracing::warn!(
+                "the OS keyring did not answer within {:?}: the snapshot hides the environment's secrets and literals only",
+                KEYRING_PATIENCE
+            );
+            let mut redactor = Redactor::from_config(Some(config));
+            redactor.add_resolved_references(config, false);
+            redactor
+        }
+    }
+}
+
 /// What was written.
 #[derive(Debug)]
 pub struct ExportFiles {
@@ -85,11 +117,7 @@ impl Console {
             }
         };
         let config = request.with_config.then_some(&self.config);
-        let mut redactor = Redactor::from_config(config);
-        if let Some(config) = config {
-            // The environment only: the OS keyring may prompt or hang on a headless machine.
-            redactor.add_resolved_references(config, false);
-        }
+        let redactor = redactor_for(config).await;
         let snapshot =
             snapshot::gather_with(store, config, &window, request.now, &redactor, progress).await?;
         write(&request.html, snapshot::render_html(&snapshot).as_bytes())?;

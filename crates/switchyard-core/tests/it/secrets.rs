@@ -1,7 +1,7 @@
-//! Secret references against the real platform stores. Storing a secret from a test is
-//! not possible in every sandbox (this one's kernel keyring denies `add_key`), so the
-//! keyring test asks the platform store for an entry that does not exist and checks
-//! what an engineer would read: the reference and what to do, never a value.
+//! Secret references against the real platform stores: the environment, and the OS
+//! keyring as a desktop has it — a real Secret Service (GNOME Keyring on the test's
+//! session bus): a `keyring:` reference stored, read, missing and locked, and a keyring
+//! secret searched for (and not found) in an exported snapshot.
 
 use secrecy::ExposeSecret;
 use switchyard_core::secrets::SecretRef;
@@ -128,4 +128,123 @@ mod hygiene {
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
     }
+}
+
+#[tokio::test]
+async fn a_keyring_secret_is_stored_read_missing_locked_and_never_exported() {
+    use std::sync::Arc;
+
+    use secrecy::SecretString;
+    use switchyard_core::clock::SystemClock;
+    use switchyard_core::config::Config;
+    use switchyard_core::console::{Console, ConsoleOptions, ExportRequest, Watch};
+    use switchyard_core::secrets::store_in_keyring;
+    use switchyard_core::store::{AlertEvent, AlertState, Store};
+    use switchyard_fleet::keyring_on_session::TestKeyring;
+
+    let keyring = TestKeyring::start()
+        .await
+        .expect("a Secret Service on the session bus");
+    let canary = format!("kr-canary-{}", std::process::id());
+    let account = format!("orders-{}", std::process::id());
+    // Stored and read back, through the Secret Service (its calls block: off the runtime).
+    let (stored, canary_copy) = (account.clone(), canary.clone());
+    let reference = tokio::task::spawn_blocking(move || {
+        store_in_keyring(&stored, SecretString::from(canary_copy))
+    })
+    .await
+    .unwrap()
+    .expect("stored");
+    assert_eq!(
+        reference.to_string(),
+        format!("keyring:switchyard/{account}")
+    );
+    let read = reference.clone();
+    let value = tokio::task::spawn_blocking(move || read.resolve())
+        .await
+        .unwrap();
+    assert_eq!(value.expect("read").expose_secret(), canary);
+    // Missing: the error names the entry, never a value.
+    let absent = SecretRef::parse("keyring:switchyard/absent-entry")
+        .unwrap()
+        .unwrap();
+    let error = tokio::task::spawn_blocking(move || absent.resolve())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(error.contains("absent-entry"), "{error}");
+
+    // The secret sits in the history (a service echoed it); an export finds and hides it.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let store = Store::open(&db).await.unwrap();
+    let writer = store.start_writer();
+    let now = chrono::Utc::now();
+    writer.handle().record_alert(AlertEvent {
+        rule: "echo".into(),
+        service: "orders".into(),
+        severity: "warning".into(),
+        state: AlertState::Firing,
+        value: None,
+        at: now - chrono::Duration::minutes(1),
+        subject: None,
+        detail: Some(format!("upstream said X-Api-Key: {canary}")),
+        silenced_until: None,
+    });
+    writer.finish().await;
+    store.close().await;
+    let config = Config::parse(&format!(
+        "[[service]]\nname = \"orders\"\nbase_url = \"http://127.0.0.1:9\"\nprofile = \"health-contract\"\nheaders = {{ \"X-Api-Key\" = \"{reference}\" }}\n"
+    ))
+    .unwrap();
+    let console = Console::start(
+        config,
+        ConsoleOptions {
+            database: Some(db),
+            clock: Arc::new(SystemClock),
+            watch: Watch::Nothing,
+            maintenance: false,
+        },
+    )
+    .await;
+    let html = dir.path().join("incident.html");
+    let json = dir.path().join("incident.json");
+    console
+        .export_snapshot(
+            ExportRequest {
+                window: Some((now - chrono::Duration::minutes(10), now)),
+                services: None,
+                now,
+                html: html.clone(),
+                json: Some(json.clone()),
+                zip: None,
+                with_config: true,
+            },
+            &|_| {},
+        )
+        .await
+        .expect("exported");
+    for file in [&html, &json] {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(
+            !text.contains(&canary),
+            "the keyring secret is in {}",
+            file.display()
+        );
+        assert!(text.contains("[redacted]"), "{}", file.display());
+    }
+    console.shutdown().await;
+
+    // Locked (a screen lock): reading fails, within seconds, naming the entry.
+    keyring.lock().await.expect("locked");
+    let locked = reference.clone();
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || locked.resolve()),
+    )
+    .await
+    .expect("a locked keyring answers, not hangs")
+    .unwrap();
+    let error = answer.expect_err("a locked keyring gives nothing");
+    assert!(error.contains(&account), "{error}");
 }
