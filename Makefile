@@ -104,7 +104,8 @@ fmt:
 # them, with the address sanitizer whose runtime stable ships. Inputs are bounded:
 # an allocation over 64 MiB (fuzz/src/lib.rs) or an RSS over 2 GiB is a finding.
 FUZZ_TARGETS := prometheus health_contract health_levels breaker_registry single_breaker \
-	emergency_controls spring_actuator json_mapping ws_messages config
+	emergency_controls spring_actuator json_mapping ws_messages config engine_answers \
+	alertmanager_answers
 FUZZ_SECONDS ?= 20
 FUZZ := RUSTC_BOOTSTRAP=1 $(CARGO) fuzz
 FUZZ_LIMITS := -rss_limit_mb=2048 -malloc_limit_mb=64 -timeout=10

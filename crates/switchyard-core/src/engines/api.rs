@@ -170,52 +170,12 @@ impl EngineApi {
         let fetched = self
             .get("query", &[("query", promql), ("time", &time)])
             .await?;
-        let latency = fetched.latency;
-        // A vector is what every fleet query answers: read it in one pass; anything
-        // else (a scalar) through a generic value.
-        let (result, warnings) = match decode::<Data<RawInstant>>(&fetched) {
-            Ok((data, warnings)) if data.result_type == "vector" => (
-                data.result
-                    .into_iter()
-                    .map(|raw| InstantSeries {
-                        labels: raw.metric,
-                        value: parse_value(&raw.value.1).unwrap_or(f64::NAN),
-                    })
-                    .collect(),
-                warnings,
-            ),
-            Err(error @ (QueryError::Engine { .. } | QueryError::Unreachable(_))) => {
-                return Err(error)
-            }
-            _ => {
-                let (data, warnings) = decode::<serde_json::Value>(&fetched)?;
-                match data.get("resultType").and_then(|t| t.as_str()) {
-                    Some("scalar") => {
-                        let value: (f64, String) = serde_json::from_value(data["result"].clone())
-                            .map_err(|e| {
-                            QueryError::Invalid(format!("not a scalar answer: {e}"))
-                        })?;
-                        (
-                            vec![InstantSeries {
-                                labels: BTreeMap::new(),
-                                value: parse_value(&value.1).unwrap_or(f64::NAN),
-                            }],
-                            warnings,
-                        )
-                    }
-                    other => {
-                        return Err(QueryError::Invalid(format!(
-                            "an instant query answered resultType `{}`",
-                            other.unwrap_or("none")
-                        )))
-                    }
-                }
-            }
-        };
+        let (result, warnings) =
+            read_instant(fetched.status.as_u16(), &fetched.body, &fetched.place)?;
         Ok(Answer {
             result,
             warnings,
-            latency,
+            latency: fetched.latency,
         })
     }
 
@@ -240,30 +200,12 @@ impl EngineApi {
                 ],
             )
             .await?;
-        let latency = fetched.latency;
-        let (data, warnings) = decode::<Data<RawRange>>(&fetched)?;
-        if data.result_type != "matrix" {
-            return Err(QueryError::Invalid(format!(
-                "a range query answered resultType `{}`",
-                data.result_type
-            )));
-        }
-        let result = data
-            .result
-            .into_iter()
-            .map(|raw| RangeSeries {
-                labels: raw.metric,
-                points: raw
-                    .values
-                    .into_iter()
-                    .map(|(t, v)| (t, parse_value(&v).unwrap_or(f64::NAN)))
-                    .collect(),
-            })
-            .collect();
+        let (result, warnings) =
+            read_range(fetched.status.as_u16(), &fetched.body, &fetched.place)?;
         Ok(Answer {
             result,
             warnings,
-            latency,
+            latency: fetched.latency,
         })
     }
 
@@ -297,6 +239,89 @@ impl EngineApi {
     }
 }
 
+/// An instant query's answer from its HTTP status and body (`place` names the engine in
+/// errors): the series and the engine's warnings. Pure, so the fuzzer reaches it.
+pub fn read_instant(
+    status: u16,
+    body: &[u8],
+    place: &str,
+) -> Result<(Vec<InstantSeries>, Vec<String>), QueryError> {
+    let status = http_status(status);
+    // A vector is what every fleet query answers: read it in one pass; anything
+    // else (a scalar) through a generic value.
+    let (result, warnings) = match decode::<Data<RawInstant>>(status, body, place) {
+        Ok((data, warnings)) if data.result_type == "vector" => (
+            data.result
+                .into_iter()
+                .map(|raw| InstantSeries {
+                    labels: raw.metric,
+                    value: parse_value(&raw.value.1).unwrap_or(f64::NAN),
+                })
+                .collect(),
+            warnings,
+        ),
+        Err(error @ (QueryError::Engine { .. } | QueryError::Unreachable(_))) => return Err(error),
+        _ => {
+            let (data, warnings) = decode::<serde_json::Value>(status, body, place)?;
+            match data.get("resultType").and_then(|t| t.as_str()) {
+                Some("scalar") => {
+                    let value: (f64, String) = serde_json::from_value(data["result"].clone())
+                        .map_err(|e| QueryError::Invalid(format!("not a scalar answer: {e}")))?;
+                    (
+                        vec![InstantSeries {
+                            labels: BTreeMap::new(),
+                            value: parse_value(&value.1).unwrap_or(f64::NAN),
+                        }],
+                        warnings,
+                    )
+                }
+                other => {
+                    return Err(QueryError::Invalid(format!(
+                        "an instant query answered resultType `{}`",
+                        other.unwrap_or("none")
+                    )))
+                }
+            }
+        }
+    };
+    Ok((result, warnings))
+}
+
+/// A range query's answer from its HTTP status and body, as [`read_instant`].
+pub fn read_range(
+    status: u16,
+    body: &[u8],
+    place: &str,
+) -> Result<(Vec<RangeSeries>, Vec<String>), QueryError> {
+    let status = http_status(status);
+    let (data, warnings) = decode::<Data<RawRange>>(status, body, place)?;
+    if data.result_type != "matrix" {
+        return Err(QueryError::Invalid(format!(
+            "a range query answered resultType `{}`",
+            data.result_type
+        )));
+    }
+    let result = data
+        .result
+        .into_iter()
+        .map(|raw| RangeSeries {
+            labels: raw.metric,
+            points: raw
+                .values
+                .into_iter()
+                .map(|(t, v)| (t, parse_value(&v).unwrap_or(f64::NAN)))
+                .collect(),
+        })
+        .collect();
+    Ok((result, warnings))
+}
+
+/// A status code as the HTTP layer knows it; one outside HTTP's range reads as a bad
+/// gateway's.
+fn http_status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY)
+}
+
 /// An answer as it arrived.
 struct Fetched {
     status: StatusCode,
@@ -307,26 +332,24 @@ struct Fetched {
 
 /// The envelope of `fetched` with its `data` as `T`, or the error it carries.
 fn decode<T: serde::de::DeserializeOwned>(
-    fetched: &Fetched,
+    status: StatusCode,
+    body: &[u8],
+    place: &str,
 ) -> Result<(T, Vec<String>), QueryError> {
-    let place = &fetched.place;
-    if matches!(
-        fetched.status,
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-    ) {
+    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
         return Err(QueryError::Unreachable(Reachability::Unauthorized {
             message: format!(
                 "{place} refused the credentials (HTTP {}); check the engine's headers in the configuration",
-                fetched.status.as_u16()
+                status.as_u16()
             ),
         }));
     }
-    let envelope: Envelope<T> = match serde_json::from_slice(&fetched.body) {
+    let envelope: Envelope<T> = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
-        Err(_) if !fetched.status.is_success() => {
+        Err(_) if !status.is_success() => {
             return Err(QueryError::Unreachable(Reachability::HttpError {
-                code: fetched.status.as_u16(),
-                message: format!("{place} answered HTTP {}", fetched.status.as_u16()),
+                code: status.as_u16(),
+                message: format!("{place} answered HTTP {}", status.as_u16()),
             }))
         }
         Err(e) => {
@@ -337,7 +360,7 @@ fn decode<T: serde::de::DeserializeOwned>(
     };
     if envelope.status != "success" {
         return Err(QueryError::Engine {
-            status: fetched.status.as_u16(),
+            status: status.as_u16(),
             error_type: envelope.error_type.unwrap_or_else(|| "unknown".into()),
             error: envelope.error.unwrap_or_else(|| "no reason given".into()),
         });
