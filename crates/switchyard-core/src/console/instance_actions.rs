@@ -141,18 +141,7 @@ fn observed(
         health: None,
         breakers: breakers
             .iter()
-            .map(|(name, state)| Breaker {
-                name: name.clone(),
-                state: *state,
-                failure_count: None,
-                success_count: None,
-                failure_rate: None,
-                backoff_seconds: None,
-                health_score: None,
-                call_count: None,
-                since: None,
-                reason: None,
-            })
+            .map(|(name, state)| Breaker::new(name, *state))
             .collect(),
         samples: Vec::new(),
         actions: Vec::new(),

@@ -328,7 +328,7 @@ impl<'a> Grouping<'a> {
                     slot.breakers
                         .entry(breaker_name.clone())
                         .and_modify(|b| b.state = state)
-                        .or_insert_with(|| new_breaker(&breaker_name, state));
+                        .or_insert_with(|| Breaker::new(&breaker_name, state));
                 }
                 Asked::FailureRate => {
                     // Resilience4j says -1 until enough calls were made.
@@ -388,21 +388,6 @@ fn push(samples: &mut Vec<Sample>, series: &str, value: f64) {
             series: series.to_string(),
             value,
         });
-    }
-}
-
-fn new_breaker(name: &str, state: BreakerState) -> Breaker {
-    Breaker {
-        name: name.to_string(),
-        state,
-        failure_count: None,
-        success_count: None,
-        failure_rate: None,
-        backoff_seconds: None,
-        health_score: None,
-        call_count: None,
-        since: None,
-        reason: None,
     }
 }
 

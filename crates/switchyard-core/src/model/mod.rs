@@ -164,6 +164,25 @@ pub enum HealthStatus {
     Unknown,
 }
 
+impl Breaker {
+    /// A breaker known only by its name and state (an engine's series, an instance's
+    /// summary): every count and time unknown.
+    pub fn new(name: &str, state: BreakerState) -> Breaker {
+        Breaker {
+            name: name.to_string(),
+            state,
+            failure_count: None,
+            success_count: None,
+            failure_rate: None,
+            backoff_seconds: None,
+            health_score: None,
+            call_count: None,
+            since: None,
+            reason: None,
+        }
+    }
+}
+
 impl BreakerState {
     pub fn as_str(self) -> &'static str {
         match self {

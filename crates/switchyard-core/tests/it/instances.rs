@@ -41,6 +41,20 @@ fn id_of(fleet: &Fleet, name: &str) -> String {
         .to_string()
 }
 
+/// `registry`: the fleet's three replicas as one service polled every `poll` (timeout
+/// `timeout`), with `more` (its streams, alert rules) after it.
+fn registry_config(fleet: &Fleet, poll: &str, timeout: &str, more: &str) -> Config {
+    let urls: Vec<String> = REPLICAS
+        .iter()
+        .map(|n| format!("\"{}\"", base_url(fleet, n)))
+        .collect();
+    Config::parse(&format!(
+        "[[service]]\nname = \"registry\"\nprofile = \"breaker-registry\"\ninstances = [{}]\npoll_interval = \"{poll}\"\ntimeout = \"{timeout}\"\n{more}",
+        urls.join(", ")
+    ))
+    .expect("config parses")
+}
+
 fn breaker_on(state: &ServiceState, instance: &str, breaker: &str) -> Option<BreakerState> {
     state
         .replicas
@@ -379,19 +393,7 @@ async fn a_reset_goes_to_each_open_instance_once_audited_and_verified_each() {
     use switchyard_core::store::TimeRange;
 
     let fleet = replicas().await;
-    let urls: Vec<String> = REPLICAS.iter().map(|n| base_url(&fleet, n)).collect();
-    let config = Config::parse(&format!(
-        r#"
-        [[service]]
-        name = "registry"
-        profile = "breaker-registry"
-        instances = ["{}", "{}", "{}"]
-        poll_interval = "300ms"
-        timeout = "200ms"
-        "#,
-        urls[0], urls[1], urls[2]
-    ))
-    .expect("config parses");
+    let config = registry_config(&fleet, "300ms", "200ms", "");
     let open = ["replica-1", "replica-3"];
     for name in open {
         set(
@@ -555,25 +557,18 @@ async fn a_rule_per_instance_fires_on_the_instance_whose_breaker_opened() {
     use crate::alerts_fleet::wait_event;
 
     let fleet = replicas().await;
-    let urls: Vec<String> = REPLICAS.iter().map(|n| base_url(&fleet, n)).collect();
-    let config = Config::parse(&format!(
+    let config = registry_config(
+        &fleet,
+        "300ms",
+        "200ms",
         r#"
-        [[service]]
-        name = "registry"
-        profile = "breaker-registry"
-        instances = ["{}", "{}", "{}"]
-        poll_interval = "300ms"
-        timeout = "200ms"
-
         [[alert]]
         name = "instance breaker open"
-        select = {{ service = "registry", breaker_state = true, per = "instance" }}
+        select = { service = "registry", breaker_state = true, per = "instance" }
         when = "state is open"
         severity = "high"
         "#,
-        urls[0], urls[1], urls[2]
-    ))
-    .expect("config parses");
+    );
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
     let mut events = events_of(&engine);
     let second = id_of(&fleet, "replica-2");
@@ -620,23 +615,13 @@ async fn a_rule_per_instance_fires_on_the_instance_whose_breaker_opened() {
 #[tokio::test]
 async fn each_instance_streams_and_a_streamed_breaker_changes_the_combination() {
     let fleet = replicas().await;
-    let urls: Vec<String> = REPLICAS.iter().map(|n| base_url(&fleet, n)).collect();
     // Polls far apart: only the streams can bring the change in time.
-    let config = Config::parse(&format!(
-        r#"
-        [[service]]
-        name = "registry"
-        profile = "breaker-registry"
-        instances = ["{}", "{}", "{}"]
-        poll_interval = "60s"
-        timeout = "2s"
-          [[service.stream]]
-          path = "/api/ws/breakers"
-          subscribe = ["breakers"]
-        "#,
-        urls[0], urls[1], urls[2]
-    ))
-    .expect("config parses");
+    let config = registry_config(
+        &fleet,
+        "60s",
+        "2s",
+        "[[service.stream]]\npath = \"/api/ws/breakers\"\nsubscribe = [\"breakers\"]\n",
+    );
     let engine = EngineHandle::start(&config, Arc::new(SystemClock), None);
     let mut events = events_of(&engine);
     let ids: Vec<String> = REPLICAS.iter().map(|n| id_of(&fleet, n)).collect();
