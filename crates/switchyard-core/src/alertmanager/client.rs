@@ -243,6 +243,12 @@ fn unreachable(error: &reqwest::Error, place: &str) -> AlertmanagerError {
     }
 }
 
+/// An API v2 answer's JSON as `T` (a list of alerts, of silences), or what is wrong with
+/// it. Pure, so the fuzzer reaches it.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("not the JSON of API v2 ({e})"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,10 +284,4 @@ mod tests {
             REASON_CAP + 1
         );
     }
-}
-
-/// An API v2 answer's JSON as `T` (a list of alerts, of silences), or what is wrong with
-/// it. Pure, so the fuzzer reaches it.
-pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|e| format!("not the JSON of API v2 ({e})"))
 }
