@@ -154,18 +154,7 @@ mod tests {
     use chrono::Utc;
 
     fn breaker(name: &str, state: BreakerState) -> Breaker {
-        Breaker {
-            name: name.into(),
-            state,
-            failure_count: None,
-            success_count: None,
-            failure_rate: None,
-            backoff_seconds: None,
-            health_score: None,
-            call_count: None,
-            since: None,
-            reason: None,
-        }
+        Breaker::new(name, state)
     }
 
     fn observation(breakers: Vec<Breaker>, transitions: Vec<Transition>) -> Observation {

@@ -322,18 +322,7 @@ impl Compiled {
             .breaker_state
             .word(object, &place)?
             .map_or(BreakerState::Unknown, |word| breaker_state(&word));
-        Ok(Breaker {
-            name,
-            state,
-            failure_count: None,
-            success_count: None,
-            failure_rate: None,
-            backoff_seconds: None,
-            health_score: None,
-            call_count: None,
-            since: None,
-            reason: None,
-        })
+        Ok(Breaker::new(&name, state))
     }
 }
 
