@@ -9,6 +9,7 @@ mod alerts;
 mod dashboard;
 mod first_run;
 mod fleet_control;
+mod large_fleet;
 mod live_status;
 mod page;
 mod second_launch;
