@@ -14,7 +14,7 @@ import type { AlertsState } from "./bindings/AlertsState";
 import type { TeamAlerts } from "./bindings/TeamAlerts";
 import { TeamAlertsSection } from "./team-alerts";
 import { teamPill } from "./team-alerts-view";
-import { recordUpdateLatency, recordWatching } from "./diagnostics";
+import { recordFirstValueShown, recordUpdateLatency, recordWatching } from "./diagnostics";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
@@ -138,6 +138,7 @@ export function App() {
   // service for another reason (its stream's status changed) repeats an observation
   // already on screen, whose age is not the update path's latency.
   const measuredObservation = useRef(new Map<string, string>());
+  const firstValueShown = useRef(false);
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
   const [teamAlerts, setTeamAlerts] = useState<TeamAlerts | null>(null);
   const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
@@ -203,10 +204,15 @@ export function App() {
       .catch((e: unknown) => setLoadError(String(e)));
   }, []);
 
-  // After each render, how long the rendered updates took from observation to screen
-  // (read by the end-to-end test to measure the update path).
+  // After each render (Preact runs effects after the next frame), how long the rendered
+  // updates took from observation to screen, and when the first value was shown (read by
+  // the end-to-end test and the window bench to measure the update path).
   useEffect(() => {
     const renderedAt = Date.now();
+    if (!firstValueShown.current && [...fleet.values()].some((s) => Boolean(s.latest))) {
+      firstValueShown.current = true;
+      recordFirstValueShown(renderedAt);
+    }
     for (const observedAt of pendingRender.current.splice(0)) {
       if (observedAt) recordUpdateLatency(renderedAt - Date.parse(observedAt));
     }
