@@ -1,7 +1,7 @@
 // The window: a header with the fleet's summary, tabs (overview, breaker board), the
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchSession, watchStoreHealth, watchTeamAlerts } from "./backend";
 import { ServicesDialog } from "./services-dialog";
 import { configEdits, sessionChange } from "./services-view";
@@ -14,7 +14,7 @@ import type { AlertsState } from "./bindings/AlertsState";
 import type { TeamAlerts } from "./bindings/TeamAlerts";
 import { TeamAlertsSection } from "./team-alerts";
 import { teamPill } from "./team-alerts-view";
-import { recordFirstValueShown, recordUpdateLatency, recordWatching } from "./diagnostics";
+import { recordCost, recordFirstValueShown, recordUpdateLatency, recordWatching, timed } from "./diagnostics";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
@@ -67,10 +67,17 @@ function useSparklines(enabled: boolean): Map<string, string> {
   const [lines, setLines] = useState(new Map<string, string>());
   useEffect(() => {
     if (!enabled) return;
-    const load = () =>
-      fetchSparklines(15, 240, 28)
-        .then((all) => setLines(new Map(all.map((l) => [l.service, l.svg]))))
+    const load = () => {
+      const asked = performance.now();
+      return fetchSparklines(15, 240, 28)
+        .then((all) => {
+          // One call's round trip (drawn in Rust, carried over IPC), and how many it drew.
+          recordCost("sparkline-round-trip", performance.now() - asked);
+          recordCost("sparklines", 0, all.length);
+          setLines(new Map(all.map((l) => [l.service, l.svg])));
+        })
         .catch(() => setLines(new Map()));
+    };
     load();
     const timer = setInterval(load, 5000);
     return () => clearInterval(timer);
@@ -117,6 +124,7 @@ function useNow(periodMs: number): number {
 }
 
 export function App() {
+  const renderStarted = performance.now();
   const [session, setSession] = useState<SessionInfo | null>(null);
   // The fleet keyed by name; each batch replaces only the services it carries.
   const [fleet, setFleet] = useState<Fleet>(new Map());
@@ -194,7 +202,8 @@ export function App() {
         measuredObservation.current.set(service.name, observedAt);
         pendingRender.current.push(observedAt);
       }
-      setFleet((current) => applyBatch(current, update.services));
+      recordCost("batch-services", 0, update.services.length);
+      setFleet((current) => timed("apply-batch", () => applyBatch(current, update.services)));
     })
       .then(() => Promise.all([fetchSession(), fetchFleet()]))
       .then(([info, fleet]) => {
@@ -317,10 +326,13 @@ export function App() {
   const teamCount = teamPill(teamAlerts);
   const alerting = useMemo(() => servicesWithFiringAlerts(active ?? []), [active]);
   const firing = useMemo(() => (active ?? []).filter((a) => a.phase === "firing").length, [active]);
-  const summary = useMemo(() => summarize(services, now, firing), [services, now, firing]);
-  const groupings = useMemo(() => groupingChoices(services), [services]);
+  const summary = useMemo(() => timed("summary", () => summarize(services, now, firing)), [services, now, firing]);
+  const groupings = useMemo(() => timed("groupings", () => groupingChoices(services)), [services]);
   groupingsRef.current = groupings;
-  const overview = useMemo(() => deriveOverview(fleet, now, alerting, filter, groupBy), [fleet, now, alerting, filter, groupBy]);
+  const overview = useMemo(() => timed("derive-overview", () => deriveOverview(fleet, now, alerting, filter, groupBy)), [fleet, now, alerting, filter, groupBy]);
+  // The whole render of the window, children and DOM changes included: layout effects
+  // run once the DOM is committed.
+  useLayoutEffect(() => recordCost("render", performance.now() - renderStarted));
   const detail = selected ? fleet.get(selected) : undefined;
   const live = range.untilMs === undefined;
   return (

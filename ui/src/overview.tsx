@@ -22,6 +22,7 @@ import {
   type Overview as OverviewData,
   sortForList,
 } from "./overview-model";
+import { timed } from "./diagnostics";
 import { ServiceTile } from "./service-tiles";
 import { formatAge, formatLatency, isStale, statusView } from "./view";
 import { useSize, VirtualList } from "./virtual-list";
@@ -112,7 +113,7 @@ export function Overview({
   const columns = Math.max(1, Math.floor(width / TILE_WIDTH));
   const grouped = groupBy !== "none";
 
-  const items = useMemo(() => {
+  const items = useMemo(() => timed("overview-items", () => {
     const out: Item[] = [];
     const all: Group = { name: "", services: data.ordered, worst: 0, down: 0, degraded: 0, stale: 0, openBreakers: 0, ok: 0 };
     for (const group of holdGroups(grouped ? data.groups : [all], held)) {
@@ -133,7 +134,7 @@ export function Overview({
       }
     }
     return out;
-  }, [data, grouped, held, choices, layout, listSort, columns, windowed, sparklines]);
+  }), [data, grouped, held, choices, layout, listSort, columns, windowed, sparklines]);
 
   const toggle = useCallback((name: string, open: boolean) => setChoices((c) => new Map(c).set(name, open)), []);
   const hold = () => {

@@ -69,6 +69,7 @@ pub async fn run(options: &Options) -> Result<()> {
     let family = AppFamily::of(&app)?;
     let load_before = load();
     let polls_before = polls(&polls_url).await?;
+    let costs_before = page_costs(session).await?;
     let (app0, webkit0) = family.usage();
     let began = Instant::now();
     let mut oldest = Vec::new();
@@ -87,6 +88,7 @@ pub async fn run(options: &Options) -> Result<()> {
     }
     let over = began.elapsed();
     let (app1, webkit1) = family.usage();
+    let costs_after = page_costs(session).await?;
     let polls_after = polls(&polls_url).await?;
     report_window(
         &family,
@@ -95,6 +97,7 @@ pub async fn run(options: &Options) -> Result<()> {
         over,
         (polls_after - polls_before) as f64 / over.as_secs_f64(),
     );
+    report_costs(&costs_before, &costs_after, over);
     oldest.sort_unstable();
     println!(
         "oldest value on screen, read each second: median {} ms, max {} ms; {late} of {} readings over {LATE_MS} ms; {never_read} services on screen never read; load {load_before} -> {}",
@@ -140,6 +143,36 @@ fn report_window(
         mib(webkit1.pss_kib),
         mib(app1.pss_kib + webkit1.pss_kib)
     );
+}
+
+/// The page's own accounting of its parts (`switchyardDiagnostics.costs`).
+async fn page_costs(session: &Session) -> Result<Value> {
+    session
+        .execute("return window.switchyardDiagnostics?.costs ?? {};")
+        .await
+}
+
+/// What each part of the page cost during the window: ms of a second, and calls a second.
+fn report_costs(before: &Value, after: &Value, over: Duration) {
+    let seconds = over.as_secs_f64();
+    let mut parts: Vec<(String, f64, f64)> = after
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(part, cost)| {
+            let was = &before[part];
+            let ms = cost["ms"].as_f64().unwrap_or(0.0) - was["ms"].as_f64().unwrap_or(0.0);
+            let calls =
+                cost["calls"].as_f64().unwrap_or(0.0) - was["calls"].as_f64().unwrap_or(0.0);
+            (part.clone(), ms / seconds, calls / seconds)
+        })
+        .collect();
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let text: Vec<String> = parts
+        .iter()
+        .map(|(part, ms, calls)| format!("{part} {ms:.1} ms/s ({calls:.1}/s)"))
+        .collect();
+    println!("the page's parts: {}", text.join(", "));
 }
 
 /// When the page first showed a value (ms since the epoch), waiting up to a minute.
