@@ -1,7 +1,7 @@
 // The window: a header with the fleet's summary, tabs (overview, breaker board), the
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchSession, watchStoreHealth, watchTeamAlerts } from "./backend";
 import { ServicesDialog } from "./services-dialog";
 import { configEdits, sessionChange } from "./services-view";
@@ -61,27 +61,39 @@ function CustomRange({ onPick }: { onPick: (range: RangeChoice) => void }) {
   );
 }
 
-/** The tiles' sparklines (the last 15 minutes), refreshed every few seconds: they are
- * drawn from the history, so a timer re-reads it (the live values are pushed). */
-function useSparklines(enabled: boolean): Map<string, string> {
+/** The sparklines (the last 15 minutes) of the tiles in the page, refreshed every few
+ * seconds: they are drawn from the history, so a timer re-reads it (the live values are
+ * pushed). A tile that comes on screen gets its line at once; the others are not drawn. */
+function useSparklines(enabled: boolean, shown: readonly string[]): Map<string, string> {
   const [lines, setLines] = useState(new Map<string, string>());
+  const linesRef = useRef(lines);
+  linesRef.current = lines;
+  const shownRef = useRef(shown);
+  shownRef.current = shown;
+  const load = useCallback((names: readonly string[]) => {
+    if (names.length === 0) return;
+    const asked = performance.now();
+    fetchSparklines(15, 240, 28, names)
+      .then((drawn) => {
+        // One call's round trip (drawn in Rust, carried over IPC), and how many it drew.
+        recordCost("sparkline-round-trip", performance.now() - asked);
+        recordCost("sparklines", 0, drawn.length);
+        setLines((current) => {
+          const next = new Map(current);
+          for (const line of drawn) next.set(line.service, line.svg);
+          return next;
+        });
+      })
+      .catch(() => setLines(new Map()));
+  }, []);
   useEffect(() => {
     if (!enabled) return;
-    const load = () => {
-      const asked = performance.now();
-      return fetchSparklines(15, 240, 28)
-        .then((all) => {
-          // One call's round trip (drawn in Rust, carried over IPC), and how many it drew.
-          recordCost("sparkline-round-trip", performance.now() - asked);
-          recordCost("sparklines", 0, all.length);
-          setLines(new Map(all.map((l) => [l.service, l.svg])));
-        })
-        .catch(() => setLines(new Map()));
-    };
-    load();
-    const timer = setInterval(load, 5000);
+    const timer = setInterval(() => load(shownRef.current), 5000);
     return () => clearInterval(timer);
-  }, [enabled]);
+  }, [enabled, load]);
+  useEffect(() => {
+    if (enabled) load(shown.filter((name) => !linesRef.current.has(name)));
+  }, [enabled, load, shown]);
   return lines;
 }
 
@@ -167,7 +179,8 @@ export function App() {
   const keyState = useRef(NO_KEYS);
   const groupingsRef = useRef<GroupBy[]>(["none"]);
   const now = useNow(1000);
-  const sparklines = useSparklines(session !== null && !session.error);
+  const [shownTiles, setShownTiles] = useState<readonly string[]>([]);
+  const sparklines = useSparklines(session !== null && !session.error, shownTiles);
   const historyProblem = useHistoryProblem(session !== null && !session.error);
   // The theme and live range of the last start come back; changes are saved at once
   // (on the Rust side, so quitting right after loses nothing). A paused or custom
@@ -476,6 +489,7 @@ export function App() {
             sparklines={sparklines}
             onSelect={setSelected}
             onReset={setResetTarget}
+            onShown={setShownTiles}
           />
         ) : (
           !session?.error && <p class="empty">{services.length === 0 ? "No services yet. Waiting for the first polls…" : "No service matches the filter."}</p>

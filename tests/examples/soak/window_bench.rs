@@ -98,6 +98,10 @@ pub async fn run(options: &Options) -> Result<()> {
         (polls_after - polls_before) as f64 / over.as_secs_f64(),
     );
     report_costs(&costs_before, &costs_after, over);
+    let counts = session
+        .execute("return document.querySelector('[data-testid=counts]')?.textContent ?? '';")
+        .await?;
+    println!("the summary bar: {}", counts.as_str().unwrap_or_default());
     oldest.sort_unstable();
     println!(
         "oldest value on screen, read each second: median {} ms, max {} ms; {late} of {} readings over {LATE_MS} ms; {never_read} services on screen never read; load {load_before} -> {}",
