@@ -55,6 +55,8 @@ await() {
     done
 }
 
+# Created before the fleet starts, so the wait below never reads a file not yet there.
+: >"$WORK/targets"
 "$BIN/switchyard-fleet" --serve-static "$N" "$DOCUMENT" >"$WORK/targets" 2>"$WORK/targets.log" &
 PIDS+=($!)
 targets_listed() { [ "$(wc -l <"$WORK/targets")" -ge "$N" ]; }

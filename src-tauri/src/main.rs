@@ -10,6 +10,7 @@ mod logging;
 mod notify;
 mod pushes;
 mod reload;
+mod rendering;
 mod session;
 mod single_instance;
 mod team_watch;
@@ -71,6 +72,7 @@ fn main() {
             pushes::start(app.handle(), console.as_deref());
             team_watch::start(app.handle(), console.as_deref());
             reload::start(app.handle(), watched);
+            rendering::configure(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

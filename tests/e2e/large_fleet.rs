@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Result};
 use serde_json::{json, Value};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
-use switchyard_tests::Window;
+use switchyard_tests::{Window, ON_SCREEN_AGES};
 
 use crate::fleet_control::set;
 use crate::page::{click, press, save_screenshot};
@@ -16,12 +16,6 @@ use crate::ONE_WINDOW;
 
 const SERVICES: usize = 300;
 const TEAMS: usize = 6;
-
-/// The services on screen: each one's name and how old its value is, in page time.
-const READ_VISIBLE: &str = "const now = Date.now();
-    return Array.from(document.querySelectorAll('article[data-service], [data-list-service]')).map(e => ({
-      name: e.dataset.service ?? e.dataset.listService,
-      age_ms: e.dataset.observedAt ? now - Date.parse(e.dataset.observedAt) : null }));";
 
 /// The group headers as `{name, open, text}`, in screen order.
 const READ_GROUPS: &str = "return Array.from(document.querySelectorAll('[data-group]')).map(g => ({
@@ -69,14 +63,14 @@ async fn three_hundred_services_stay_current_grouped_and_in_natural_order() -> R
         .wait_for(
             "every visible value fresh",
             Duration::from_secs(30),
-            READ_VISIBLE,
+            ON_SCREEN_AGES,
             fresh,
         )
         .await?;
     let watch_until = Instant::now() + Duration::from_secs(60);
     let (mut worst, mut samples, mut late) = (0, 0, Vec::new());
     while Instant::now() < watch_until {
-        let visible = session.execute(READ_VISIBLE).await?;
+        let visible = session.execute(ON_SCREEN_AGES).await?;
         let rows = visible
             .as_array()
             .ok_or_else(|| anyhow!("no tiles: {visible}"))?;
@@ -177,7 +171,7 @@ async fn three_hundred_services_stay_current_grouped_and_in_natural_order() -> R
         .wait_for(
             "the list by name",
             Duration::from_secs(5),
-            READ_VISIBLE,
+            ON_SCREEN_AGES,
             |v| {
                 let names: Vec<String> = v
                     .as_array()?

@@ -10,6 +10,7 @@ mod dashboard;
 mod first_run;
 mod fleet_control;
 mod instances;
+mod large_fleet;
 mod live_status;
 mod page;
 mod second_launch;

@@ -8,14 +8,22 @@
 //! Run through `scripts/soak.sh` (which builds the app and sets `SWITCHYARD_BIN`):
 //! `scripts/soak.sh --minutes 120 --services 300 --poll-interval 2s`. With `--services 0`
 //! (the default) it watches the demo fleet. It writes one CSV row per sample to `--out` and prints each as it goes.
+//!
+//! With `--mode window-bench` it is issue 14's window bench instead ([`window_bench`],
+//! run through `scripts/bench-window.sh`): the same window and the same process
+//! accounting, a short settled measurement rather than a long run.
 
-use std::collections::HashSet;
+// In a folder of its own, so cargo does not take it for an example of its own.
+#[path = "soak/window_bench.rs"]
+mod window_bench;
+
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
+use switchyard_tests::processes::AppFamily;
 use switchyard_tests::webdriver::Session;
 use switchyard_tests::{app_binary, Window};
 
@@ -33,6 +41,11 @@ struct Options {
     /// How often each service is polled, as the configuration writes it.
     poll_interval: String,
     out: PathBuf,
+    /// `soak` (the default) or `window-bench`.
+    mode: String,
+    /// The window bench: how long the app runs before the measured window, and the window.
+    settle: Duration,
+    window: Duration,
 }
 
 fn options() -> Result<Options> {
@@ -42,6 +55,9 @@ fn options() -> Result<Options> {
         sample_every: Duration::from_secs(60),
         poll_interval: "2s".to_owned(),
         out: PathBuf::from("soak.csv"),
+        mode: "soak".to_owned(),
+        settle: Duration::from_secs(240),
+        window: Duration::from_secs(60),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -54,8 +70,11 @@ fn options() -> Result<Options> {
             "--sample-seconds" => options.sample_every = Duration::from_secs(value.parse()?),
             "--poll-interval" => options.poll_interval = value,
             "--out" => options.out = PathBuf::from(value),
+            "--mode" => options.mode = value,
+            "--settle-seconds" => options.settle = Duration::from_secs(value.parse()?),
+            "--window-seconds" => options.window = Duration::from_secs(value.parse()?),
             other => bail!(
-                "unknown option {other} (--minutes, --services, --sample-seconds, --poll-interval, --out)"
+                "unknown option {other} (--mode, --minutes, --services, --sample-seconds, --poll-interval, --out, --settle-seconds, --window-seconds)"
             ),
         }
     }
@@ -65,6 +84,14 @@ fn options() -> Result<Options> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let options = options()?;
+    match options.mode.as_str() {
+        "soak" => soak(&options).await,
+        "window-bench" => window_bench::run(&options).await,
+        other => bail!("unknown mode {other} (soak, window-bench)"),
+    }
+}
+
+async fn soak(options: &Options) -> Result<()> {
     // A fleet of the given size: breaker registries among health documents, so the
     // board and the charts have something to draw.
     let fleet = if options.services > 0 {
@@ -108,7 +135,10 @@ async fn main() -> Result<()> {
             next_view += VIEW_EVERY;
         }
         if now >= next_sample {
-            let (app_kib, webkit_kib, processes) = pss_of(&app)?;
+            let family = AppFamily::of(&app)?;
+            let (app_use, webkit_use) = family.usage();
+            let (app_kib, webkit_kib) = (app_use.pss_kib, webkit_use.pss_kib);
+            let processes = family.len();
             let minute = now.duration_since(started).as_secs_f64() / 60.0;
             let total = (app_kib + webkit_kib) as f64 / 1024.0;
             let line = format!(
@@ -181,69 +211,6 @@ fn keys(keys: &[&str]) -> String {
             format!("window.dispatchEvent(new KeyboardEvent('keydown', {{ key: '{key}' }}));")
         })
         .collect()
-}
-
-/// The PSS, in KiB, of every process running `app` and of their descendants (WebKit's
-/// web and network processes), and how many processes that was.
-fn pss_of(app: &Path) -> Result<(u64, u64, usize)> {
-    let mut parents: Vec<(u32, u32, PathBuf)> = Vec::new();
-    for entry in std::fs::read_dir("/proc")? {
-        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The parent is the second field after the parenthesised command name.
-        let Some(ppid) = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse().ok())
-        else {
-            continue;
-        };
-        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
-        parents.push((pid, ppid, exe));
-    }
-    let roots: HashSet<u32> = parents
-        .iter()
-        .filter(|(_, _, exe)| exe == app)
-        .map(|(pid, _, _)| *pid)
-        .collect();
-    if roots.is_empty() {
-        bail!("no process runs {}", app.display());
-    }
-    // Descendants, to any depth.
-    let mut family = roots.clone();
-    loop {
-        let before = family.len();
-        for (pid, ppid, _) in &parents {
-            if family.contains(ppid) {
-                family.insert(*pid);
-            }
-        }
-        if family.len() == before {
-            break;
-        }
-    }
-    let (mut app_kib, mut webkit_kib) = (0, 0);
-    for pid in &family {
-        let pss = pss_kib(*pid).unwrap_or(0);
-        if roots.contains(pid) {
-            app_kib += pss;
-        } else {
-            webkit_kib += pss;
-        }
-    }
-    Ok((app_kib, webkit_kib, family.len()))
-}
-
-fn pss_kib(pid: u32) -> Option<u64> {
-    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    rollup
-        .lines()
-        .find_map(|line| line.strip_prefix("Pss:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 fn config(fleet: &Fleet, poll_interval: &str) -> String {

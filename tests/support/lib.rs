@@ -2,6 +2,7 @@
 //! driven through WebDriver (tauri-driver in front of Debian's WebKitWebDriver).
 
 pub mod driver;
+pub mod processes;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -153,6 +154,15 @@ impl Window {
         Ok(())
     }
 }
+
+/// A page script: the services on screen (the overview's tiles, or the compact list's
+/// rows), each as `{name, age_ms}`, how old its value is in page time (`null` before
+/// its first value). The windowed overview holds what is on screen and a screenful
+/// around it, so this is what an engineer sees or is one scroll from seeing.
+pub const ON_SCREEN_AGES: &str = "const now = Date.now();
+    return Array.from(document.querySelectorAll('article[data-service], [data-list-service]')).map(e => ({
+      name: e.dataset.service ?? e.dataset.listService,
+      age_ms: e.dataset.observedAt ? now - Date.parse(e.dataset.observedAt) : null }));";
 
 /// The `switchyard` binary under test: `$SWITCHYARD_BIN`, or the one cargo built next to
 /// this test binary (`make test` builds it first).

@@ -1,7 +1,7 @@
 // The window: a header with the fleet's summary, tabs (overview, breaker board), the
 // time range, and the selected service's detail. State arrives from Rust; this file only
 // arranges it and turns keys into commands.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { fetchAlerts, fetchFleet, fetchSession, fetchPreferences, fetchSparklines, savePreferences, watchAlerts, watchFleet, watchSecondLaunch, watchSession, watchStoreHealth, watchTeamAlerts } from "./backend";
 import { ServicesDialog } from "./services-dialog";
 import { configEdits, sessionChange } from "./services-view";
@@ -14,7 +14,7 @@ import type { AlertsState } from "./bindings/AlertsState";
 import type { TeamAlerts } from "./bindings/TeamAlerts";
 import { TeamAlertsSection } from "./team-alerts";
 import { teamPill } from "./team-alerts-view";
-import { recordUpdateLatency, recordWatching } from "./diagnostics";
+import { recordCost, recordFirstValueShown, recordUpdateLatency, recordWatching, timed } from "./diagnostics";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
@@ -62,20 +62,39 @@ function CustomRange({ onPick }: { onPick: (range: RangeChoice) => void }) {
   );
 }
 
-/** The tiles' sparklines (the last 15 minutes), refreshed every few seconds: they are
- * drawn from the history, so a timer re-reads it (the live values are pushed). */
-function useSparklines(enabled: boolean): Map<string, string> {
+/** The sparklines (the last 15 minutes) of the tiles in the page, refreshed every few
+ * seconds: they are drawn from the history, so a timer re-reads it (the live values are
+ * pushed). A tile that comes on screen gets its line at once; the others are not drawn. */
+function useSparklines(enabled: boolean, shown: readonly string[]): Map<string, string> {
   const [lines, setLines] = useState(new Map<string, string>());
+  const linesRef = useRef(lines);
+  linesRef.current = lines;
+  const shownRef = useRef(shown);
+  shownRef.current = shown;
+  const load = useCallback((names: readonly string[]) => {
+    if (names.length === 0) return;
+    const asked = performance.now();
+    fetchSparklines(15, 240, 28, names)
+      .then((drawn) => {
+        // One call's round trip (drawn in Rust, carried over IPC), and how many it drew.
+        recordCost("sparkline-round-trip", performance.now() - asked);
+        recordCost("sparklines", 0, drawn.length);
+        setLines((current) => {
+          const next = new Map(current);
+          for (const line of drawn) next.set(line.service, line.svg);
+          return next;
+        });
+      })
+      .catch(() => setLines(new Map()));
+  }, []);
   useEffect(() => {
     if (!enabled) return;
-    const load = () =>
-      fetchSparklines(15, 240, 28)
-        .then((all) => setLines(new Map(all.map((l) => [l.service, l.svg]))))
-        .catch(() => setLines(new Map()));
-    load();
-    const timer = setInterval(load, 5000);
+    const timer = setInterval(() => load(shownRef.current), 5000);
     return () => clearInterval(timer);
-  }, [enabled]);
+  }, [enabled, load]);
+  useEffect(() => {
+    if (enabled) load(shown.filter((name) => !linesRef.current.has(name)));
+  }, [enabled, load, shown]);
   return lines;
 }
 
@@ -118,6 +137,7 @@ function useNow(periodMs: number): number {
 }
 
 export function App() {
+  const renderStarted = performance.now();
   const [session, setSession] = useState<SessionInfo | null>(null);
   // The fleet keyed by name; each batch replaces only the services it carries.
   const [fleet, setFleet] = useState<Fleet>(new Map());
@@ -143,6 +163,7 @@ export function App() {
   // service for another reason (its stream's status changed) repeats an observation
   // already on screen, whose age is not the update path's latency.
   const measuredObservation = useRef(new Map<string, string>());
+  const firstValueShown = useRef(false);
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
   const [teamAlerts, setTeamAlerts] = useState<TeamAlerts | null>(null);
   const [resetTarget, setResetTarget] = useState<ResetTarget | null>(null);
@@ -163,7 +184,8 @@ export function App() {
   const keyState = useRef(NO_KEYS);
   const groupingsRef = useRef<GroupBy[]>(["none"]);
   const now = useNow(1000);
-  const sparklines = useSparklines(session !== null && !session.error);
+  const [shownTiles, setShownTiles] = useState<readonly string[]>([]);
+  const sparklines = useSparklines(session !== null && !session.error, shownTiles);
   const historyProblem = useHistoryProblem(session !== null && !session.error);
   // The theme and live range of the last start come back; changes are saved at once
   // (on the Rust side, so quitting right after loses nothing). A paused or custom
@@ -198,7 +220,8 @@ export function App() {
         measuredObservation.current.set(service.name, observedAt);
         pendingRender.current.push(observedAt);
       }
-      setFleet((current) => applyBatch(current, update.services));
+      recordCost("batch-services", 0, update.services.length);
+      setFleet((current) => timed("apply-batch", () => applyBatch(current, update.services)));
     })
       .then(() => Promise.all([fetchSession(), fetchFleet()]))
       .then(([info, fleet]) => {
@@ -208,10 +231,15 @@ export function App() {
       .catch((e: unknown) => setLoadError(String(e)));
   }, []);
 
-  // After each render, how long the rendered updates took from observation to screen
-  // (read by the end-to-end test to measure the update path).
+  // After each render (Preact runs effects after the next frame), how long the rendered
+  // updates took from observation to screen, and when the first value was shown (read by
+  // the end-to-end test and the window bench to measure the update path).
   useEffect(() => {
     const renderedAt = Date.now();
+    if (!firstValueShown.current && [...fleet.values()].some((s) => Boolean(s.latest))) {
+      firstValueShown.current = true;
+      recordFirstValueShown(renderedAt);
+    }
     for (const observedAt of pendingRender.current.splice(0)) {
       if (observedAt) recordUpdateLatency(renderedAt - Date.parse(observedAt));
     }
@@ -319,10 +347,13 @@ export function App() {
   const teamCount = teamPill(teamAlerts);
   const alerting = useMemo(() => servicesWithFiringAlerts(active ?? []), [active]);
   const firing = useMemo(() => (active ?? []).filter((a) => a.phase === "firing").length, [active]);
-  const summary = useMemo(() => summarize(services, now, firing), [services, now, firing]);
-  const groupings = useMemo(() => groupingChoices(services), [services]);
+  const summary = useMemo(() => timed("summary", () => summarize(services, now, firing)), [services, now, firing]);
+  const groupings = useMemo(() => timed("groupings", () => groupingChoices(services)), [services]);
   groupingsRef.current = groupings;
-  const overview = useMemo(() => deriveOverview(fleet, now, alerting, filter, groupBy), [fleet, now, alerting, filter, groupBy]);
+  const overview = useMemo(() => timed("derive-overview", () => deriveOverview(fleet, now, alerting, filter, groupBy)), [fleet, now, alerting, filter, groupBy]);
+  // The whole render of the window, children and DOM changes included: layout effects
+  // run once the DOM is committed.
+  useLayoutEffect(() => recordCost("render", performance.now() - renderStarted));
   const detail = selected ? fleet.get(selected) : undefined;
   const live = range.untilMs === undefined;
   return (
@@ -474,6 +505,7 @@ export function App() {
             sparklines={sparklines}
             onSelect={setSelected}
             onReset={setResetTarget}
+            onShown={setShownTiles}
           />
         ) : (
           !session?.error && <p class="empty">{services.length === 0 ? "No services yet. Waiting for the first polls…" : "No service matches the filter."}</p>

@@ -91,8 +91,9 @@ export function errorText(error: unknown): string {
   return commandError(error).message;
 }
 
-export function fetchSparklines(minutes: number, width: number, height: number): Promise<Sparkline[]> {
-  return invoke<Sparkline[]>("sparklines", { minutes, width, height });
+/** The sparklines of `services` (every service's when absent). */
+export function fetchSparklines(minutes: number, width: number, height: number, services?: readonly string[]): Promise<Sparkline[]> {
+  return invoke<Sparkline[]>("sparklines", { minutes, width, height, services });
 }
 
 export function fetchAlerts(): Promise<AlertsState> {

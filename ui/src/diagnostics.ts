@@ -1,12 +1,20 @@
 // What the end-to-end test reads from the page: how long engine updates take to reach
-// the screen (bounded, so a long session does not grow it), and which subscriptions
-// the Rust side has confirmed, so a test acts only once the page is listening.
+// the screen (bounded, so a long session does not grow it), which subscriptions the
+// Rust side has confirmed, so a test acts only once the page is listening, and when the
+// first value was on screen (the window bench's first paint with data), and what the
+// page's parts cost (summed milliseconds and calls, so the bench can say which part of
+// the page the CPU goes to: the web view has no profiler we can reach).
 
 const KEPT = 2000;
 
 declare global {
   interface Window {
-    switchyardDiagnostics?: { updateLatenciesMs: number[]; watching?: string[] };
+    switchyardDiagnostics?: {
+      updateLatenciesMs: number[];
+      watching?: string[];
+      firstValueShownAt?: number;
+      costs?: Record<string, { ms: number; calls: number }>;
+    };
   }
 }
 
@@ -22,4 +30,27 @@ export function recordUpdateLatency(ms: number): void {
   const latencies = diagnostics().updateLatenciesMs;
   latencies.push(ms);
   if (latencies.length > KEPT) latencies.shift();
+}
+
+/** The first render that showed a service's value, once painted (`Date.now()`). */
+export function recordFirstValueShown(at: number): void {
+  diagnostics().firstValueShownAt ??= at;
+}
+
+/** Adds `ms` and `calls` to what `part` of the page has cost (a count alone: `ms` 0). */
+export function recordCost(part: string, ms: number, calls = 1): void {
+  const costs = (diagnostics().costs ??= {});
+  const cost = (costs[part] ??= { ms: 0, calls: 0 });
+  cost.ms += ms;
+  cost.calls += calls;
+}
+
+/** Runs `work`, adding its time to `part`'s cost. */
+export function timed<T>(part: string, work: () => T): T {
+  const started = performance.now();
+  try {
+    return work();
+  } finally {
+    recordCost(part, performance.now() - started);
+  }
 }

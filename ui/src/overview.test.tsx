@@ -22,7 +22,7 @@ const host = document.createElement("div");
 document.body.appendChild(host);
 afterEach(() => render(null, host));
 
-function show(fleet: Fleet, groupBy: GroupBy = "none", layout: Layout = "tiles") {
+function show(fleet: Fleet, groupBy: GroupBy = "none", layout: Layout = "tiles", onShown?: (names: readonly string[]) => void) {
   act(() => {
     render(
       <Overview
@@ -35,6 +35,7 @@ function show(fleet: Fleet, groupBy: GroupBy = "none", layout: Layout = "tiles")
         sparklines={new Map()}
         onSelect={() => undefined}
         onReset={() => undefined}
+        onShown={onShown}
       />,
       host,
     );
@@ -50,6 +51,15 @@ describe("the overview at 5,000 services", () => {
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.length).toBeLessThan(60);
     expect(shown.slice(0, 3)).toEqual(["svc0", "svc1", "svc2"]);
+  });
+
+  it("tells which services' tiles are in the page, so only their sparklines are drawn", () => {
+    let shown: readonly string[] = [];
+    show(fleetOf(5000), "none", "tiles", (names) => (shown = names));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown).toEqual(tiles());
+    show(fleetOf(12), "none", "tiles", (names) => (shown = names));
+    expect(shown.length).toBe(12);
   });
 
   it("puts just a screenful of rows in the compact list", () => {

@@ -3,7 +3,7 @@
 // collapsed unless opened), worst first. Large fleets are windowed: only what is on screen
 // is in the DOM. While the pointer rests on it, the order is held so nothing moves under it.
 import { memo } from "preact/compat";
-import { useCallback, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ResetTarget } from "./action-dialog";
 import type { ServiceState } from "./bindings/ServiceState";
 import {
@@ -22,6 +22,7 @@ import {
   type Overview as OverviewData,
   sortForList,
 } from "./overview-model";
+import { timed } from "./diagnostics";
 import { instanceCountLabel } from "./instances-view";
 import { ServiceTile } from "./service-tiles";
 import { formatAge, formatLatency, hasNoInstances, isStale, statusView } from "./view";
@@ -43,6 +44,13 @@ type Item =
 
 const heightOf = (item: Item) => (item.kind === "group" ? GROUP_ROW : item.kind === "tiles" ? item.height + TILE_GAP : LIST_ROW);
 const keyOf = (item: Item) => item.key;
+
+/** The services of the tile rows among `items`. */
+function servicesIn(items: readonly Item[]): string[] {
+  const names: string[] = [];
+  for (const item of items) if (item.kind === "tiles") for (const s of item.services) names.push(s.name);
+  return names;
+}
 
 function GroupHeader({ group, open, onToggle }: { group: Group; open: boolean; onToggle: (name: string, open: boolean) => void }) {
   const tone = group.down > 0 || group.openBreakers > 0 ? "bad" : group.degraded > 0 || group.stale > 0 ? "warn" : group.ok > 0 ? "ok" : "unknown";
@@ -103,6 +111,7 @@ export function Overview({
   sparklines,
   onSelect,
   onReset,
+  onShown,
 }: {
   data: OverviewData;
   groupBy: GroupBy;
@@ -113,6 +122,8 @@ export function Overview({
   sparklines: Map<string, string>;
   onSelect: (name: string) => void;
   onReset: (t: ResetTarget) => void;
+  /** Told the services whose tiles are in the page, each time they change. */
+  onShown?: (names: readonly string[]) => void;
 }) {
   const frame = useRef<HTMLDivElement>(null);
   const { width } = useSize(frame);
@@ -122,7 +133,8 @@ export function Overview({
   const columns = Math.max(1, Math.floor(width / TILE_WIDTH));
   const grouped = groupBy !== "none";
 
-  const items = useMemo(() => {
+  const withSparklines = sparklines.size > 0;
+  const items = useMemo(() => timed("overview-items", () => {
     const out: Item[] = [];
     const all: Group = { name: "", services: data.ordered, worst: 0, down: 0, degraded: 0, stale: 0, openBreakers: 0, ok: 0 };
     for (const group of holdGroups(grouped ? data.groups : [all], held)) {
@@ -135,7 +147,8 @@ export function Overview({
       } else if (windowed) {
         for (let i = 0; i < members.length; i += columns) {
           const row = members.slice(i, i + columns);
-          const height = Math.max(...row.map((m) => estimateTileHeight(m, sparklines.has(m.name))));
+          // Every tile gets a sparkline once it comes on screen: size rows as if all had one.
+          const height = Math.max(...row.map((m) => estimateTileHeight(m, withSparklines)));
           out.push({ kind: "tiles", key: `tiles:${group.name}:${members[i]?.name}`, services: row, height });
         }
       } else {
@@ -143,7 +156,25 @@ export function Overview({
       }
     }
     return out;
-  }, [data, grouped, held, choices, layout, listSort, columns, windowed, sparklines]);
+  }), [data, grouped, held, choices, layout, listSort, columns, windowed, withSparklines]);
+
+  // Which services' tiles are in the page: all of them, or the window's range.
+  const shownKey = useRef("");
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  const tellShown = useCallback(
+    (start: number, end: number) => {
+      const names = layout === "tiles" ? servicesIn(itemsRef.current.slice(start, end)) : [];
+      const key = names.join("\n");
+      if (key === shownKey.current) return;
+      shownKey.current = key;
+      onShown?.(names);
+    },
+    [layout, onShown],
+  );
+  useEffect(() => {
+    if (!windowed) tellShown(0, items.length);
+  }, [windowed, items, tellShown]);
 
   const toggle = useCallback((name: string, open: boolean) => setChoices((c) => new Map(c).set(name, open)), []);
   const hold = () => {
@@ -198,7 +229,16 @@ export function Overview({
       )}
       {grouped && <div class="meta">grouped by {groupingLabel(groupBy)} · healthy groups collapsed (click to open)</div>}
       {windowed ? (
-        <VirtualList items={items} heightOf={heightOf} keyOf={keyOf} render={render} testid="overview-window" onPointerEnter={hold} onPointerLeave={() => setHeld(null)} />
+        <VirtualList
+          items={items}
+          heightOf={heightOf}
+          keyOf={keyOf}
+          render={render}
+          testid="overview-window"
+          onPointerEnter={hold}
+          onPointerLeave={() => setHeld(null)}
+          onRange={tellShown}
+        />
       ) : (
         <div class="overview-all" onPointerEnter={hold} onPointerLeave={() => setHeld(null)}>
           {items.map((item) => (

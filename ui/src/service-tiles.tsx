@@ -4,6 +4,7 @@
 import { memo } from "preact/compat";
 import { ResetButton, type ResetTarget } from "./action-dialog";
 import type { ActionKind } from "./bindings/ActionKind";
+import { recordCost } from "./diagnostics";
 import type { Breaker } from "./bindings/Breaker";
 import type { Dependency } from "./bindings/Dependency";
 import type { EndpointProblem } from "./bindings/EndpointProblem";
@@ -100,6 +101,7 @@ function ServiceTileView({
   onSelect: (name: string) => void;
   onReset: (t: ResetTarget) => void;
 }) {
+  recordCost("tile-renders", 0);
   const view = statusView(state);
   const stale = isStale(state, now);
   const shownHealth = state.latest?.health ?? state.last_good?.health;

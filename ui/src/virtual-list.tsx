@@ -1,6 +1,7 @@
 // A windowed list of our own: items of known heights, of which only those on screen (and
 // a screen's worth around them) are in the DOM, so a fleet of thousands costs what a
-// screenful costs. The list is its own scroll container and fills what its parent gives.
+// screenful costs; whoever fetches per item (sparklines) is told which those are. The
+// list is its own scroll container and fills what its parent gives.
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { offsets, visibleRange } from "./windowing";
@@ -34,6 +35,7 @@ export function VirtualList<T>({
   className = "",
   onPointerEnter,
   onPointerLeave,
+  onRange,
 }: {
   items: readonly T[];
   heightOf: (item: T) => number;
@@ -43,12 +45,15 @@ export function VirtualList<T>({
   className?: string;
   onPointerEnter?: () => void;
   onPointerLeave?: () => void;
+  /** Told the items in the DOM, `[start, end)`, after each render. */
+  onRange?: (start: number, end: number) => void;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const { height } = useSize(scroller);
   const [scrollTop, setScrollTop] = useState(0);
   const starts = useMemo(() => offsets(items.map(heightOf)), [items, heightOf]);
   const [start, end] = visibleRange(starts, scrollTop, height, height);
+  useEffect(() => onRange?.(start, end), [onRange, start, end, items]);
   const shown: ComponentChildren[] = [];
   for (let i = start; i < end; i += 1) {
     const item = items[i] as T;

@@ -49,17 +49,20 @@ pub async fn breaker_timeline(
     Ok(dashboard::breaker_timeline(&store, Utc::now(), &states, &request).await?)
 }
 
-/// Every service's sparkline over the last `minutes`, `width`×`height` pixels.
+/// The sparklines of `services` (every service's when absent) over the last `minutes`,
+/// `width`×`height` pixels.
 #[tauri::command]
-#[tracing::instrument(skip(session), err(Debug))]
+#[tracing::instrument(skip(session, services), err(Debug))]
 pub async fn sparklines(
     session: State<'_, Session>,
     minutes: u32,
     width: u32,
     height: u32,
+    services: Option<Vec<String>>,
 ) -> Result<Vec<Sparkline>, IpcError> {
     let (store, engine) = session.history()?;
     let states = engine.snapshot().await;
     let size = (width, height);
-    Ok(dashboard::sparklines(&store, Utc::now(), &states, minutes, size).await?)
+    let only = services.as_deref();
+    Ok(dashboard::sparklines(&store, Utc::now(), &states, only, minutes, size).await?)
 }

@@ -138,5 +138,19 @@ async fn queue_and_breaker_views_come_from_the_store() {
         timeline.svg.to_lowercase().contains("#e5534b"),
         "an open band is drawn"
     );
+
+    // Sparklines: every service's, or only those asked for (the tiles on screen).
+    let all = dashboard::sparklines(&store, Utc::now(), &states, None, 15, (240, 28))
+        .await
+        .unwrap();
+    let names: Vec<&str> = all.iter().map(|l| l.service.as_str()).collect();
+    assert_eq!(names, ["events", "registry"]);
+    let asked = ["registry".to_string()];
+    let some = dashboard::sparklines(&store, Utc::now(), &states, Some(&asked), 15, (240, 28))
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 1);
+    assert_eq!(some[0].service, "registry");
+    assert!(some[0].svg.contains("<svg"), "{}", some[0].svg);
     fleet.shutdown().await;
 }
