@@ -2,8 +2,9 @@
 //! the console polls at several addresses alike. Health follows a [`HealthRule`]: the
 //! worst instance decides, or a quorum of instances must be up; either way some
 //! instances down reads "2 of 5 instances down". Each breaker takes its worst state
-//! across instances, with how many share it ("open on 2 of 5 instances"); ratios are
-//! averaged and counts summed. Pure.
+//! across instances, with how many share it ("open on 2 of 5 instances"); counts are
+//! summed, the cache hit rate is the summed hits over the summed reads when every
+//! instance counts them, and other ratios are averaged. Pure.
 
 use std::collections::BTreeMap;
 
@@ -196,14 +197,27 @@ fn aggregate_samples(instances: &[InstanceReading]) -> Vec<Sample> {
             }
         }
     }
+    let summed = |series: &str| {
+        by_series
+            .get(series)
+            .filter(|v| v.len() == instances.len())
+            .map(|v| v.iter().sum::<f64>())
+    };
+    // The cache hit rate of the whole service is its summed hits over its summed reads
+    // when every instance counts them; an average would weigh an idle instance like a
+    // busy one.
+    let hit_rate = match (summed("cache.hits"), summed("cache.misses")) {
+        (Some(hits), Some(misses)) if hits + misses > 0.0 => Some(hits / (hits + misses)),
+        _ => None,
+    };
     by_series
-        .into_iter()
+        .iter()
         .map(|(series, values)| {
             let sum: f64 = values.iter().sum();
-            let value = if is_ratio(series) {
-                sum / values.len() as f64
-            } else {
-                sum
+            let value = match (*series, hit_rate) {
+                ("cache.hit_rate", Some(rate)) => rate,
+                _ if is_ratio(series) => sum / values.len() as f64,
+                _ => sum,
             };
             Sample {
                 series: series.to_string(),
@@ -320,6 +334,58 @@ mod tests {
         assert_eq!(got.observation.health.unwrap().status, HealthStatus::Ok);
         assert_eq!(got.observation.breakers[0].reason, None);
         assert_eq!(got.summary, None);
+    }
+
+    #[test]
+    fn the_hit_rate_is_summed_hits_over_summed_reads_when_every_instance_counts_them() {
+        let counted = |name: &str, hits: f64, misses: f64| InstanceReading {
+            samples: vec![
+                Sample {
+                    series: "cache.hit_rate".into(),
+                    value: hits / (hits + misses),
+                },
+                Sample {
+                    series: "cache.hits".into(),
+                    value: hits,
+                },
+                Sample {
+                    series: "cache.misses".into(),
+                    value: misses,
+                },
+            ],
+            ..instance(name, HealthStatus::Ok, BreakerState::Closed, 0.0)
+        };
+        // A busy instance at 90 % and an idle one at 10 %: the service serves 82 %, not 50 %.
+        let both = [counted("a", 900.0, 100.0), counted("b", 10.0, 90.0)];
+        let got = aggregate(
+            "orders",
+            "p",
+            &both,
+            Utc::now(),
+            reachable(),
+            HealthRule::Worst,
+        );
+        let rate = |got: &Aggregated| {
+            got.observation
+                .samples
+                .iter()
+                .find(|s| s.series == "cache.hit_rate")
+                .unwrap()
+                .value
+        };
+        assert!((rate(&got) - 910.0 / 1100.0).abs() < 1e-9, "{}", rate(&got));
+        // One instance without counts: the rates are averaged.
+        let mut partial = both.clone();
+        partial[1].samples.truncate(1);
+        let got = aggregate(
+            "orders",
+            "p",
+            &partial,
+            Utc::now(),
+            reachable(),
+            HealthRule::Worst,
+        );
+        assert!((rate(&got) - 0.5).abs() < 1e-9, "{}", rate(&got));
     }
 
     #[test]
