@@ -62,7 +62,10 @@ async fn the_demo_ledger_is_reset_on_its_one_open_instance() -> Result<()> {
     type_reason(session, "ledger exchange back (INC-5122)").await?;
     click(session, "[data-testid=action-confirm]").await?;
     let outcome = action_outcome(session, "the reset's outcome").await?;
-    anyhow::ensure!(outcome.starts_with("verified: closed"), "outcome: {outcome}");
+    anyhow::ensure!(
+        outcome.starts_with("verified: closed"),
+        "outcome: {outcome}"
+    );
 
     // One request, at the open instance only.
     for url in &urls {
