@@ -58,6 +58,7 @@ use profiles::emergency_controls::EmergencyControls;
 use profiles::health_contract::HealthContract;
 use profiles::health_levels::HealthLevels;
 use profiles::single_breaker::SingleBreaker;
+use profiles::spring_actuator::SpringActuator;
 use profiles::Simulation;
 use state::ServiceState;
 
@@ -190,6 +191,7 @@ impl Fleet {
                 Profile::SingleBreaker => {
                     serve(listener, name, SingleBreaker::new(lively, offset), stop)
                 }
+                Profile::SpringActuator => serve(listener, name, SpringActuator::new(), stop),
                 Profile::EmergencyControls => {
                     serve(listener, name, EmergencyControls::new(lively, offset), stop)
                 }

@@ -16,6 +16,9 @@ pub enum Profile {
     SingleBreaker,
     /// `emergency-controls`: per-operation breakers, read-only.
     EmergencyControls,
+    /// `spring-actuator`: a Spring Boot service's actuator with Resilience4j breakers
+    /// and caches. Not a seed profile: the demo and the seed fleet do not run one.
+    SpringActuator,
 }
 
 impl Profile {
@@ -28,6 +31,16 @@ impl Profile {
         Profile::EmergencyControls,
     ];
 
+    /// Every profile a service can speak: the seed profiles and `spring-actuator`.
+    pub const EVERY: [Profile; 6] = [
+        Profile::HealthContract,
+        Profile::HealthLevels,
+        Profile::BreakerRegistry,
+        Profile::SingleBreaker,
+        Profile::EmergencyControls,
+        Profile::SpringActuator,
+    ];
+
     /// The name the configuration's `profile = "…"` uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -36,6 +49,7 @@ impl Profile {
             Profile::BreakerRegistry => "breaker-registry",
             Profile::SingleBreaker => "single-breaker",
             Profile::EmergencyControls => "emergency-controls",
+            Profile::SpringActuator => "spring-actuator",
         }
     }
 }
@@ -52,11 +66,11 @@ impl std::str::FromStr for Profile {
     /// Case-insensitive with `-`, `_` and space alike, as for every enum word.
     fn from_str(word: &str) -> Result<Self, Self::Err> {
         let wanted = crate::words::fold(word);
-        Profile::ALL
+        Profile::EVERY
             .into_iter()
             .find(|profile| crate::words::fold(profile.name()) == wanted)
             .ok_or_else(|| {
-                let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+                let known: Vec<&str> = Profile::EVERY.iter().map(|p| p.name()).collect();
                 format!(
                     "unknown profile {word:?}; expected one of {}",
                     known.join(", ")
@@ -71,7 +85,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_tolerantly() {
-        for profile in Profile::ALL {
+        for profile in Profile::EVERY {
             assert_eq!(profile.name().parse(), Ok(profile));
         }
         assert_eq!("Breaker Registry".parse(), Ok(Profile::BreakerRegistry));

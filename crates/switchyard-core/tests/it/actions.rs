@@ -501,48 +501,61 @@ async fn unauthorized_server_errors_and_timeouts_are_audited_and_sent_once() {
 
 #[tokio::test]
 async fn a_reset_the_service_ignores_is_not_verified() {
-    let bench = Bench::start(&[(SimProfile::BreakerRegistry, "trading-api")]).await;
-    set(
-        &bench.fleet,
-        "trading-api",
-        json!({"breakers": {"exchange_api": {"state": "OPEN"}}, "ignore_resets": true}),
-    )
-    .await;
-    let plan = planned(
-        &bench.service("trading-api"),
-        &ask(
-            "trading-api",
-            ActionKind::ResetBreaker,
-            Some("exchange_api"),
-            "try it",
-        ),
-        None,
-    );
-    let mut outcome = bench.execute(&plan).await;
-    assert_eq!(outcome.status, OutcomeStatus::Done);
-    bench.verify(&plan, &mut outcome, SHORT).await;
-    let verification = outcome.verification.clone().expect("verified");
-    match &verification {
-        Verification::NotVerified {
-            state,
-            after_ms,
-            message,
-        } => {
-            assert_eq!(*state, Some(BreakerState::Open));
-            assert!(*after_ms >= 1000.0, "{after_ms}");
-            assert!(message.contains("still open after"), "{message}");
+    // Against the project's fleet, in each contract whose resets it can ignore.
+    for (profile, service, breaker) in [
+        (SimProfile::BreakerRegistry, "trading-api", "exchange_api"),
+        (SimProfile::SpringActuator, "payments-jvm", "backendA"),
+    ] {
+        let bench = Bench::start(&[(profile, service)]).await;
+        set(
+            &bench.fleet,
+            service,
+            json!({"breakers": {breaker: {"state": "OPEN"}}, "ignore_resets": true}),
+        )
+        .await;
+        let plan = planned(
+            &bench.service(service),
+            &ask(service, ActionKind::ResetBreaker, Some(breaker), "try it"),
+            None,
+        );
+        let mut outcome = bench.execute(&plan).await;
+        assert_eq!(
+            outcome.status,
+            OutcomeStatus::Done,
+            "{service}: {}",
+            outcome.message
+        );
+        bench.verify(&plan, &mut outcome, SHORT).await;
+        let verification = outcome.verification.clone().expect("verified");
+        match &verification {
+            Verification::NotVerified {
+                state,
+                after_ms,
+                message,
+            } => {
+                assert_eq!(*state, Some(BreakerState::Open), "{service}");
+                assert!(*after_ms >= 1000.0, "{after_ms}");
+                assert!(message.contains("still open after"), "{message}");
+            }
+            other => panic!("{service}: expected not verified, got {other:?}"),
         }
-        other => panic!("expected not verified, got {other:?}"),
+        assert!(verification
+            .line()
+            .starts_with(&format!("not verified: {breaker} is still open")));
+        let rows = bench.audit(service).await;
+        assert!(
+            rows[0]
+                .verified_state
+                .as_deref()
+                .is_some_and(|v| v.starts_with("not verified: open after")),
+            "{service}: {rows:?}"
+        );
+        // The one request reached the service, with the reason.
+        let received = bench.received(service).await;
+        assert_eq!(received.len(), 1, "{service}: {received:?}");
+        assert_eq!(received[0]["reason"], "try it");
+        bench.fleet.shutdown().await;
     }
-    assert!(verification
-        .line()
-        .starts_with("not verified: exchange_api is still open"));
-    let rows = bench.audit("trading-api").await;
-    assert!(rows[0]
-        .verified_state
-        .as_deref()
-        .is_some_and(|v| v.starts_with("not verified: open after")));
-    bench.fleet.shutdown().await;
 }
 
 #[tokio::test]

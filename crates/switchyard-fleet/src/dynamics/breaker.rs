@@ -249,6 +249,13 @@ pub(crate) struct BreakerPatch {
     success_count: Option<u64>,
 }
 
+impl BreakerPatch {
+    /// The state word asked for, as written.
+    pub(crate) fn state_word(&self) -> Option<&str> {
+        self.state.as_deref()
+    }
+}
+
 /// The scripted calls through one breaker: one every `call_every` seconds,
 /// failing while the upstream is inside a `failing` window.
 #[derive(Clone, Debug, PartialEq)]

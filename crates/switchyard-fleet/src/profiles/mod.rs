@@ -7,6 +7,7 @@ pub(crate) mod emergency_controls;
 pub(crate) mod health_contract;
 pub(crate) mod health_levels;
 pub(crate) mod single_breaker;
+pub(crate) mod spring_actuator;
 
 use std::sync::Arc;
 use std::time::Duration;

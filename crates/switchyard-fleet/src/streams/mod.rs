@@ -58,6 +58,7 @@ impl StreamKind {
         match profile {
             Profile::BreakerRegistry => Some(StreamKind::Registry),
             Profile::EmergencyControls => Some(StreamKind::Emergency),
+            Profile::SpringActuator => None,
             Profile::HealthContract | Profile::HealthLevels | Profile::SingleBreaker => None,
         }
     }
