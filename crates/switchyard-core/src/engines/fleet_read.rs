@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::api::{Answer, EngineApi, InstantSeries, QueryError};
 use crate::config::EngineConfig;
 use crate::model::aggregate::InstanceReading;
-use crate::model::{Breaker, BreakerState, HealthStatus, Sample};
+use crate::model::{Breaker, BreakerState, HealthStatus, Reachability, Sample};
 
 /// What a query of the refresh asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +208,7 @@ pub async fn read_fleet(
                 }
                 grouping.take(query.asked, result);
             }
-            Err(error) if query.asked == Asked::Up => return Err(error),
+            Err(error) if query.asked == Asked::Up || engine_gone(&error) => return Err(error),
             Err(error) => problems.push((query.asked, error)),
         }
     }
@@ -225,6 +225,9 @@ pub async fn read_fleet(
                 }
                 grouping.take(second.asked, answer.result);
             }
+            // The engine went away between the looks: the refresh failed (its services
+            // keep their last values, stale), rather than breakers read as unknown.
+            Err(error) if engine_gone(&error) => return Err(error),
             Err(error) => problems.push((second.asked, error)),
         }
     }
@@ -235,6 +238,16 @@ pub async fn read_fleet(
         queries: asked,
         latency,
     })
+}
+
+/// Whether `error` says the engine cannot be reached at all (refused, no answer in
+/// time), as opposed to one query it could not answer: then nothing of the refresh is
+/// trusted.
+fn engine_gone(error: &QueryError) -> bool {
+    matches!(
+        error,
+        QueryError::Unreachable(Reachability::Refused { .. } | Reachability::Timeout { .. })
+    )
 }
 
 /// The 1.x `state` label's word.
