@@ -150,6 +150,11 @@ impl Alerting {
 
     /// The instances of the service `instance_of`, each as a service of its own, for the
     /// per-instance rules.
+    /// Whether any rule fires per instance (see [`Evaluator::reads_instances`]).
+    pub(crate) fn reads_instances(&self) -> bool {
+        self.evaluator.reads_instances()
+    }
+
     pub(crate) fn observe_instances(
         &mut self,
         instance_of: &str,

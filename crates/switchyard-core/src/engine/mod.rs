@@ -555,7 +555,8 @@ async fn run(
                 apply::apply(state, &mut fleet.book, replicas, event.news, outputs.writer.as_ref());
                 outputs.feed.publish(Arc::new(state.clone()));
                 publish(alerting.observe(state, clock.now()));
-                if let Some(replicas) = fleet.replicas.get(&slot) {
+                // Each instance as a service of its own only when a rule reads them so.
+                if let Some(replicas) = fleet.replicas.get(&slot).filter(|_| alerting.reads_instances()) {
                     let instances = replicas.instance_states(state);
                     publish(alerting.observe_instances(&state.name, &instances, clock.now()));
                 }
@@ -569,7 +570,11 @@ async fn run(
                 }
             },
             _ = alert_tick.tick() => {
-                let instances = fleet.instance_states();
+                let instances = if alerting.reads_instances() {
+                    fleet.instance_states()
+                } else {
+                    Vec::new()
+                };
                 publish(alerting.tick(&fleet.states, &instances, clock.now()));
             }
             _ = shutdown.cancelled() => break,

@@ -185,6 +185,12 @@ impl Evaluator {
         events
     }
 
+    /// Whether any rule reads instances one by one (`per = "instance"`): without one,
+    /// the engine need not build each instance's state at all.
+    pub fn reads_instances(&self) -> bool {
+        self.rules.iter().any(|r| r.selector.services.per_instance)
+    }
+
     /// Evaluates the per-instance rules (`per = "instance"`) on one instance of the
     /// service `instance_of`: `state` is that instance as a service of its own, named
     /// `service@host:port`, which is how its alerts are keyed and shown.
