@@ -241,13 +241,19 @@ pub async fn read_fleet(
 }
 
 /// Whether `error` says the engine cannot be reached at all (refused, no answer in
-/// time), as opposed to one query it could not answer: then nothing of the refresh is
-/// trusted.
+/// time, the connection broken off mid-answer: what a killed engine gives, on a new
+/// connection or on one kept alive from the previous query), as opposed to one query it
+/// could not answer: then nothing of the refresh is trusted.
 fn engine_gone(error: &QueryError) -> bool {
-    matches!(
-        error,
-        QueryError::Unreachable(Reachability::Refused { .. } | Reachability::Timeout { .. })
-    )
+    match error {
+        QueryError::Unreachable(Reachability::Refused { .. } | Reachability::Timeout { .. }) => {
+            true
+        }
+        QueryError::Unreachable(Reachability::InvalidResponse { reason, .. }) => {
+            reason == "transport"
+        }
+        _ => false,
+    }
 }
 
 /// The 1.x `state` label's word.

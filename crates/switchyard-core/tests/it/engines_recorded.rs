@@ -55,6 +55,9 @@ struct Recorded {
     failing_rates: bool,
     /// Pad every answer to this many bytes.
     padding: usize,
+    /// Break off the answer to the second look at breaker states midway, as a
+    /// Prometheus killed while answering does.
+    breaking_second_look: bool,
 }
 
 fn vector(result: Vec<Value>, warnings: &[String]) -> Value {
@@ -110,6 +113,13 @@ async fn answer(
             })
             .collect()
     } else if query.starts_with("resilience4j_circuitbreaker_state{") && query.ends_with("== 1") {
+        if recorded.breaking_second_look {
+            let broken: [Result<&'static str, std::io::Error>; 2] = [
+                Ok("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["),
+                Err(std::io::Error::other("killed")),
+            ];
+            return axum::body::Body::from_stream(futures::stream::iter(broken)).into_response();
+        }
         // The second look: the state in force of the breakers not closed.
         services
             .iter()
@@ -332,6 +342,32 @@ async fn an_execution_error_on_one_query_is_shown_and_a_huge_answer_capped() {
     let refreshed = refresh_once(&api, &engine, chrono::Utc::now(), None).await;
     let message = refreshed.status.message.unwrap();
     assert!(message.contains("over the 16 KiB cap"), "{message}");
+}
+
+#[tokio::test]
+async fn an_engine_that_breaks_off_an_answer_fails_the_refresh_whole() {
+    // The first looks answer; the second look at the open breaker is cut off midway.
+    // Reading the rest would show the open breaker as unknown: the refresh fails instead,
+    // so the services keep their last values, stale.
+    let recorded = Recorded {
+        services: fleet_of(&[("orders", &[("a:1", 0.0)])]),
+        breaking_second_look: true,
+        ..Recorded::default()
+    };
+    let url = serve(recorded, "").await;
+    let engine = EngineConfig::new("prod", &url);
+    let api = EngineApi::new(reqwest::Client::new(), &engine);
+    let last_good = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let refreshed = refresh_once(&api, &engine, chrono::Utc::now(), Some(last_good)).await;
+    assert!(
+        refreshed.services.is_err(),
+        "no service read from a broken refresh"
+    );
+    assert!(!refreshed.status.ok);
+    assert_eq!(refreshed.status.last_good, Some(last_good));
+    let message = refreshed.status.message.unwrap();
+    assert!(message.starts_with("engine prod: "), "{message}");
+    assert!(message.contains("broke off"), "{message}");
 }
 
 #[tokio::test]
