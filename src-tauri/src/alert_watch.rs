@@ -119,10 +119,7 @@ pub fn follow(app: &AppHandle, engine: EngineHandle) {
         loop {
             let event = tokio::select! {
                 event = events.recv() => event,
-                more = stopped.next() => match more {
-                    Some(_) => continue,
-                    None => break,
-                },
+                () = stopped.closed() => break,
             };
             match event {
                 Ok(EngineEvent::AlertsChanged {

@@ -212,6 +212,13 @@ impl FleetSubscription {
         }
     }
 
+    /// Waits until the engine has stopped, taking nothing: for a subscriber that only
+    /// needs to know when to let go (building deltas it throws away costs a pass over
+    /// the fleet for each change).
+    pub async fn closed(&mut self) {
+        let _ = self.changed.wait_for(|version| *version == u64::MAX).await;
+    }
+
     /// The feed this subscription reads, for a look at the whole fleet.
     pub fn feed(&self) -> &FleetFeed {
         &self.feed
@@ -282,5 +289,20 @@ mod tests {
             1
         );
         assert_eq!(subscriber.next().await, None);
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_close_ignores_changes() {
+        use futures::FutureExt;
+        let feed = FleetFeed::new(vec![state("a", 0)]);
+        let mut subscriber = feed.subscribe();
+        feed.publish(Arc::new(state("a", 1)));
+        assert_eq!(
+            subscriber.closed().now_or_never(),
+            None,
+            "a change is not the end"
+        );
+        feed.close();
+        assert_eq!(subscriber.closed().now_or_never(), Some(()));
     }
 }

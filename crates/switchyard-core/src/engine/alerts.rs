@@ -8,10 +8,12 @@
 //! when a `for` has elapsed.
 
 use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 use ts_rs::TS;
 
 use super::alert_setup::{AlertSetup, RulesSaved};
@@ -28,6 +30,13 @@ use crate::store::{self, WriterHandle};
 /// How many resolved alerts the panel's "recently resolved" list keeps in memory (the
 /// store keeps them all).
 const RECENT_RESOLVED: usize = 50;
+
+/// The shortest gap between two publications of the alerts. Each carries the whole
+/// active list; at thousands of services, a burst of changes (a fleet going stale at
+/// once, its polls' alerts firing together) published one by one was the engine's
+/// largest cost and flooded the window with copies of the list. The first change after
+/// a quiet gap is published at once.
+pub(crate) const PUBLISH_GAP: Duration = Duration::from_millis(100);
 
 /// Everything the alerts panel shows, in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -108,6 +117,11 @@ pub(crate) struct Alerting {
     recent: VecDeque<AlertEvent>,
     /// The active list last published, so the tick publishes only changes.
     published: Vec<ActiveAlert>,
+    /// Changes recorded but not yet published (within [`PUBLISH_GAP`] of the last
+    /// publication), in order.
+    unpublished: Vec<AlertEvent>,
+    /// When the alerts were last published.
+    published_at: Option<Instant>,
 }
 
 impl Alerting {
@@ -135,10 +149,13 @@ impl Alerting {
             fired,
             recent: VecDeque::new(),
             published: Vec::new(),
+            unpublished: Vec::new(),
+            published_at: None,
         }
     }
 
-    /// A service's state changed (an observation, a stream update).
+    /// A service's state changed (an observation, a stream update). What it changed is
+    /// recorded at once and published as soon as [`PUBLISH_GAP`] allows.
     pub(crate) fn observe(
         &mut self,
         state: &ServiceState,
@@ -146,6 +163,22 @@ impl Alerting {
     ) -> Option<EngineEvent> {
         let events = self.evaluator.evaluate(state, now);
         self.settle(events, now, false)
+    }
+
+    /// When changes wait to be published: the moment they may be.
+    pub(crate) fn publish_due(&self) -> Option<Instant> {
+        if self.unpublished.is_empty() {
+            return None;
+        }
+        Some(
+            self.published_at
+                .map_or_else(Instant::now, |at| at + PUBLISH_GAP),
+        )
+    }
+
+    /// Publishes the changes that waited for [`PUBLISH_GAP`].
+    pub(crate) fn publish_waiting(&mut self, now: DateTime<Utc>) -> Option<EngineEvent> {
+        self.settle(Vec::new(), now, false)
     }
 
     /// The instances of the service `instance_of`, each as a service of its own, for the
@@ -190,18 +223,26 @@ impl Alerting {
         for event in &events {
             self.remember(event);
         }
-        if events.is_empty() && !compare {
+        self.unpublished.extend(events);
+        let waiting = !self.unpublished.is_empty();
+        if !waiting && !compare {
+            return None;
+        }
+        if waiting && self.publish_due().is_some_and(|due| Instant::now() < due) {
+            // Published on the next ingress, tick or the engine's timer for it.
             return None;
         }
         let active = self.evaluator.active(now);
-        if events.is_empty() && active == self.published {
+        if !waiting && active == self.published {
             return None;
         }
+        let events = std::mem::take(&mut self.unpublished);
         Some(self.publish(active, events))
     }
 
     fn publish(&mut self, active: Vec<ActiveAlert>, events: Vec<AlertEvent>) -> EngineEvent {
         self.published.clone_from(&active);
+        self.published_at = Some(Instant::now());
         EngineEvent::AlertsChanged {
             active,
             worst: self.evaluator.worst_firing(),
@@ -395,9 +436,19 @@ impl Alerting {
         }
     }
 
+    /// After a command: at once, with whatever changes were waiting.
     fn republish(&mut self, now: DateTime<Utc>) -> EngineEvent {
         let active = self.evaluator.active(now);
-        self.publish(active, Vec::new())
+        let events = std::mem::take(&mut self.unpublished);
+        self.publish(active, events)
+    }
+}
+
+/// Wakes when alert changes that waited may be published; never when none wait.
+pub(crate) async fn publish_timer(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -417,5 +468,103 @@ fn store_event(event: &AlertEvent) -> store::AlertEvent {
         subject: Some(event.key.subject.clone()),
         detail: event.state.clone(),
         silenced_until: event.silenced_until,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::alerts::default_rules;
+    use crate::config::ServiceConfig;
+    use crate::model::{Observation, Reachability, Sample};
+
+    /// `count` services whose cache hit rate just fell under the default rule's line.
+    fn low_hit_rates(count: usize, now: DateTime<Utc>) -> Vec<ServiceState> {
+        (0..count)
+            .map(|i| {
+                let service = ServiceConfig::new(&format!("svc{i}"), "http://127.0.0.1:1", None);
+                let mut state = super::super::initial_state(&service, now);
+                let observation = Observation {
+                    service: state.name.clone(),
+                    profile: "prometheus".into(),
+                    observed_at: now,
+                    reachability: Reachability::Reachable { latency_ms: 1.0 },
+                    health: None,
+                    breakers: Vec::new(),
+                    samples: vec![Sample {
+                        series: "cache.hit_rate".into(),
+                        value: 0.5,
+                    }],
+                    actions: Vec::new(),
+                    transitions: Vec::new(),
+                    service_alerts: Vec::new(),
+                    thresholds: Vec::new(),
+                    problems: Vec::new(),
+                };
+                state.latest = Some(observation.clone());
+                state.last_good = Some(observation);
+                state
+            })
+            .collect()
+    }
+
+    fn changes(event: Option<EngineEvent>) -> Option<(usize, usize)> {
+        match event? {
+            EngineEvent::AlertsChanged { active, events, .. } => Some((active.len(), events.len())),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_changes_is_published_once_per_gap_and_nothing_is_lost() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap();
+        let rules = default_rules()
+            .into_iter()
+            .filter(|r| r.name == "cache hit rate low")
+            .collect();
+        let setup = AlertSetup {
+            rules,
+            ..AlertSetup::default()
+        };
+        let mut alerting = Alerting::new(setup, None, now);
+        let states = low_hit_rates(100, now);
+
+        // The first change after a quiet gap goes out at once, alone.
+        assert_eq!(changes(alerting.observe(&states[0], now)), Some((1, 1)));
+        // The other 99 in the same instant wait for the gap, then go out together.
+        for state in &states[1..] {
+            assert_eq!(changes(alerting.observe(state, now)), None);
+        }
+        let due = alerting.publish_due().expect("changes wait");
+        assert_eq!(due - Instant::now(), PUBLISH_GAP);
+        tokio::time::advance(PUBLISH_GAP - Duration::from_millis(1)).await;
+        assert_eq!(
+            changes(alerting.publish_waiting(now)),
+            None,
+            "not before the gap"
+        );
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(changes(alerting.publish_waiting(now)), Some((100, 99)));
+        assert_eq!(alerting.publish_due(), None, "nothing left waiting");
+
+        // An observation after the gap publishes what waited with it, in order.
+        tokio::time::advance(PUBLISH_GAP / 2).await;
+        let later = now + chrono::Duration::seconds(1);
+        let recovered = {
+            let mut state = states[7].clone();
+            let observation = state.latest.as_mut().unwrap();
+            observation.samples[0].value = 0.99;
+            observation.observed_at = later;
+            state.last_good = state.latest.clone();
+            state
+        };
+        assert_eq!(
+            changes(alerting.observe(&recovered, later)),
+            None,
+            "within the gap"
+        );
+        tokio::time::advance(PUBLISH_GAP / 2).await;
+        assert_eq!(changes(alerting.observe(&states[0], later)), Some((99, 1)));
     }
 }

@@ -569,6 +569,9 @@ async fn run(
                     fleet.book.expect(&service, &breaker, change);
                 }
             },
+            _ = alerts::publish_timer(alerting.publish_due()) => {
+                publish(alerting.publish_waiting(clock.now()));
+            }
             _ = alert_tick.tick() => {
                 let instances = if alerting.reads_instances() {
                     fleet.instance_states()
