@@ -14,7 +14,7 @@ import type { AlertsState } from "./bindings/AlertsState";
 import type { TeamAlerts } from "./bindings/TeamAlerts";
 import { TeamAlertsSection } from "./team-alerts";
 import { teamPill } from "./team-alerts-view";
-import { recordCost, recordFirstValueShown, recordUpdateLatency, recordWatching, timed } from "./diagnostics";
+import { recordArrivalLatency, recordCost, recordFirstValueShown, recordUpdateLatency, recordWatching, timed } from "./diagnostics";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
@@ -214,11 +214,13 @@ export function App() {
   useEffect(() => {
     // Subscribe before the first read so no update falls between the two.
     watchFleet((update) => {
+      const arrivedAt = Date.now();
       for (const service of update.services) {
         const observedAt = service.latest?.observed_at;
         if (!observedAt || measuredObservation.current.get(service.name) === observedAt) continue;
         measuredObservation.current.set(service.name, observedAt);
         pendingRender.current.push(observedAt);
+        recordArrivalLatency(arrivedAt - Date.parse(observedAt));
       }
       recordCost("batch-services", 0, update.services.length);
       setFleet((current) => timed("apply-batch", () => applyBatch(current, update.services)));

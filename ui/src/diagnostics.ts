@@ -11,6 +11,8 @@ declare global {
   interface Window {
     switchyardDiagnostics?: {
       updateLatenciesMs: number[];
+      /** Observation to its batch reaching the page: the Rust side's share of the above. */
+      arrivalLatenciesMs?: number[];
       watching?: string[];
       firstValueShownAt?: number;
       costs?: Record<string, { ms: number; calls: number }>;
@@ -26,10 +28,17 @@ export function recordWatching(what: string): void {
   (diagnostics().watching ??= []).push(what);
 }
 
-export function recordUpdateLatency(ms: number): void {
-  const latencies = diagnostics().updateLatenciesMs;
+function keep(latencies: number[], ms: number): void {
   latencies.push(ms);
   if (latencies.length > KEPT) latencies.shift();
+}
+
+export function recordUpdateLatency(ms: number): void {
+  keep(diagnostics().updateLatenciesMs, ms);
+}
+
+export function recordArrivalLatency(ms: number): void {
+  keep((diagnostics().arrivalLatenciesMs ??= []), ms);
 }
 
 /** The first render that showed a service's value, once painted (`Date.now()`). */
