@@ -14,7 +14,7 @@ import type { AlertsState } from "./bindings/AlertsState";
 import type { TeamAlerts } from "./bindings/TeamAlerts";
 import { TeamAlertsSection } from "./team-alerts";
 import { teamPill } from "./team-alerts-view";
-import { recordArrivalLatency, recordCost, recordFirstValueShown, recordUpdateLatency, recordWatching, timed } from "./diagnostics";
+import { recordArrivalLatency, recordCost, recordFirstValueShown, recordMark, recordUpdateLatency, recordWatching, timed } from "./diagnostics";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import type { Theme } from "./bindings/Theme";
 import { BreakerBoard } from "./breakers";
@@ -213,8 +213,11 @@ export function App() {
 
   useEffect(() => {
     // Subscribe before the first read so no update falls between the two.
+    recordMark("page started", Math.round(performance.timeOrigin));
+    recordMark("scripts ran");
     watchFleet((update) => {
       const arrivedAt = Date.now();
+      recordMark(`first batch (${update.services.length} services)`, arrivedAt);
       for (const service of update.services) {
         const observedAt = service.latest?.observed_at;
         if (!observedAt || measuredObservation.current.get(service.name) === observedAt) continue;
@@ -227,6 +230,7 @@ export function App() {
     })
       .then(() => Promise.all([fetchSession(), fetchFleet()]))
       .then(([info, fleet]) => {
+        recordMark(`fleet read (${fleet.length} services)`);
         setSession(info);
         setFleet((current) => mergeSnapshot(current, fleet));
       })

@@ -15,6 +15,8 @@ declare global {
       arrivalLatenciesMs?: number[];
       watching?: string[];
       firstValueShownAt?: number;
+      /** When the page reached each step of its start (`Date.now()`), once each. */
+      marks?: Record<string, number>;
       costs?: Record<string, { ms: number; calls: number }>;
     };
   }
@@ -39,6 +41,11 @@ export function recordUpdateLatency(ms: number): void {
 
 export function recordArrivalLatency(ms: number): void {
   keep((diagnostics().arrivalLatenciesMs ??= []), ms);
+}
+
+/** Notes when the page first reached `step` of its start (the bench's first paint). */
+export function recordMark(step: string, at = Date.now()): void {
+  (diagnostics().marks ??= {})[step] ??= at;
 }
 
 /** The first render that showed a service's value, once painted (`Date.now()`). */

@@ -62,6 +62,7 @@ pub async fn run(options: &Options) -> Result<()> {
         "first paint with data: {} ms after the app process started",
         shown_at - epoch_ms(started)
     );
+    print_marks(session, epoch_ms(started)).await?;
 
     tokio::time::sleep(options.settle.saturating_sub(opened.elapsed())).await;
 
@@ -177,6 +178,28 @@ fn report_costs(before: &Value, after: &Value, over: Duration) {
         .map(|(part, ms, calls)| format!("{part} {ms:.1} ms/s ({calls:.1}/s)"))
         .collect();
     println!("the page's parts: {}", text.join(", "));
+}
+
+/// The steps of the page's start, as ms after the app process started.
+async fn print_marks(session: &Session, started: i64) -> Result<()> {
+    let marks = session
+        .execute("return window.switchyardDiagnostics?.marks ?? {};")
+        .await?;
+    let mut steps: Vec<(i64, &String)> = marks
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((v.as_i64()?, k)))
+                .collect()
+        })
+        .unwrap_or_default();
+    steps.sort();
+    let text: Vec<String> = steps
+        .iter()
+        .map(|(at, step)| format!("{step} {} ms", at - started))
+        .collect();
+    println!("  the page's start: {}", text.join(", "));
+    Ok(())
 }
 
 /// When the page first showed a value (ms since the epoch), waiting up to a minute.

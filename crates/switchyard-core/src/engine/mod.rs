@@ -189,7 +189,7 @@ impl EngineHandle {
         let client = http::build_client();
         let mut sources = JoinSet::new();
         let mut poll_now = HashMap::new();
-        for service in &watched {
+        for (index, service) in watched.iter().enumerate() {
             let nudge = Arc::new(Notify::new());
             poll_now.insert(service.name.clone(), nudge.clone());
             if !service.instances.is_single() {
@@ -207,6 +207,7 @@ impl EngineHandle {
             sources.spawn(poller::run(
                 client.clone(),
                 (*service).clone(),
+                poller::first_poll_offset(index, watched.len(), service.poll_interval),
                 clock.clone(),
                 ingress.clone(),
                 nudge,

@@ -224,17 +224,37 @@ fn with_secret_problems(secret_problems: &[String], failure: Reachability) -> Re
     }
 }
 
-/// Polls one service until `shutdown`, sending each round to `ingress`. A signal on
-/// `poll_now` (an action waiting to see its effect) starts a full round at once instead
-/// of waiting out the interval.
+/// How much of the first poll interval the fleet's first polls are spread over, per
+/// service: a dozen services all start at once; thousands start over up to one interval,
+/// as Prometheus spreads its targets' scrapes, instead of asking every service in the
+/// same instant while the window is starting (and then again, bunched, each interval).
+const FIRST_POLL_SPREAD_PER_SERVICE: Duration = Duration::from_micros(1000);
+
+/// When the `index`th of `count` services polled every `interval` first polls.
+pub fn first_poll_offset(index: usize, count: usize, interval: Duration) -> Duration {
+    let window = FIRST_POLL_SPREAD_PER_SERVICE
+        .saturating_mul(u32::try_from(count).unwrap_or(u32::MAX))
+        .min(interval);
+    window.mul_f64(index as f64 / count.max(1) as f64)
+}
+
+/// Polls one service until `shutdown`, sending each round to `ingress`, the first after
+/// `first_after`. A signal on `poll_now` (an action waiting to see its effect) starts a
+/// full round at once instead of waiting out the interval.
 pub async fn run(
     client: Client,
     service: ServiceConfig,
+    first_after: Duration,
     clock: Arc<dyn Clock>,
     ingress: Ingress,
     poll_now: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
+    tokio::select! {
+        _ = shutdown.cancelled() => return,
+        _ = tokio::time::sleep(first_after) => {}
+        _ = poll_now.notified() => {}
+    }
     let name = service.name.clone();
     let rounds = Rounds {
         client,
@@ -353,5 +373,35 @@ impl Rounds {
                 _ = poll_now.notified() => full = true,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_fleet_polls_at_once_and_a_large_one_over_an_interval_at_most() {
+        let second = Duration::from_secs(1);
+        // Ten services: all within 10 ms.
+        assert_eq!(first_poll_offset(0, 10, second), Duration::ZERO);
+        assert_eq!(first_poll_offset(9, 10, second), Duration::from_millis(9));
+        // A thousand at 1 s: the whole interval, evenly.
+        assert_eq!(
+            first_poll_offset(500, 1000, second),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            first_poll_offset(999, 1000, second),
+            Duration::from_millis(999)
+        );
+        // Five thousand at 1 s: still within the interval; at 10 s, over 5 s.
+        assert!(first_poll_offset(4999, 5000, second) < second);
+        let ten = Duration::from_secs(10);
+        assert_eq!(
+            first_poll_offset(2500, 5000, ten),
+            Duration::from_millis(2500)
+        );
+        assert_eq!(first_poll_offset(0, 1, ten), Duration::ZERO);
     }
 }

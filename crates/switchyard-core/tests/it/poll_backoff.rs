@@ -81,6 +81,7 @@ async fn a_held_500_stretches_polls_up_to_four_times_the_interval_then_they_reco
     tokio::spawn(poller::run(
         http::build_client(),
         service,
+        Duration::ZERO,
         Arc::new(SystemClock),
         sender,
         Arc::new(Notify::new()),
