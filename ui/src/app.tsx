@@ -163,6 +163,7 @@ export function App() {
   // service for another reason (its stream's status changed) repeats an observation
   // already on screen, whose age is not the update path's latency.
   const measuredObservation = useRef(new Map<string, string>());
+  const firstBatchSeen = useRef(false);
   const firstValueShown = useRef(false);
   const [alerts, setAlerts] = useState<AlertsState | null>(null);
   const [teamAlerts, setTeamAlerts] = useState<TeamAlerts | null>(null);
@@ -218,10 +219,15 @@ export function App() {
     watchFleet((update) => {
       const arrivedAt = Date.now();
       recordMark(`first batch (${update.services.length} services)`, arrivedAt);
+      // The first batch is the fleet as it was when the page subscribed, much of it
+      // observed while the page was loading: the state to start from, not updates.
+      const initial = !firstBatchSeen.current;
+      firstBatchSeen.current = true;
       for (const service of update.services) {
         const observedAt = service.latest?.observed_at;
         if (!observedAt || measuredObservation.current.get(service.name) === observedAt) continue;
         measuredObservation.current.set(service.name, observedAt);
+        if (initial) continue;
         pendingRender.current.push(observedAt);
         recordArrivalLatency(arrivedAt - Date.parse(observedAt));
       }
