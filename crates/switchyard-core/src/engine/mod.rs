@@ -26,6 +26,7 @@ mod alerts;
 mod apply;
 mod discovered;
 pub(crate) mod replicas;
+mod spawn;
 
 pub use alert_setup::{AlertSetup, RulesSaved};
 pub use alerts::{AlertRequestError, AlertsState};
@@ -41,7 +42,6 @@ use crate::feed::{FleetFeed, FleetSubscription};
 use crate::ingress::{self, News, SourceEvent};
 use crate::model::{EngineStatus, ServiceState, StreamStatus};
 use crate::profiles::Profile;
-use crate::sources::{http, poller, ws};
 use crate::store::{StoreWriter, WriterStats};
 use crate::transitions::{BreakerBook, ExpectedChange};
 use alerts::{AlertCommand, Alerting};
@@ -186,55 +186,13 @@ impl EngineHandle {
             })
             .collect();
 
-        let client = http::build_client();
-        let mut sources = JoinSet::new();
-        let mut poll_now = HashMap::new();
-        for (index, service) in watched.iter().enumerate() {
-            let nudge = Arc::new(Notify::new());
-            poll_now.insert(service.name.clone(), nudge.clone());
-            if !service.instances.is_single() {
-                // Each instance polled, and its streams followed, on its own.
-                sources.spawn(crate::sources::replicas::run(
-                    client.clone(),
-                    (*service).clone(),
-                    clock.clone(),
-                    ingress.clone(),
-                    nudge,
-                    shutdown.clone(),
-                ));
-                continue;
-            }
-            sources.spawn(poller::run(
-                client.clone(),
-                (*service).clone(),
-                poller::first_poll_offset(index, watched.len(), service.poll_interval),
-                clock.clone(),
-                ingress.clone(),
-                nudge,
-                shutdown.clone(),
-            ));
-            for stream in &service.streams {
-                sources.spawn(ws::run(
-                    (*service).clone(),
-                    stream.clone(),
-                    clock.clone(),
-                    ingress.clone(),
-                    shutdown.clone(),
-                ));
-            }
-        }
-        // The team's engines read the whole fleet: not for a console on one service.
-        if start.only.is_none() {
-            for engine in &config.engines {
-                sources.spawn(crate::engines::run(
-                    engine.clone(),
-                    client.clone(),
-                    clock.clone(),
-                    ingress.clone(),
-                    shutdown.clone(),
-                ));
-            }
-        }
+        let (sources, poll_now) = spawn::sources(
+            &watched,
+            (start.only.is_none()).then_some(config.engines.as_slice()),
+            &clock,
+            &ingress,
+            &shutdown,
+        );
         drop(ingress);
         let (engine_status_tx, engine_status) =
             watch::channel(discovered::initial_statuses(&config.engines));
