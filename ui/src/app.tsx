@@ -218,11 +218,11 @@ export function App() {
     recordMark("scripts ran");
     watchFleet((update) => {
       const arrivedAt = Date.now();
-      recordMark(`first batch (${update.services.length} services)`, arrivedAt);
       // The first batch is the fleet as it was when the page subscribed, much of it
       // observed while the page was loading: the state to start from, not updates.
       const initial = !firstBatchSeen.current;
       firstBatchSeen.current = true;
+      if (initial) recordMark(`first batch (${update.services.length} services)`, arrivedAt);
       for (const service of update.services) {
         const observedAt = service.latest?.observed_at;
         if (!observedAt || measuredObservation.current.get(service.name) === observedAt) continue;
