@@ -17,7 +17,7 @@ use ts_rs::TS;
 
 pub use from_engine::{EngineStatus, EngineView, InstanceView, Staleness};
 pub use natural::natural_cmp;
-pub use replicas::{instance_series, Replica, Replicas};
+pub use replicas::{instance_of_series, instance_series, Replica, Replicas};
 pub use service_state::ServiceState;
 
 /// One round of polls of one service, normalised.

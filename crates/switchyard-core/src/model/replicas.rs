@@ -75,3 +75,36 @@ impl Replica {
 pub fn instance_series(series: &str, instance: &str) -> String {
     format!("{series}@{instance}")
 }
+
+/// The instance an instance's own series belongs to (`None` for a service's combined or
+/// single series): the reverse of [`instance_series`]. An instance is `host:port`, so
+/// the last `@` separates it (a series name may hold one, a host may not), and what
+/// follows has a port.
+pub fn instance_of_series(series: &str) -> Option<&str> {
+    series
+        .rsplit_once('@')
+        .map(|(_, instance)| instance)
+        .filter(|instance| {
+            instance
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_series_names_its_instance_and_other_series_none() {
+        let series = instance_series("cache.hit_rate", "10.0.0.5:8080");
+        assert_eq!(instance_of_series(&series), Some("10.0.0.5:8080"));
+        assert_eq!(
+            instance_of_series("queue@depth@[::1]:9090"),
+            Some("[::1]:9090")
+        );
+        assert_eq!(instance_of_series("cache.hit_rate"), None);
+        assert_eq!(instance_of_series("mail@example"), None, "no port");
+        assert_eq!(instance_of_series("odd@:80"), None, "no host");
+    }
+}

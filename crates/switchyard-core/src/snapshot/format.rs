@@ -152,6 +152,10 @@ pub struct ServiceSnapshot {
     pub omitted_series: Vec<String>,
     pub breakers: Vec<BreakerHistory>,
     pub last_observation: Option<LastObservation>,
+    /// A service of several instances: each instance with values in the window (its own
+    /// series are `series@host:port`), in natural order. Empty for a service of one.
+    #[serde(default)]
+    pub instances: Vec<String>,
 }
 
 /// One series drawn as on the dashboard.

@@ -316,6 +316,14 @@ fn service_section(h: &mut String, service: &super::ServiceSnapshot) {
         escape(&anchor(&service.name)),
         escape(&service.name)
     );
+    if !service.instances.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"meta\">{} instances in the window: {}.</p>",
+            service.instances.len(),
+            escape(&service.instances.join(", "))
+        );
+    }
 
     h.push_str("<h3>Last observation</h3>\n");
     match &service.last_observation {

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::alerts::Rule;
 use crate::charts::{Marker, MarkerKind};
-use crate::model::{Dependency, Health};
+use crate::model::{instance_of_series, natural_cmp, Dependency, Health};
 use crate::profiles::words::breaker_state;
 use crate::store::{Store, StoreError, TimeRange};
 
@@ -63,12 +63,18 @@ pub(super) async fn service_snapshot(
     let mut charts = Vec::new();
     let mut omitted = Vec::new();
     let mut values = Vec::new();
+    let mut instances: Vec<String> = Vec::new();
     let capacity = last_value(store, name, "queue.capacity", range).await?;
     for series in &series_names {
         let Some(series_id) = store.series_id(name, series).await? else {
             continue;
         };
         if let Some((t_ms, value)) = queries::last_sample(store, series_id, range).await? {
+            if let Some(instance) = instance_of_series(series) {
+                if !instances.iter().any(|known| known == instance) {
+                    instances.push(instance.to_string());
+                }
+            }
             if value.is_finite() {
                 values.push(SeriesValue {
                     series: series.clone(),
@@ -168,6 +174,10 @@ pub(super) async fn service_snapshot(
             omitted_series: omitted,
             breakers,
             last_observation,
+            instances: {
+                instances.sort_by(|a, b| natural_cmp(a, b));
+                instances
+            },
         },
         worst,
     ))

@@ -15,6 +15,7 @@ use switchyard_core::config::Config;
 use switchyard_core::dashboard::{self, Canvas, ChartRequest, RangeRequest};
 use switchyard_core::engine::EngineHandle;
 use switchyard_core::model::{BreakerState, HealthStatus, ServiceState};
+use switchyard_core::snapshot;
 use switchyard_core::store::Store;
 use switchyard_fleet::dns_on_loopback::{LoopbackDns, SrvRecord};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
@@ -243,6 +244,27 @@ async fn divergent_breakers_combine_and_a_dead_instance_holds_nobody_back() {
         "{} / {}",
         each.points,
         one.points
+    );
+
+    // The incident snapshot names the instances the window saw, in natural order.
+    let request = snapshot::SnapshotRequest {
+        since: now - chrono::Duration::minutes(5),
+        until: now + chrono::Duration::seconds(1),
+        services: Some(vec!["registry".into()]),
+    };
+    let taken = snapshot::gather(&store, Some(&config), &request, now)
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = REPLICAS.iter().map(|n| id_of(&fleet, n)).collect();
+    expected.sort_by(|a, b| switchyard_core::model::natural_cmp(a, b));
+    assert_eq!(taken.services[0].instances, expected);
+    let html = snapshot::render_html(&taken);
+    assert!(
+        html.contains(&format!(
+            "3 instances in the window: {}.",
+            expected.join(", ")
+        )),
+        "the HTML names the instances"
     );
     fleet.shutdown().await;
 }
