@@ -75,6 +75,14 @@ pub enum StoreError {
 /// operating system's file cache still holds the pages a range read comes back for.
 pub(crate) const PAGE_CACHE_PRAGMA: &str = "-4096";
 
+/// All of SQLite's memory in the process together, every connection's page cache
+/// included: past it, SQLite recycles cached pages instead of allocating (the soft heap
+/// limit; the bundled SQLite enforces it on every allocation). Each cache still fills
+/// as the history grows, and eight caches of 4 MiB were the app's largest growth after
+/// its first ten minutes in the two-hour soak (heaptrack: 25 of the 31 MB the heap
+/// gained at 300 services). The operating system's file cache holds the rest.
+pub const SQLITE_MEMORY_LIMIT: i64 = 8 * 1024 * 1024;
+
 /// An open history database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -153,6 +161,11 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        // Process-wide: the row readers' connections (rusqlite) share the same SQLite.
+        sqlx::query(&format!("PRAGMA soft_heap_limit = {SQLITE_MEMORY_LIMIT}"))
+            .execute(&pool)
             .await
             .map_err(open_error)?;
         sqlx::migrate!("./migrations")

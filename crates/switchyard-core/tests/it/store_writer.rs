@@ -500,3 +500,15 @@ async fn open_alerts_are_the_episodes_not_yet_resolved_with_their_acknowledgemen
         ]
     );
 }
+
+#[tokio::test]
+async fn opening_the_history_bounds_all_of_sqlites_memory_in_the_process() {
+    let _db = TestDb::new().await;
+    // The limit is the process's, so any connection reads it: this one is not the
+    // store's, and shares the same bundled SQLite.
+    let limit: i64 = rusqlite::Connection::open_in_memory()
+        .unwrap()
+        .query_row("PRAGMA soft_heap_limit", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(limit, switchyard_core::store::SQLITE_MEMORY_LIMIT);
+}
