@@ -31,6 +31,8 @@ use switchyard_tests::{app_binary, Window};
 const ALLOWED_GROWTH: f64 = 0.10;
 /// The samples before this are the warm-up.
 const WARM_UP: Duration = Duration::from_secs(600);
+/// How many samples at each end of the run are compared (their medians).
+const JUDGED_SAMPLES: usize = 10;
 /// How often the window changes view.
 const VIEW_EVERY: Duration = Duration::from_secs(15);
 
@@ -167,14 +169,20 @@ fn judge(samples: &[(Duration, f64)]) -> Result<()> {
         .filter(|(at, _)| *at >= WARM_UP)
         .map(|(_, mib)| *mib)
         .collect();
-    let (Some(first), Some(last)) = (after.first(), after.last()) else {
+    if after.is_empty() {
         println!("the run ended within the warm-up: no verdict");
         return Ok(());
-    };
+    }
+    // WebKit's heap swings by tens of MiB with the view on screen and its collections,
+    // so one sample at each end says more about the view than about growth: compare the
+    // median of the first ten samples after the warm-up with that of the last ten.
+    let window = after.len().min(JUDGED_SAMPLES);
+    let first = median(&after[..window]);
+    let last = median(&after[after.len() - window..]);
     let peak = after.iter().copied().fold(f64::MIN, f64::max);
     let growth = (last - first) / first;
     println!(
-        "after the warm-up: {first:.1} MiB → {last:.1} MiB at the end ({:+.1} %), peak {peak:.1} MiB",
+        "after the warm-up (medians of {window} samples): {first:.1} MiB → {last:.1} MiB at the end ({:+.1} %), peak {peak:.1} MiB",
         growth * 100.0
     );
     if growth > ALLOWED_GROWTH {
@@ -185,6 +193,12 @@ fn judge(samples: &[(Duration, f64)]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }
 
 /// Overview, breaker board, one service's charts, alerts: the views an engineer moves
