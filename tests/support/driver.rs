@@ -12,6 +12,8 @@ use anyhow::{bail, Context, Result};
 pub struct TauriDriver {
     child: Child,
     pub port: u16,
+    /// Whether the app's session was closed, so the app is on its way out by itself.
+    app_closed: bool,
 }
 
 fn free_port() -> Result<u16> {
@@ -44,7 +46,11 @@ impl TauriDriver {
         let child = command
             .spawn()
             .context("cannot start tauri-driver: install it with `cargo install tauri-driver --locked` (make test does)")?;
-        let mut driver = TauriDriver { child, port };
+        let mut driver = TauriDriver {
+            child,
+            port,
+            app_closed: false,
+        };
         // tauri-driver serves at once but forwards every request to the WebKitWebDriver
         // it has just spawned; a session asked for before that one listens is dropped
         // ("connection closed before message completed"). So wait for both.
@@ -67,6 +73,12 @@ impl TauriDriver {
         Ok(())
     }
 
+    /// Says the app's session was closed: the app is shutting down by itself (flushing
+    /// its history), and stopping the driver must leave it to finish.
+    pub fn app_closed(&mut self) {
+        self.app_closed = true;
+    }
+
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -74,17 +86,37 @@ impl TauriDriver {
 
 impl Drop for TauriDriver {
     fn drop(&mut self) {
+        // A test that failed before closing its session leaves the app running under
+        // WebKitWebDriver, and the driver's end does not take it along: it would go on
+        // polling (and using CPU) through the rest of the run. So note the driver's
+        // descendants now and end the ones still there once the driver has gone.
+        let left_behind = if self.app_closed {
+            Vec::new()
+        } else {
+            crate::processes::descendants_of(self.child.id())
+        };
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let deadline = Instant::now() + Duration::from_secs(5);
+        let mut ended = false;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                ended = true;
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if !ended {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        for (pid, start) in left_behind {
+            if crate::processes::still_running(pid, start) {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
     }
 }

@@ -82,12 +82,13 @@ impl Window {
     pub async fn restart(self) -> Result<Window> {
         let Window {
             session,
-            driver,
+            mut driver,
             home,
             args,
             envs,
         } = self;
         session.close().await?;
+        driver.app_closed();
         drop(driver);
         // The next launch would hand over to this one (one window per history) if it
         // were still shutting down: wait until no app process of this home is left.
@@ -144,11 +145,12 @@ impl Window {
     pub async fn close(self) -> Result<()> {
         let Window {
             session,
-            driver,
+            mut driver,
             home,
             ..
         } = self;
         session.close().await?;
+        driver.app_closed();
         drop(driver);
         drop(home);
         Ok(())

@@ -42,20 +42,8 @@ impl AppFamily {
         if roots.is_empty() {
             bail!("no process runs {}", app.display());
         }
-        let mut family = roots.clone();
-        loop {
-            let before = family.len();
-            for p in &processes {
-                if family.contains(&p.ppid) {
-                    family.insert(p.pid);
-                }
-            }
-            if family.len() == before {
-                break;
-            }
-        }
         let mut app: Vec<u32> = roots.iter().copied().collect();
-        let mut webkit: Vec<u32> = family.difference(&roots).copied().collect();
+        let mut webkit: Vec<u32> = descendants(&processes, &roots).into_iter().collect();
         app.sort_unstable();
         webkit.sort_unstable();
         Ok(AppFamily { app, webkit })
@@ -92,6 +80,39 @@ pub fn percent_of_a_core(ticks: u64, over: Duration) -> f64 {
     ticks as f64 / TICKS_PER_SECOND as f64 / over.as_secs_f64() * 100.0
 }
 
+/// Every descendant of `roots`, to any depth, roots excluded.
+fn descendants(processes: &[Process], roots: &HashSet<u32>) -> HashSet<u32> {
+    let mut family = roots.clone();
+    loop {
+        let before = family.len();
+        for p in processes {
+            if family.contains(&p.ppid) {
+                family.insert(p.pid);
+            }
+        }
+        if family.len() == before {
+            return family.difference(roots).copied().collect();
+        }
+    }
+}
+
+/// The descendants of `pid` now, each with its start time in ticks since boot, so that
+/// one can later be told apart from a new process given the same number.
+pub fn descendants_of(pid: u32) -> Vec<(u32, u64)> {
+    let Ok(processes) = all_processes() else {
+        return Vec::new();
+    };
+    descendants(&processes, &HashSet::from([pid]))
+        .into_iter()
+        .filter_map(|pid| Some((pid, stat_field(pid, 19)?)))
+        .collect()
+}
+
+/// Whether `pid` is still the process that started at `start` (ticks since boot).
+pub fn still_running(pid: u32, start: u64) -> bool {
+    stat_field(pid, 19) == Some(start) && stat_field_text(pid, 0).as_deref() != Some("Z")
+}
+
 struct Process {
     pid: u32,
     ppid: u32,
@@ -124,6 +145,12 @@ fn stat_field(pid: u32, index: usize) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let (_, rest) = stat.rsplit_once(')')?;
     rest.split_whitespace().nth(index)?.parse().ok()
+}
+
+fn stat_field_text(pid: u32, index: usize) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(index).map(str::to_string)
 }
 
 /// utime + stime of a process, in ticks.

@@ -88,7 +88,16 @@ impl Session {
         let started = Instant::now();
         let mut last = Value::Null;
         while started.elapsed() < patience {
-            last = self.execute(script).await?;
+            match self.execute(script).await {
+                Ok(value) => last = value,
+                // The page reloads when the window moves to a new console (a configuration
+                // edit, leaving the demo); a script caught by that reload is asked again.
+                Err(error) if is_page_reload(&error) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            }
             if let Some(found) = accept(&last) {
                 return Ok((found, started.elapsed()));
             }
@@ -112,4 +121,11 @@ impl Session {
             .await
             .map(|_| ())
     }
+}
+
+/// Whether a WebDriver error says only that the page unloaded under the script: WebKit's
+/// driver answers "no such frame" with "Callback was not called before the unload event".
+fn is_page_reload(error: &anyhow::Error) -> bool {
+    let text = error.to_string();
+    text.contains("no such frame") && text.contains("unload")
 }
