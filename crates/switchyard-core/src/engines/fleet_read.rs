@@ -246,11 +246,11 @@ pub async fn read_fleet(
 /// could not answer: then nothing of the refresh is trusted.
 fn engine_gone(error: &QueryError) -> bool {
     match error {
-        QueryError::Unreachable(Reachability::Refused { .. } | Reachability::Timeout { .. }) => {
-            true
-        }
-        QueryError::Unreachable(Reachability::InvalidResponse { reason, .. }) => {
-            reason == "transport"
+        QueryError::Unreachable(reachability) => {
+            matches!(
+                reachability,
+                Reachability::Refused { .. } | Reachability::Timeout { .. }
+            ) || reachability.is_broken_off()
         }
         _ => false,
     }

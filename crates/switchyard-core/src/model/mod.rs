@@ -113,7 +113,24 @@ pub enum Reachability {
     },
 }
 
+/// The `reason` of an `invalid_response` whose connection broke off mid-answer (reset,
+/// closed early): the transport failed, not the document.
+pub const BROKEN_OFF: &str = "transport";
+
 impl Reachability {
+    /// A connection that broke off mid-answer, with what broke it.
+    pub fn broken_off(message: String) -> Reachability {
+        Reachability::InvalidResponse {
+            reason: BROKEN_OFF.into(),
+            message,
+        }
+    }
+
+    /// Whether this is a connection broken off mid-answer (see [`BROKEN_OFF`]).
+    pub fn is_broken_off(&self) -> bool {
+        matches!(self, Reachability::InvalidResponse { reason, .. } if reason == BROKEN_OFF)
+    }
+
     /// The snake_case word for this kind, as stored and shown.
     pub fn kind(&self) -> &'static str {
         match self {

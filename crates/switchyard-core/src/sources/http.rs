@@ -166,10 +166,10 @@ fn classify(error: &reqwest::Error, place: &str) -> Reachability {
             message: format!("cannot connect to {place}: {}", last_cause(error)),
         };
     }
-    Reachability::InvalidResponse {
-        reason: "transport".into(),
-        message: format!("{place} broke off the response: {}", last_cause(error)),
-    }
+    Reachability::broken_off(format!(
+        "{place} broke off the response: {}",
+        last_cause(error)
+    ))
 }
 
 /// The whole `source()` chain, lower-cased, for matching.
