@@ -21,6 +21,12 @@ use std::path::PathBuf;
 use clap::Parser;
 use tauri::{Manager, RunEvent};
 
+/// Every Rust allocation of the app goes through jemalloc (see Cargo.toml for why); the
+/// web view and the C libraries keep the system's malloc.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Switchyard: a desktop console for on-call engineers.
 #[derive(Debug, Parser)]
 #[command(
