@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
-use switchyard_tests::processes::AppFamily;
+use switchyard_tests::processes::{other_webkit_processes, AppFamily};
 use switchyard_tests::webdriver::Session;
 use switchyard_tests::{app_binary, Window};
 
@@ -122,13 +122,15 @@ async fn soak(options: &Options) -> Result<()> {
     let session = &window.session;
     let app = app_binary()?;
 
-    let mut csv = String::from("minute,app_pss_mib,webkit_pss_mib,total_pss_mib,processes\n");
+    let mut csv = String::from(
+        "minute,app_pss_mib,webkit_pss_mib,total_pss_mib,processes,app_anon_mib,webkit_anon_mib,other_webkit\n",
+    );
     let started = Instant::now();
     let end = started + Duration::from_secs(options.minutes * 60);
     let mut next_sample = started;
     let mut next_view = started;
     let mut view = 0usize;
-    let mut samples: Vec<(Duration, f64)> = Vec::new();
+    let mut samples: Vec<Sample> = Vec::new();
     while Instant::now() < end {
         let now = Instant::now();
         if now >= next_view {
@@ -141,17 +143,30 @@ async fn soak(options: &Options) -> Result<()> {
             let (app_use, webkit_use) = family.usage();
             let (app_kib, webkit_kib) = (app_use.pss_kib, webkit_use.pss_kib);
             let processes = family.len();
+            let others = other_webkit_processes(&family);
             let minute = now.duration_since(started).as_secs_f64() / 60.0;
             let total = (app_kib + webkit_kib) as f64 / 1024.0;
+            let anon = (app_use.anon_pss_kib + webkit_use.anon_pss_kib) as f64 / 1024.0;
             let line = format!(
-                "{minute:.1},{:.1},{:.1},{total:.1},{processes}",
+                "{minute:.1},{:.1},{:.1},{total:.1},{processes},{:.1},{:.1},{others}",
                 app_kib as f64 / 1024.0,
-                webkit_kib as f64 / 1024.0
+                webkit_kib as f64 / 1024.0,
+                app_use.anon_pss_kib as f64 / 1024.0,
+                webkit_use.anon_pss_kib as f64 / 1024.0,
             );
             println!("{line}");
             let _ = writeln!(csv, "{line}");
             std::fs::write(&options.out, &csv)?;
-            samples.push((now.duration_since(started), total));
+            if others > 0 {
+                eprintln!(
+                    "warning: {others} other WebKit processes run beside this window; they share its libraries, so its PSS moves when they start or end (the anonymous columns do not)"
+                );
+            }
+            samples.push(Sample {
+                at: now.duration_since(started),
+                total,
+                anon,
+            });
             next_sample += options.sample_every;
         }
         let wake = next_sample.min(next_view).min(end);
@@ -162,13 +177,18 @@ async fn soak(options: &Options) -> Result<()> {
     judge(&samples)
 }
 
-/// Whether memory after the warm-up stayed within the allowed growth.
-fn judge(samples: &[(Duration, f64)]) -> Result<()> {
-    let after: Vec<f64> = samples
-        .iter()
-        .filter(|(at, _)| *at >= WARM_UP)
-        .map(|(_, mib)| *mib)
-        .collect();
+/// One sample of the family's memory (MiB).
+struct Sample {
+    at: Duration,
+    total: f64,
+    anon: f64,
+}
+
+/// Whether memory after the warm-up stayed within the allowed growth: the whole PSS is
+/// judged; the anonymous part is printed beside it, as what the processes themselves
+/// allocated.
+fn judge(samples: &[Sample]) -> Result<()> {
+    let after: Vec<&Sample> = samples.iter().filter(|s| s.at >= WARM_UP).collect();
     if after.is_empty() {
         println!("the run ended within the warm-up: no verdict");
         return Ok(());
@@ -177,13 +197,19 @@ fn judge(samples: &[(Duration, f64)]) -> Result<()> {
     // so one sample at each end says more about the view than about growth: compare the
     // median of the first ten samples after the warm-up with that of the last ten.
     let window = after.len().min(JUDGED_SAMPLES);
-    let first = median(&after[..window]);
-    let last = median(&after[after.len() - window..]);
-    let peak = after.iter().copied().fold(f64::MIN, f64::max);
-    let growth = (last - first) / first;
+    let growth_of = |value: fn(&Sample) -> f64| {
+        let values: Vec<f64> = after.iter().map(|s| value(s)).collect();
+        let first = median(&values[..window]);
+        let last = median(&values[values.len() - window..]);
+        let peak = values.iter().copied().fold(f64::MIN, f64::max);
+        (first, last, peak, (last - first) / first)
+    };
+    let (first, last, peak, growth) = growth_of(|s| s.total);
+    let (anon_first, anon_last, _, anon_growth) = growth_of(|s| s.anon);
     println!(
-        "after the warm-up (medians of {window} samples): {first:.1} MiB → {last:.1} MiB at the end ({:+.1} %), peak {peak:.1} MiB",
-        growth * 100.0
+        "after the warm-up (medians of {window} samples): {first:.1} MiB → {last:.1} MiB at the end ({:+.1} %), peak {peak:.1} MiB; anonymous part {anon_first:.1} → {anon_last:.1} MiB ({:+.1} %)",
+        growth * 100.0,
+        anon_growth * 100.0
     );
     if growth > ALLOWED_GROWTH {
         bail!(

@@ -27,6 +27,10 @@ pub struct AppFamily {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
     pub pss_kib: u64,
+    /// The anonymous part of the PSS: what the processes allocated themselves. Unlike the
+    /// file-backed part (shared libraries), it does not change when another process that
+    /// maps the same libraries starts or ends.
+    pub anon_pss_kib: u64,
     pub cpu_ticks: u64,
 }
 
@@ -63,6 +67,7 @@ impl AppFamily {
         let sum = |pids: &[u32]| {
             pids.iter().fold(Usage::default(), |acc, pid| Usage {
                 pss_kib: acc.pss_kib + pss_kib(*pid).unwrap_or(0),
+                anon_pss_kib: acc.anon_pss_kib + rollup_kib(*pid, "Pss_Anon:").unwrap_or(0),
                 cpu_ticks: acc.cpu_ticks + cpu_ticks(*pid).unwrap_or(0),
             })
         };
@@ -73,6 +78,17 @@ impl AppFamily {
     pub fn started_at(&self) -> Option<SystemTime> {
         self.app.first().and_then(|pid| started_at(*pid))
     }
+}
+
+/// How many WebKit web processes run outside this family: other windows whose shared
+/// libraries split the file-backed part of the PSS with this one, so that the family's
+/// PSS rises when they end although it allocated nothing.
+pub fn other_webkit_processes(family: &AppFamily) -> usize {
+    all_processes()
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.exe.ends_with("WebKitWebProcess") && !family.webkit.contains(&p.pid))
+        .count()
 }
 
 /// CPU time over `ticks` as a percentage of one core during `over`.
@@ -160,10 +176,15 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
 
 /// The proportional set size of a process, in KiB.
 pub fn pss_kib(pid: u32) -> Option<u64> {
+    rollup_kib(pid, "Pss:")
+}
+
+/// One field of `/proc/PID/smaps_rollup` (`Pss:`, `Pss_Anon:`…), in KiB.
+fn rollup_kib(pid: u32, field: &str) -> Option<u64> {
     let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
     rollup
         .lines()
-        .find_map(|line| line.strip_prefix("Pss:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
