@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use switchyard_fleet::{Fleet, FleetSpec, Profile, ServiceSpec};
-use switchyard_tests::processes::{other_webkit_processes, AppFamily};
+use switchyard_tests::processes::AppFamily;
 use switchyard_tests::webdriver::Session;
 use switchyard_tests::{app_binary, Window};
 
@@ -143,7 +143,7 @@ async fn soak(options: &Options) -> Result<()> {
             let (app_use, webkit_use) = family.usage();
             let (app_kib, webkit_kib) = (app_use.pss_kib, webkit_use.pss_kib);
             let processes = family.len();
-            let others = other_webkit_processes(&family);
+            let others = family.other_webkit;
             let minute = now.duration_since(started).as_secs_f64() / 60.0;
             let total = (app_kib + webkit_kib) as f64 / 1024.0;
             let anon = (app_use.anon_pss_kib + webkit_use.anon_pss_kib) as f64 / 1024.0;

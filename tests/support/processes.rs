@@ -21,6 +21,10 @@ pub struct AppFamily {
     pub app: Vec<u32>,
     /// Every descendant of those, to any depth.
     pub webkit: Vec<u32>,
+    /// WebKit web processes outside the family, seen at the same moment: other windows
+    /// whose shared libraries split the file-backed part of the PSS with this one, so
+    /// that the family's PSS rises when they end although it allocated nothing.
+    pub other_webkit: usize,
 }
 
 /// Memory (KiB) and CPU time (ticks) of one side of the family, summed.
@@ -50,7 +54,17 @@ impl AppFamily {
         let mut webkit: Vec<u32> = descendants(&processes, &roots).into_iter().collect();
         app.sort_unstable();
         webkit.sort_unstable();
-        Ok(AppFamily { app, webkit })
+        let other_webkit = processes
+            .iter()
+            .filter(|p| {
+                p.exe.ends_with("WebKitWebProcess") && webkit.binary_search(&p.pid).is_err()
+            })
+            .count();
+        Ok(AppFamily {
+            app,
+            webkit,
+            other_webkit,
+        })
     }
 
     /// How many processes the family has.
@@ -65,10 +79,13 @@ impl AppFamily {
     /// The app's and the WebKit processes' usage now (a process that ended counts 0).
     pub fn usage(&self) -> (Usage, Usage) {
         let sum = |pids: &[u32]| {
-            pids.iter().fold(Usage::default(), |acc, pid| Usage {
-                pss_kib: acc.pss_kib + pss_kib(*pid).unwrap_or(0),
-                anon_pss_kib: acc.anon_pss_kib + rollup_kib(*pid, "Pss_Anon:").unwrap_or(0),
-                cpu_ticks: acc.cpu_ticks + cpu_ticks(*pid).unwrap_or(0),
+            pids.iter().fold(Usage::default(), |acc, pid| {
+                let (pss, anon) = pss_and_anon_kib(*pid).unwrap_or_default();
+                Usage {
+                    pss_kib: acc.pss_kib + pss,
+                    anon_pss_kib: acc.anon_pss_kib + anon,
+                    cpu_ticks: acc.cpu_ticks + cpu_ticks(*pid).unwrap_or(0),
+                }
             })
         };
         (sum(&self.app), sum(&self.webkit))
@@ -78,17 +95,6 @@ impl AppFamily {
     pub fn started_at(&self) -> Option<SystemTime> {
         self.app.first().and_then(|pid| started_at(*pid))
     }
-}
-
-/// How many WebKit web processes run outside this family: other windows whose shared
-/// libraries split the file-backed part of the PSS with this one, so that the family's
-/// PSS rises when they end although it allocated nothing.
-pub fn other_webkit_processes(family: &AppFamily) -> usize {
-    all_processes()
-        .unwrap_or_default()
-        .iter()
-        .filter(|p| p.exe.ends_with("WebKitWebProcess") && !family.webkit.contains(&p.pid))
-        .count()
 }
 
 /// CPU time over `ticks` as a percentage of one core during `over`.
@@ -158,9 +164,7 @@ fn all_processes() -> Result<Vec<Process>> {
 /// Field `index` of `/proc/PID/stat` counted after the parenthesised command name
 /// (0 is the state, 1 the parent, 11 and 12 utime and stime, 19 the start time).
 fn stat_field(pid: u32, index: usize) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(index)?.parse().ok()
+    stat_field_text(pid, index)?.parse().ok()
 }
 
 fn stat_field_text(pid: u32, index: usize) -> Option<String> {
@@ -174,18 +178,16 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(stat_field(pid, 11)? + stat_field(pid, 12)?)
 }
 
-/// The proportional set size of a process, in KiB.
-pub fn pss_kib(pid: u32) -> Option<u64> {
-    rollup_kib(pid, "Pss:")
-}
-
-/// One field of `/proc/PID/smaps_rollup` (`Pss:`, `Pss_Anon:`…), in KiB.
-fn rollup_kib(pid: u32, field: &str) -> Option<u64> {
+/// `Pss:` and `Pss_Anon:` of `/proc/PID/smaps_rollup`, in KiB, from one read.
+fn pss_and_anon_kib(pid: u32) -> Option<(u64, u64)> {
     let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    rollup
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    let field = |name: &str| {
+        rollup
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some((field("Pss:")?, field("Pss_Anon:").unwrap_or(0)))
 }
 
 /// When a process started: its start time in ticks since boot, set against the time

@@ -89,17 +89,16 @@ impl Session {
         let mut last = Value::Null;
         while started.elapsed() < patience {
             match self.execute(script).await {
-                Ok(value) => last = value,
+                Ok(value) => {
+                    if let Some(found) = accept(&value) {
+                        return Ok((found, started.elapsed()));
+                    }
+                    last = value;
+                }
                 // The page reloads when the window moves to a new console (a configuration
                 // edit, leaving the demo); a script caught by that reload is asked again.
-                Err(error) if is_page_reload(&error) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
+                Err(error) if is_page_reload(&error) => {}
                 Err(error) => return Err(error),
-            }
-            if let Some(found) = accept(&last) {
-                return Ok((found, started.elapsed()));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
